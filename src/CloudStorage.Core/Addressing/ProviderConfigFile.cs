@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CloudStorage.Errors;
+
+namespace CloudStorage.Addressing;
+
+/// <summary>
+/// Reads and writes named providers in a JSON file:
+/// <c>{ "providers": { "backup": { "uri": "s3://bucket/backups/", "options": { "region": "eu-west-1" } } } }</c>.
+/// The path is <c>$CLOUDSTORAGE_CONFIG</c>, else <c>~/.config/cloudstorage/providers.json</c> (XDG) or
+/// <c>%APPDATA%\CloudStorage\providers.json</c> on Windows.
+/// </summary>
+public sealed class ProviderConfigFile
+{
+    /// <summary>Uses the file at <paramref name="path"/>.</summary>
+    public ProviderConfigFile(string path) => Path = path;
+
+    /// <summary>The file's path.</summary>
+    public string Path { get; }
+
+    /// <summary>The default path, honouring <c>CLOUDSTORAGE_CONFIG</c>.</summary>
+    public static string DefaultPath()
+    {
+        var env = Environment.GetEnvironmentVariable("CLOUDSTORAGE_CONFIG");
+        if (!string.IsNullOrWhiteSpace(env)) return env;
+        if (OperatingSystem.IsWindows())
+            return System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "CloudStorage", "providers.json");
+        var xdg = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME");
+        var baseDir = string.IsNullOrWhiteSpace(xdg)
+            ? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config")
+            : xdg;
+        return System.IO.Path.Combine(baseDir, "cloudstorage", "providers.json");
+    }
+
+    /// <summary>Reads the registrations; none when the file does not exist. Configuration error when it is malformed.</summary>
+    public IReadOnlyList<ProviderRegistration> Load()
+    {
+        if (!File.Exists(Path)) return [];
+        JsonNode? root;
+        try { root = JsonNode.Parse(File.ReadAllText(Path)); }
+        catch (JsonException ex)
+        {
+            throw new StorageException(StorageErrorKind.Configuration, $"The provider config file '{Path}' is not valid JSON: {ex.Message}", Path, inner: ex);
+        }
+        var list = new List<ProviderRegistration>();
+        if (root?["providers"] is not JsonObject providers) return list;
+        foreach (var (name, node) in providers)
+        {
+            var uri = node?["uri"]?.GetValue<string>();
+            if (string.IsNullOrWhiteSpace(uri))
+                throw new StorageException(StorageErrorKind.Configuration, $"Provider '{name}' in '{Path}' has no \"uri\".", Path);
+            var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            if (node?["options"] is JsonObject opts)
+                foreach (var (k, v) in opts) options[k] = v?.ToString() ?? "";
+            list.Add(new ProviderRegistration { Name = name, Uri = uri, Options = options, Source = Path });
+        }
+        return list;
+    }
+
+    /// <summary>Adds or replaces one registration in the file, keeping the others.</summary>
+    public void Save(ProviderRegistration registration) => Update(p =>
+    {
+        var opts = new JsonObject();
+        foreach (var (k, v) in registration.Options) opts[k] = v;
+        p[registration.Name] = new JsonObject { ["uri"] = registration.Uri, ["options"] = opts };
+    });
+
+    /// <summary>Removes one registration from the file; false when it was not there.</summary>
+    public bool Remove(string name)
+    {
+        var removed = false;
+        if (!File.Exists(Path)) return false;
+        Update(p => removed = p.Remove(name));
+        return removed;
+    }
+
+    private void Update(Action<JsonObject> change)
+    {
+        JsonObject root = File.Exists(Path) ? JsonNode.Parse(File.ReadAllText(Path)) as JsonObject ?? new JsonObject() : new JsonObject();
+        if (root["providers"] is not JsonObject providers)
+        {
+            providers = new JsonObject();
+            root["providers"] = providers;
+        }
+        change(providers);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+        var temp = Path + ".tmp-" + Guid.NewGuid().ToString("N");
+        File.WriteAllText(temp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(temp, Path, overwrite: true);
+    }
+}

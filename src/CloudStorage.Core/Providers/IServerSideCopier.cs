@@ -1,0 +1,30 @@
+using CloudStorage.Model;
+
+namespace CloudStorage.Providers;
+
+/// <summary>Optional: copies objects without moving their bytes through this process (rclone's Copier).</summary>
+public interface IServerSideCopier
+{
+    /// <summary>True when <paramref name="source"/> is reachable from this provider's server (same store or account).</summary>
+    bool CanCopyFrom(IStorageProvider source);
+
+    /// <summary>
+    /// Copies <paramref name="sourceKey"/> of <paramref name="source"/> to <paramref name="destinationKey"/> here,
+    /// keeping content type and metadata unless <paramref name="options"/> gives them. NotFound when the source is missing.
+    /// </summary>
+    Task<StorageItem> CopyFromAsync(IStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Optional: creates presigned URLs that a plain HTTP client can use.</summary>
+public interface IPresigner
+{
+    /// <summary>Presigns; throws InvalidArgument when the expiry exceeds <see cref="ProviderCapabilities.MaxPresignExpiry"/>.</summary>
+    Task<PresignedUrl> PresignAsync(string key, PresignRequest request, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Optional: produces a hash of an object, possibly by reading it (rclone's Object.Hash).</summary>
+public interface IHashSource
+{
+    /// <summary>The hash, or null when this provider cannot produce that algorithm for this object. NotFound when missing.</summary>
+    Task<ContentHash?> GetHashAsync(string key, HashAlgorithmKind algorithm, CancellationToken cancellationToken = default);
+}

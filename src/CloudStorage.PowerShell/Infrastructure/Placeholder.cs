@@ -1,0 +1,1 @@
+namespace CloudStorage.PowerShell; internal static class Placeholder { }
