@@ -1,0 +1,189 @@
+using System.Runtime.CompilerServices;
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Model;
+using CloudStorage.Transfer;
+
+namespace CloudStorage.Integrity;
+
+/// <summary>How to check integrity.</summary>
+public sealed record IntegrityOptions
+{
+    /// <summary>Stream and hash both sides when no hash is available otherwise (the last resort).</summary>
+    public bool Download { get; init; }
+
+    /// <summary>Compare whole trees when given prefixes.</summary>
+    public bool Recurse { get; init; } = true;
+}
+
+/// <summary>
+/// Checks objects against a reference: a hash both sides hold natively, else a hash stored in metadata at upload,
+/// else (with <see cref="IntegrityOptions.Download"/>) a streaming comparison; otherwise Unverifiable.
+/// Trees are compared by merging their sorted listings (Match/Mismatch/Missing/Extra).
+/// </summary>
+public sealed class IntegrityChecker
+{
+    private static readonly HashAlgorithmKind[] Preference = [HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256];
+    private readonly TransferEngine _transfer;
+
+    /// <summary>A checker reading through <paramref name="transfer"/>.</summary>
+    public IntegrityChecker(TransferEngine transfer) => _transfer = transfer;
+
+    /// <summary>
+    /// Compares <paramref name="target"/> with <paramref name="reference"/> (objects or prefixes). An object checked
+    /// against a prefix is compared with the reference object of the same name under it. With no reference, each
+    /// object is checked against its own reported hash, which needs <see cref="IntegrityOptions.Download"/>.
+    /// </summary>
+    public async IAsyncEnumerable<IntegrityResult> CheckAsync(StorageLocation target, StorageLocation? reference, IntegrityOptions options,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var targetItem = await _transfer.StatAsync(target, ct).ConfigureAwait(false);
+        if (reference is null)
+        {
+            await foreach (var (item, rel) in ItemLister.ExpandAsync(target, options.Recurse, ct).ConfigureAwait(false))
+                yield return await SelfCheckAsync(item, target.IsPrefixOnly || targetItem is null ? target.Child(rel) : target, rel, options, ct).ConfigureAwait(false);
+            yield break;
+        }
+
+        if (targetItem is not null)
+        {
+            var refLocation = reference;
+            var refItem = await _transfer.StatAsync(reference, ct).ConfigureAwait(false);
+            if (refItem is null && (reference.IsPrefixOnly || await HasChildrenAsync(reference, ct).ConfigureAwait(false)))
+            {
+                refLocation = reference.Child(targetItem.Name);
+                refItem = await _transfer.StatAsync(refLocation, ct).ConfigureAwait(false);
+            }
+            yield return refItem is null
+                ? new IntegrityResult { Uri = target.Uri, ReferenceUri = refLocation.Uri, Key = targetItem.Name, Status = IntegrityStatus.Extra, Size = targetItem.Size, Detail = "the reference does not exist" }
+                : await CompareAsync(targetItem, target, refItem, refLocation, targetItem.Name, options, ct).ConfigureAwait(false);
+            yield break;
+        }
+
+        var referenceItem = await _transfer.StatAsync(reference, ct).ConfigureAwait(false);
+        if (referenceItem is not null && !target.IsPrefixOnly && !await HasChildrenAsync(target, ct).ConfigureAwait(false))
+        {
+            yield return new IntegrityResult { Uri = target.Uri, ReferenceUri = reference.Uri, Key = referenceItem.Name, Status = IntegrityStatus.Missing, Detail = "the object does not exist" };
+            yield break;
+        }
+
+        await foreach (var result in CompareTreesAsync(target, reference, options, ct).ConfigureAwait(false))
+            yield return result;
+    }
+
+    private async IAsyncEnumerable<IntegrityResult> CompareTreesAsync(StorageLocation target, StorageLocation reference, IntegrityOptions options,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var tPrefix = target.AsPrefix;
+        var rPrefix = reference.AsPrefix;
+        var request = (string prefix) => options.Recurse ? ListRequest.Recursive(prefix) : new ListRequest { Prefix = prefix, Delimiter = "/" };
+        await using var t = Objects(target.Provider.ListAsync(request(tPrefix), ct)).GetAsyncEnumerator(ct);
+        await using var r = Objects(reference.Provider.ListAsync(request(rPrefix), ct)).GetAsyncEnumerator(ct);
+        var hasT = await t.MoveNextAsync().ConfigureAwait(false);
+        var hasR = await r.MoveNextAsync().ConfigureAwait(false);
+        while (hasT || hasR)
+        {
+            var tRel = hasT ? t.Current.Key[tPrefix.Length..] : null;
+            var rRel = hasR ? r.Current.Key[rPrefix.Length..] : null;
+            var order = !hasT ? 1 : !hasR ? -1 : KeyComparer.Instance.Compare(tRel, rRel);
+            if (order < 0)
+            {
+                yield return new IntegrityResult { Uri = t.Current.Uri, Key = tRel!, Status = IntegrityStatus.Extra, Size = t.Current.Size, Detail = "not in the reference" };
+                hasT = await t.MoveNextAsync().ConfigureAwait(false);
+            }
+            else if (order > 0)
+            {
+                yield return new IntegrityResult { Uri = target.Child(rRel!).Uri, ReferenceUri = r.Current.Uri, Key = rRel!, Status = IntegrityStatus.Missing, Detail = "in the reference but not here" };
+                hasR = await r.MoveNextAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                yield return await CompareAsync(t.Current, target.Child(tRel!), r.Current, reference.Child(rRel!), tRel!, options, ct).ConfigureAwait(false);
+                hasT = await t.MoveNextAsync().ConfigureAwait(false);
+                hasR = await r.MoveNextAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<IntegrityResult> CompareAsync(StorageItem t, StorageLocation tLoc, StorageItem r, StorageLocation rLoc, string key,
+        IntegrityOptions options, CancellationToken ct)
+    {
+        var result = new IntegrityResult { Uri = t.Uri, ReferenceUri = r.Uri, Key = key, Status = IntegrityStatus.Match, Size = t.Size };
+        if (t.Size != r.Size)
+            return result with { Status = IntegrityStatus.Mismatch, Detail = $"sizes differ: {t.Size} vs {r.Size} bytes" };
+
+        // 1. A hash both report without reading (native), or one side's native against the other's stored hash.
+        foreach (var alg in Preference)
+        {
+            var (th, tStored) = Reported(t, alg);
+            var (rh, rStored) = Reported(r, alg);
+            if (th is null || rh is null) continue;
+            return Verdict(result, alg, th, rh, tStored || rStored ? IntegrityMethod.StoredHash : IntegrityMethod.NativeHash);
+        }
+
+        // 2. A hash each provider can produce (a local disk hashes its own files; no download involved).
+        foreach (var alg in Preference)
+        {
+            if (!ProviderAbilities.CanHash(tLoc, alg) || !ProviderAbilities.CanHash(rLoc, alg)) continue;
+            var th = Reported(t, alg).Hash ?? await ProviderAbilities.GetHashAsync(tLoc, t, alg, ct).ConfigureAwait(false);
+            var rh = Reported(r, alg).Hash ?? await ProviderAbilities.GetHashAsync(rLoc, r, alg, ct).ConfigureAwait(false);
+            if (th is not null && rh is not null) return Verdict(result, alg, th, rh, IntegrityMethod.NativeHash);
+        }
+
+        // 3. The last resort: stream both.
+        if (!options.Download)
+            return result with { Status = IntegrityStatus.Unverifiable, Detail = "no hash common to both sides; use -Download to compare the content" };
+        var tHash = await StreamHashAsync(tLoc, HashAlgorithmKind.MD5, ct).ConfigureAwait(false);
+        var rHash = await StreamHashAsync(rLoc, HashAlgorithmKind.MD5, ct).ConfigureAwait(false);
+        return Verdict(result, HashAlgorithmKind.MD5, tHash, rHash, IntegrityMethod.Download);
+    }
+
+    private async Task<IntegrityResult> SelfCheckAsync(StorageItem item, StorageLocation location, string key, IntegrityOptions options, CancellationToken ct)
+    {
+        var result = new IntegrityResult { Uri = item.Uri, Key = key, Status = IntegrityStatus.Unverifiable, Size = item.Size };
+        var alg = Preference.FirstOrDefault(a => Reported(item, a).Hash is not null);
+        var expected = Reported(item, alg).Hash;
+        if (expected is null)
+            return result with { Detail = "the object has no reported or stored hash to verify against" };
+        if (!options.Download)
+            return result with { Algorithm = alg, ReferenceHash = expected.Hex, Detail = "no reference given; use -Download to verify the content against its reported hash" };
+        var actual = await StreamHashAsync(location, alg, ct).ConfigureAwait(false);
+        return Verdict(result with { ReferenceUri = item.Uri }, alg, actual, expected, IntegrityMethod.Download);
+    }
+
+    private static IntegrityResult Verdict(IntegrityResult r, HashAlgorithmKind alg, ContentHash mine, ContentHash theirs, IntegrityMethod method) =>
+        r with
+        {
+            Status = mine.Equals(theirs) ? IntegrityStatus.Match : IntegrityStatus.Mismatch,
+            Method = method, Algorithm = alg, Hash = mine.Hex, ReferenceHash = theirs.Hex,
+            Detail = mine.Equals(theirs) ? $"{alg} equal" : $"{alg} differs",
+        };
+
+    private static (ContentHash? Hash, bool Stored) Reported(StorageItem item, HashAlgorithmKind alg)
+    {
+        if (item.GetHash(alg) is { } native) return (native, false);
+        return StoredHashes.Get(item, alg) is { } stored ? (stored, true) : (null, false);
+    }
+
+    // Reads the whole object once and hashes it as it streams by.
+    private async Task<ContentHash> StreamHashAsync(StorageLocation location, HashAlgorithmKind algorithm, CancellationToken ct)
+    {
+        await using var read = await location.Provider.OpenReadAsync(location.Key, null, ct).ConfigureAwait(false);
+        await using var hashing = new Hashing.HashingStream(read, includeSha256: algorithm == HashAlgorithmKind.SHA256);
+        await hashing.CopyToAsync(Stream.Null, _transfer.Options.BufferSize, ct).ConfigureAwait(false);
+        return hashing.GetHashes().First(h => h.Algorithm == algorithm);
+    }
+
+    private static async Task<bool> HasChildrenAsync(StorageLocation location, CancellationToken ct)
+    {
+        await foreach (var _ in location.Provider.ListAsync(new ListRequest { Prefix = location.AsPrefix, PageSize = 1 }, ct).ConfigureAwait(false))
+            return true;
+        return false;
+    }
+
+    private static async IAsyncEnumerable<StorageItem> Objects(IAsyncEnumerable<StorageItem> items)
+    {
+        await foreach (var item in items.ConfigureAwait(false))
+            if (!item.IsPrefix) yield return item;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Model;
+using CloudStorage.Transfer;
+
+namespace CloudStorage.Sync;
+
+/// <summary>
+/// Makes a destination match a source: copies what is missing or changed (several at once), then, only when
+/// every copy succeeded and the max-delete guard allows it, deletes what the source no longer has.
+/// </summary>
+public sealed class SyncEngine
+{
+    private readonly TransferEngine _transfer;
+    private readonly SyncPlanner _planner = new();
+
+    /// <summary>A sync engine copying through <paramref name="transfer"/>.</summary>
+    public SyncEngine(TransferEngine transfer) => _transfer = transfer;
+
+    /// <summary>The plan without side effects (for -WhatIf): every Copy, Update and Delete action, key order.</summary>
+    public async IAsyncEnumerable<SyncAction> PlanAsync(StorageLocation source, StorageLocation destination, SyncOptions options,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        Validate(source, destination, options);
+        await foreach (var action in _planner.PlanAsync(source, destination, options, ct).ConfigureAwait(false))
+            if (action.Action != SyncActionKind.Skip) yield return action;
+    }
+
+    /// <summary>Runs the sync; the observer hears each Copy/Update/Delete action once, with its final status.</summary>
+    public async Task<SyncSummary> RunAsync(StorageLocation source, StorageLocation destination, SyncOptions options, ISyncObserver observer,
+        CancellationToken ct = default)
+    {
+        Validate(source, destination, options);
+        var clock = Stopwatch.StartNew();
+        var gate = new object();
+        int copied = 0, updated = 0, unchanged = 0, failed = 0, notPerformed = 0, deleted = 0;
+        long bytes = 0;
+        var pendingDeletes = new List<SyncAction>();
+        var inFlight = new List<Task>();
+        using var slots = new SemaphoreSlim(Math.Max(1, options.Parallelism));
+        var progress = new Progress(observer, gate);
+
+        void Report(SyncAction result)
+        {
+            lock (gate)
+            {
+                switch (result.Status)
+                {
+                    case SyncActionStatus.Failed: failed++; break;
+                    case SyncActionStatus.NotPerformed: notPerformed++; break;
+                    case SyncActionStatus.Completed when result.Action == SyncActionKind.Copy: copied++; bytes += result.Size; break;
+                    case SyncActionStatus.Completed when result.Action == SyncActionKind.Update: updated++; bytes += result.Size; break;
+                    case SyncActionStatus.Completed when result.Action == SyncActionKind.Delete: deleted++; break;
+                }
+                observer.OnAction(result);
+            }
+        }
+
+        bool Ask(SyncAction action) { lock (gate) return observer.ShouldProcess(action); }
+
+        await foreach (var action in _planner.PlanAsync(source, destination, options, ct).ConfigureAwait(false))
+        {
+            switch (action.Action)
+            {
+                case SyncActionKind.Skip:
+                    unchanged++;
+                    continue;
+                case SyncActionKind.Delete:
+                    pendingDeletes.Add(action);
+                    continue;
+            }
+            if (!Ask(action))
+            {
+                Report(action with { Status = SyncActionStatus.NotPerformed });
+                continue;
+            }
+            await slots.WaitAsync(ct).ConfigureAwait(false);
+            inFlight.RemoveAll(t => t.IsCompleted);
+            inFlight.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    await _transfer.CopyAsync(source.Child(action.Key), destination.Child(action.Key),
+                        new CopyRequest { Overwrite = true }, progress, ct).ConfigureAwait(false);
+                    Report(action with { Status = SyncActionStatus.Completed });
+                }
+                catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException)
+                {
+                    Report(action with { Status = SyncActionStatus.Failed, Error = ex.Message });
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }, ct));
+        }
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+
+        string? holdBack = null;
+        if (pendingDeletes.Count > 0 && failed > 0)
+            holdBack = $"not deleted: {failed} cop{(failed == 1 ? "y" : "ies")} failed, and sync deletes only after every copy succeeded";
+        else if (options.MaxDelete is { } max && pendingDeletes.Count > max)
+            holdBack = $"not deleted: {pendingDeletes.Count} deletions planned, more than -MaxDelete {max}";
+
+        foreach (var action in pendingDeletes)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (holdBack is not null) { Report(action with { Status = SyncActionStatus.NotPerformed, Error = holdBack }); continue; }
+            if (!Ask(action)) { Report(action with { Status = SyncActionStatus.NotPerformed }); continue; }
+            try
+            {
+                await _transfer.DeleteAsync(destination.Child(action.Key), ct).ConfigureAwait(false);
+                Report(action with { Status = SyncActionStatus.Completed });
+            }
+            catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException)
+            {
+                Report(action with { Status = SyncActionStatus.Failed, Error = ex.Message });
+            }
+        }
+
+        return new SyncSummary
+        {
+            Source = source.Uri, Destination = destination.Uri,
+            Copied = copied, Updated = updated, Deleted = deleted, Unchanged = unchanged,
+            Failed = failed, NotPerformed = notPerformed, BytesTransferred = bytes, Duration = clock.Elapsed,
+        };
+    }
+
+    /// <summary>Plans into a summary without changing anything (what -WhatIf reports at the end).</summary>
+    public static SyncSummary Summarize(StorageLocation source, StorageLocation destination, IEnumerable<SyncAction> plan, TimeSpan duration) => new()
+    {
+        Source = source.Uri, Destination = destination.Uri, WhatIf = true, Duration = duration,
+        Copied = plan.Count(a => a.Action == SyncActionKind.Copy),
+        Updated = plan.Count(a => a.Action == SyncActionKind.Update),
+        Deleted = plan.Count(a => a.Action == SyncActionKind.Delete),
+        BytesTransferred = plan.Where(a => a.Action != SyncActionKind.Delete).Sum(a => a.Size),
+    };
+
+    private static void Validate(StorageLocation source, StorageLocation destination, SyncOptions options)
+    {
+        if (options.MaxDelete is < 0)
+            throw new StorageException(StorageErrorKind.InvalidArgument, "-MaxDelete must not be negative.", destination.Uri);
+        if (options.Parallelism is < 1 or > 64)
+            throw new StorageException(StorageErrorKind.InvalidArgument, "-Parallelism must be between 1 and 64.", destination.Uri);
+        // Syncing a tree into itself or into its own subtree would chase its own copies.
+        var (sp, sk) = ProviderAbilities.Unwrap(source);
+        var (dp, dk) = ProviderAbilities.Unwrap(destination);
+        if (ReferenceEquals(sp, dp))
+        {
+            var a = AsPrefix(sk);
+            var b = AsPrefix(dk);
+            if (a.StartsWith(b, StringComparison.Ordinal) || b.StartsWith(a, StringComparison.Ordinal))
+                throw new StorageException(StorageErrorKind.InvalidArgument,
+                    $"'{source.Uri}' and '{destination.Uri}' overlap; sync needs two separate trees.", destination.Uri);
+        }
+    }
+
+    private static string AsPrefix(string key) => key.Length == 0 || key.EndsWith('/') ? key : key + "/";
+
+    private sealed class Progress(ISyncObserver observer, object gate) : IProgress<TransferProgress>
+    {
+        public void Report(TransferProgress value) { lock (gate) observer.OnProgress(value); }
+    }
+}

@@ -1,0 +1,32 @@
+using CloudStorage.Model;
+
+namespace CloudStorage.Sync;
+
+/// <summary>How to sync a destination to a source.</summary>
+public sealed record SyncOptions
+{
+    /// <summary>Delete destination objects that are not in the source (only after every copy succeeded).</summary>
+    public bool Delete { get; init; }
+
+    /// <summary>Compare by hash even when it costs reading the content; without a common hash, size only.</summary>
+    public bool Checksum { get; init; }
+
+    /// <summary>Refuse to delete anything when more than this many deletions are planned.</summary>
+    public int? MaxDelete { get; init; }
+
+    /// <summary>Copies in flight at once.</summary>
+    public int Parallelism { get; init; } = 4;
+}
+
+/// <summary>Receives a sync's decisions and results; calls may come from several threads but never at the same time.</summary>
+public interface ISyncObserver
+{
+    /// <summary>Asked before each action is carried out; false skips it (PowerShell's ShouldProcess).</summary>
+    bool ShouldProcess(SyncAction planned);
+
+    /// <summary>Told once per Copy/Update/Delete action with its final status.</summary>
+    void OnAction(SyncAction result);
+
+    /// <summary>Byte progress of the copy in flight.</summary>
+    void OnProgress(TransferProgress progress);
+}

@@ -1,0 +1,33 @@
+namespace CloudStorage.Transfer;
+
+/// <summary>How to copy one object.</summary>
+public sealed record CopyRequest
+{
+    /// <summary>Replace an existing destination; without it an existing destination is AlreadyExists.</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>Content type for the destination; null keeps the source's.</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>Metadata for the destination; null keeps the source's.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>Let the provider copy without moving bytes through this process when it can.</summary>
+    public bool AllowServerSideCopy { get; init; } = true;
+
+    /// <summary>Record the source's modification time at the destination where the provider can (sync relies on it).</summary>
+    public bool PreserveModifiedTime { get; init; } = true;
+}
+
+/// <summary>Engine-wide transfer settings.</summary>
+public sealed record TransferOptions
+{
+    /// <summary>Objects transferred at once by multi-object operations.</summary>
+    public int Parallelism { get; init; } = 4;
+
+    /// <summary>Buffer used when streaming between providers.</summary>
+    public int BufferSize { get; init; } = 1 << 20;
+
+    /// <summary>Bytes between two progress reports of one transfer.</summary>
+    public long ProgressInterval { get; init; } = 1 << 20;
+}

@@ -1,0 +1,54 @@
+using CloudStorage.Addressing;
+using CloudStorage.Model;
+using CloudStorage.Providers;
+
+namespace CloudStorage.Transfer;
+
+/// <summary>
+/// Finds optional abilities through decorators: the one place that unwraps a location to the provider doing the
+/// work, so callers never branch on provider types (rclone's <c>fs/operations</c>).
+/// </summary>
+public static class ProviderAbilities
+{
+    /// <summary>The innermost provider and key behind a location.</summary>
+    public static (IStorageProvider Provider, string Key) Unwrap(StorageLocation location) =>
+        ProviderDecorator.Innermost(location.Provider, location.Key);
+
+    /// <summary>A hash of the object: from the item when listed, else from the provider's <see cref="IHashSource"/>, else null.</summary>
+    public static async Task<ContentHash?> GetHashAsync(StorageLocation location, StorageItem? item, HashAlgorithmKind algorithm, CancellationToken ct)
+    {
+        if (item?.GetHash(algorithm) is { } listed) return listed;
+        var (provider, key) = Unwrap(location);
+        return provider is IHashSource source ? await source.GetHashAsync(key, algorithm, ct).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>True when the provider can produce the algorithm (listed or computed).</summary>
+    public static bool CanHash(StorageLocation location, HashAlgorithmKind algorithm)
+    {
+        var caps = location.Provider.Capabilities;
+        if (caps.ListedHashes.Contains(algorithm)) return true;
+        return caps.Hashes.Contains(algorithm) && Unwrap(location).Provider is IHashSource;
+    }
+
+    /// <summary>
+    /// The algorithm to compare two locations by, or null: first one both list natively (free), then one both can
+    /// produce; MD5 before CRC32C before SHA-256 within each tier.
+    /// </summary>
+    public static HashAlgorithmKind? CommonHash(StorageLocation a, StorageLocation b)
+    {
+        HashAlgorithmKind[] order = [HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256];
+        foreach (var alg in order)
+            if (a.Provider.Capabilities.ListedHashes.Contains(alg) && b.Provider.Capabilities.ListedHashes.Contains(alg)) return alg;
+        foreach (var alg in order)
+            if (CanHash(a, alg) && CanHash(b, alg)) return alg;
+        return null;
+    }
+
+    /// <summary>The algorithm both providers list in their listings (no extra I/O), or null.</summary>
+    public static HashAlgorithmKind? CommonListedHash(StorageLocation a, StorageLocation b)
+    {
+        foreach (var alg in new[] { HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256 })
+            if (a.Provider.Capabilities.ListedHashes.Contains(alg) && b.Provider.Capabilities.ListedHashes.Contains(alg)) return alg;
+        return null;
+    }
+}

@@ -1,0 +1,145 @@
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Hashing;
+using CloudStorage.Model;
+using CloudStorage.Providers;
+
+namespace CloudStorage.Transfer;
+
+/// <summary>
+/// Moves objects between any two providers: server-side when the destination can reach the source, otherwise a
+/// streaming copy hashed on the fly and verified end to end by the destination. Uploads and downloads are copies
+/// from or to the local provider, so they share this one path.
+/// </summary>
+public sealed class TransferEngine
+{
+    /// <summary>An engine with the given settings.</summary>
+    public TransferEngine(TransferOptions? options = null) => Options = options ?? new TransferOptions();
+
+    /// <summary>The settings.</summary>
+    public TransferOptions Options { get; }
+
+    /// <summary>The object at a location, or null (a prefix-only location is never an object).</summary>
+    public Task<StorageItem?> StatAsync(StorageLocation location, CancellationToken ct = default) =>
+        location.IsPrefixOnly ? Task.FromResult<StorageItem?>(null) : location.Provider.StatAsync(location.Key, ct);
+
+    /// <summary>
+    /// Copies the object at <paramref name="source"/> to <paramref name="destination"/>. NotFound when the source is
+    /// missing; AlreadyExists when the destination exists and <see cref="CopyRequest.Overwrite"/> is false.
+    /// </summary>
+    public async Task<StorageItem> CopyAsync(StorageLocation source, StorageLocation destination, CopyRequest request,
+        IProgress<TransferProgress>? progress = null, CancellationToken ct = default)
+    {
+        var item = await StatAsync(source, ct).ConfigureAwait(false)
+            ?? throw StorageException.NotFound(source.Uri, source.Provider.Name);
+        return await CopyItemAsync(item, source, destination, request, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies an object whose properties are already known (sync and recursive copies list them first).</summary>
+    public async Task<StorageItem> CopyItemAsync(StorageItem item, StorageLocation source, StorageLocation destination, CopyRequest request,
+        IProgress<TransferProgress>? progress = null, CancellationToken ct = default)
+    {
+        if (destination.IsPrefixOnly)
+            throw new StorageException(StorageErrorKind.InvalidKey, $"'{destination.Uri}' names a prefix, not an object.", destination.Uri, destination.Provider.Name);
+        await EnsureWritableAsync(destination, request.Overwrite, ct).ConfigureAwait(false);
+
+        var options = new WriteOptions
+        {
+            Length = item.Size,
+            ContentType = request.ContentType ?? item.ContentType,
+            Metadata = request.Metadata ?? item.Metadata,
+            ModifiedTime = request.PreserveModifiedTime ? item.LastModified : null,
+            StorageClass = null,
+            ExpectedHashes = item.Hashes.Count > 0 ? item.Hashes : null,
+        };
+
+        if (request.AllowServerSideCopy)
+        {
+            var (srcProvider, srcKey) = ProviderAbilities.Unwrap(source);
+            var (dstProvider, dstKey) = ProviderAbilities.Unwrap(destination);
+            if (dstProvider is IServerSideCopier copier && dstProvider.Capabilities.ServerSideCopy && copier.CanCopyFrom(srcProvider))
+            {
+                progress?.Report(new TransferProgress(destination.Key, 0, item.Size));
+                await copier.CopyFromAsync(srcProvider, srcKey, dstKey, options with { ExpectedHashes = null }, ct).ConfigureAwait(false);
+                progress?.Report(new TransferProgress(destination.Key, item.Size, item.Size));
+                // Stat through the decorators so the item carries the destination's own address.
+                return await destination.Provider.StatAsync(destination.Key, ct).ConfigureAwait(false)
+                    ?? throw new StorageException(StorageErrorKind.Conflict, $"'{destination.Uri}' vanished right after it was copied.", destination.Uri);
+            }
+        }
+
+        await using var read = await source.Provider.OpenReadAsync(source.Key, null, ct).ConfigureAwait(false);
+        return await WriteStreamAsync(read, destination, options, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores a stream (of known or unknown length) at <paramref name="destination"/>.</summary>
+    public async Task<StorageItem> UploadAsync(Stream content, long? length, StorageLocation destination, CopyRequest request,
+        IProgress<TransferProgress>? progress = null, CancellationToken ct = default)
+    {
+        if (destination.IsPrefixOnly)
+            throw new StorageException(StorageErrorKind.InvalidKey, $"'{destination.Uri}' names a prefix, not an object.", destination.Uri, destination.Provider.Name);
+        await EnsureWritableAsync(destination, request.Overwrite, ct).ConfigureAwait(false);
+        var options = new WriteOptions { Length = length, ContentType = request.ContentType, Metadata = request.Metadata };
+        return await WriteStreamAsync(content, destination, options, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a whole object into memory, refusing objects over <paramref name="maxBytes"/> (LimitExceeded).</summary>
+    public async Task<byte[]> ReadAllBytesAsync(StorageLocation source, long maxBytes, CancellationToken ct = default)
+    {
+        var item = await StatAsync(source, ct).ConfigureAwait(false)
+            ?? throw StorageException.NotFound(source.Uri, source.Provider.Name);
+        if (item.Size > maxBytes)
+            throw new StorageException(StorageErrorKind.LimitExceeded,
+                $"'{source.Uri}' has {item.Size} bytes, more than the {maxBytes} that may be read into memory; download it to a file instead.", source.Uri);
+        await using var read = await source.Provider.OpenReadAsync(source.Key, null, ct).ConfigureAwait(false);
+        var buffer = new MemoryStream((int)Math.Max(0, item.Size));
+        await read.CopyToAsync(buffer, Options.BufferSize, ct).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Deletes the object at a location (idempotent at the provider).</summary>
+    public Task DeleteAsync(StorageLocation location, CancellationToken ct = default)
+    {
+        if (location.IsPrefixOnly)
+            throw new StorageException(StorageErrorKind.InvalidKey, $"'{location.Uri}' names a prefix, not an object.", location.Uri, location.Provider.Name);
+        return location.Provider.DeleteAsync(location.Key, ct);
+    }
+
+    private async Task EnsureWritableAsync(StorageLocation destination, bool overwrite, CancellationToken ct)
+    {
+        if (overwrite) return;
+        if (await destination.Provider.StatAsync(destination.Key, ct).ConfigureAwait(false) is not null)
+            throw new StorageException(StorageErrorKind.AlreadyExists,
+                $"'{destination.Uri}' already exists; use -Force to overwrite it.", destination.Uri, destination.Provider.Name);
+    }
+
+    private async Task<StorageItem> WriteStreamAsync(Stream content, StorageLocation destination, WriteOptions options,
+        IProgress<TransferProgress>? progress, CancellationToken ct)
+    {
+        long lastReported = 0;
+        var key = destination.Key;
+        progress?.Report(new TransferProgress(key, 0, options.Length));
+        await using var hashing = new HashingStream(content, onProgress: progress is null ? null : bytes =>
+        {
+            if (bytes - lastReported < Options.ProgressInterval) return;
+            lastReported = bytes;
+            progress.Report(new TransferProgress(key, bytes, options.Length));
+        }, leaveOpen: true);
+        var stored = await destination.Provider.WriteAsync(key, hashing, options, ct).ConfigureAwait(false);
+        progress?.Report(new TransferProgress(key, hashing.BytesRead, options.Length ?? hashing.BytesRead));
+
+        // End-to-end check: what the destination reports must equal what streamed through us.
+        var computed = hashing.GetHashes();
+        foreach (var reported in stored.Hashes)
+        {
+            var mine = computed.FirstOrDefault(h => h.Algorithm == reported.Algorithm);
+            if (mine is not null && !mine.Equals(reported))
+                throw new StorageException(StorageErrorKind.IntegrityFailure,
+                    $"'{destination.Uri}' reports {reported.Algorithm} {reported.Hex} but {mine.Hex} was sent.", destination.Uri, destination.Provider.Name);
+        }
+        if (stored.Size != hashing.BytesRead && !stored.IsPrefix)
+            throw new StorageException(StorageErrorKind.IntegrityFailure,
+                $"'{destination.Uri}' reports {stored.Size} bytes but {hashing.BytesRead} were sent.", destination.Uri, destination.Provider.Name);
+        return stored;
+    }
+}
