@@ -15,8 +15,7 @@ public static class Presigning
             throw new StorageException(StorageErrorKind.InvalidKey, $"'{location.Uri}' names a prefix; presigned URLs are for objects.", location.Uri, location.Provider.Name);
         if (request.ExpiresIn <= TimeSpan.Zero)
             throw new StorageException(StorageErrorKind.InvalidArgument, $"The expiry must be positive, not {request.ExpiresIn}.", location.Uri, location.Provider.Name);
-        var (provider, key) = ProviderAbilities.Unwrap(location);
-        if (provider is not IPresigner presigner || !provider.Capabilities.Presign)
+        if (ProviderAbilities.Find<IPresigner>(location) is not var (presigner, provider, key) || !provider.Capabilities.Presign)
             throw new StorageException(StorageErrorKind.Unsupported,
                 $"Provider '{location.Provider.Name}' cannot create presigned URLs ('{location.Uri}'); presigning needs an s3://, gs:// or az:// provider.",
                 location.Uri, location.Provider.Name);

@@ -14,12 +14,30 @@ public static class ProviderAbilities
     public static (IStorageProvider Provider, string Key) Unwrap(StorageLocation location) =>
         ProviderDecorator.Innermost(location.Provider, location.Key);
 
+    /// <summary>
+    /// The first provider in the decorator chain (outermost first) that implements <typeparamref name="T"/>, with the
+    /// key mapped to it; null when none does. A decorator may add an ability its inner provider lacks.
+    /// </summary>
+    public static (T Ability, IStorageProvider Provider, string Key)? Find<T>(StorageLocation location) where T : class
+    {
+        IStorageProvider provider = location.Provider;
+        var key = location.Key;
+        while (true)
+        {
+            if (provider is T ability) return (ability, provider, key);
+            if (provider is not ProviderDecorator d) return null;
+            key = d.ToInnerKey(key);
+            provider = d.Inner;
+        }
+    }
+
     /// <summary>A hash of the object: from the item when listed, else from the provider's <see cref="IHashSource"/>, else null.</summary>
     public static async Task<ContentHash?> GetHashAsync(StorageLocation location, StorageItem? item, HashAlgorithmKind algorithm, CancellationToken ct)
     {
         if (item?.GetHash(algorithm) is { } listed) return listed;
-        var (provider, key) = Unwrap(location);
-        return provider is IHashSource source ? await source.GetHashAsync(key, algorithm, ct).ConfigureAwait(false) : null;
+        return Find<IHashSource>(location) is var (source, _, key)
+            ? await source.GetHashAsync(key, algorithm, ct).ConfigureAwait(false)
+            : null;
     }
 
     /// <summary>True when the provider can produce the algorithm (listed or computed).</summary>
@@ -27,7 +45,7 @@ public static class ProviderAbilities
     {
         var caps = location.Provider.Capabilities;
         if (caps.ListedHashes.Contains(algorithm)) return true;
-        return caps.Hashes.Contains(algorithm) && Unwrap(location).Provider is IHashSource;
+        return caps.Hashes.Contains(algorithm) && Find<IHashSource>(location) is not null;
     }
 
     /// <summary>

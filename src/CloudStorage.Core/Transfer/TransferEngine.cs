@@ -56,8 +56,8 @@ public sealed class TransferEngine
         if (request.AllowServerSideCopy)
         {
             var (srcProvider, srcKey) = ProviderAbilities.Unwrap(source);
-            var (dstProvider, dstKey) = ProviderAbilities.Unwrap(destination);
-            if (dstProvider is IServerSideCopier copier && dstProvider.Capabilities.ServerSideCopy && copier.CanCopyFrom(srcProvider))
+            if (ProviderAbilities.Find<IServerSideCopier>(destination) is var (copier, dstProvider, dstKey)
+                && dstProvider.Capabilities.ServerSideCopy && copier.CanCopyFrom(srcProvider))
             {
                 progress?.Report(new TransferProgress(destination.Key, 0, item.Size));
                 await copier.CopyFromAsync(srcProvider, srcKey, dstKey, options with { ExpectedHashes = null }, ct).ConfigureAwait(false);
