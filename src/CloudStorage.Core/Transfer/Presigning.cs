@@ -15,11 +15,12 @@ public static class Presigning
             throw new StorageException(StorageErrorKind.InvalidKey, $"'{location.Uri}' names a prefix; presigned URLs are for objects.", location.Uri, location.Provider.Name);
         if (request.ExpiresIn <= TimeSpan.Zero)
             throw new StorageException(StorageErrorKind.InvalidArgument, $"The expiry must be positive, not {request.ExpiresIn}.", location.Uri, location.Provider.Name);
-        if (ProviderAbilities.Find<IPresigner>(location) is not var (presigner, provider, key) || !provider.Capabilities.Presign)
+        var caps = location.Provider.Capabilities;
+        if (!caps.Presign || ProviderAbilities.Find<IPresigner>(location) is not var (presigner, _, key))
             throw new StorageException(StorageErrorKind.Unsupported,
                 $"Provider '{location.Provider.Name}' cannot create presigned URLs ('{location.Uri}'); presigning needs an s3://, gs:// or az:// provider.",
                 location.Uri, location.Provider.Name);
-        var max = provider.Capabilities.MaxPresignExpiry;
+        var max = caps.MaxPresignExpiry;
         if (max > TimeSpan.Zero && request.ExpiresIn > max)
             throw new StorageException(StorageErrorKind.InvalidArgument,
                 $"Presigned URLs from '{location.Provider.Name}' can last at most {max}; {request.ExpiresIn} was asked for.", location.Uri, location.Provider.Name);

@@ -56,8 +56,10 @@ public sealed class TransferEngine
         if (request.AllowServerSideCopy)
         {
             var (srcProvider, srcKey) = ProviderAbilities.Unwrap(source);
-            if (ProviderAbilities.Find<IServerSideCopier>(destination) is var (copier, dstProvider, dstKey)
-                && dstProvider.Capabilities.ServerSideCopy && copier.CanCopyFrom(srcProvider))
+            // The outermost capabilities are the declaration: a decorator may withhold an inner ability.
+            if (destination.Provider.Capabilities.ServerSideCopy
+                && ProviderAbilities.Find<IServerSideCopier>(destination) is var (copier, _, dstKey)
+                && copier.CanCopyFrom(srcProvider))
             {
                 progress?.Report(new TransferProgress(destination.Key, 0, item.Size));
                 await copier.CopyFromAsync(srcProvider, srcKey, dstKey, options with { ExpectedHashes = null }, ct).ConfigureAwait(false);
