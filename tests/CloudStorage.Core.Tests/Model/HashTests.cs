@@ -1,0 +1,84 @@
+using System.Text;
+using CloudStorage.Hashing;
+using CloudStorage.Model;
+
+namespace CloudStorage.Tests.Model;
+
+public class HashTests
+{
+    [Theory]
+    [InlineData("", 0x00000000u)]
+    [InlineData("a", 0xC1D04330u)]
+    [InlineData("123456789", 0xE3069283u)] // the CRC-32C check value
+    [InlineData("The quick brown fox jumps over the lazy dog", 0x22620404u)]
+    public void Crc32C_matches_known_values(string text, uint expected) =>
+        Assert.Equal(expected, Crc32C.Compute(Encoding.ASCII.GetBytes(text)));
+
+    [Fact]
+    public void Crc32C_of_32_zero_bytes_matches_the_iSCSI_test_vector() =>
+        Assert.Equal(0x8A9136AAu, Crc32C.Compute(new byte[32]));
+
+    [Fact]
+    public void Crc32C_incremental_equals_one_shot_for_any_split()
+    {
+        var data = new byte[1000]; new Random(7).NextBytes(data);
+        var whole = Crc32C.Compute(data);
+        foreach (var split in new[] { 0, 1, 7, 8, 9, 500, 999, 1000 })
+        {
+            var c = new Crc32C();
+            c.Append(data.AsSpan(0, split)); c.Append(data.AsSpan(split));
+            Assert.Equal(whole, c.GetCurrentHashAsUInt32());
+        }
+    }
+
+    [Fact]
+    public void Crc32C_big_endian_base64_matches_the_GCS_form()
+    {
+        // GCS reports crc32c of "hello world" as "yZRlqg==".
+        Assert.Equal("yZRlqg==", Convert.ToBase64String(Crc32C.HashToBigEndian("hello world"u8)));
+    }
+
+    [Fact]
+    public void ContentHash_parses_hex_and_base64_and_compares_by_value()
+    {
+        var md5 = ContentHash.Compute(HashAlgorithmKind.MD5, "abc"u8);
+        Assert.Equal("900150983cd24fb0d6963f7d28e17f72", md5.Hex);
+        Assert.Equal(md5, ContentHash.Parse(HashAlgorithmKind.MD5, md5.Hex.ToUpperInvariant()));
+        Assert.Equal(md5, ContentHash.Parse(HashAlgorithmKind.MD5, md5.Base64));
+        Assert.Equal(md5, ContentHash.Parse(HashAlgorithmKind.MD5, "\"" + md5.Hex + "\""));
+        Assert.False(ContentHash.TryParse(HashAlgorithmKind.MD5, "xyz", out _));
+        Assert.False(ContentHash.TryParse(HashAlgorithmKind.SHA256, md5.Hex, out _));
+        Assert.NotEqual(md5, ContentHash.Compute(HashAlgorithmKind.MD5, "abd"u8));
+    }
+
+    [Fact]
+    public void ContentHash_refuses_a_wrong_length() =>
+        Assert.Throws<ArgumentException>(() => new ContentHash(HashAlgorithmKind.MD5, new byte[15]));
+
+    [Fact]
+    public void HashingStream_hashes_what_passes_through()
+    {
+        var data = new byte[300_000]; new Random(3).NextBytes(data);
+        using var hs = new HashingStream(new MemoryStream(data), includeSha256: true);
+        hs.CopyTo(Stream.Null, 4096);
+        var hashes = hs.GetHashes();
+        Assert.Equal(ContentHash.Compute(HashAlgorithmKind.MD5, data), hashes.Single(h => h.Algorithm == HashAlgorithmKind.MD5));
+        Assert.Equal(ContentHash.Compute(HashAlgorithmKind.CRC32C, data), hashes.Single(h => h.Algorithm == HashAlgorithmKind.CRC32C));
+        Assert.Equal(ContentHash.Compute(HashAlgorithmKind.SHA256, data), hashes.Single(h => h.Algorithm == HashAlgorithmKind.SHA256));
+        Assert.Equal(data.Length, hs.BytesRead);
+    }
+
+    [Fact]
+    public void PresignedUrl_ToString_hides_the_signature()
+    {
+        var p = new PresignedUrl { Uri = "s3://b/k", Method = PresignMethod.Get, Url = new Uri("https://h/k?X-Amz-Signature=abc"), ExpiresOn = DateTimeOffset.UnixEpoch };
+        Assert.DoesNotContain("Signature", p.ToString());
+        Assert.Contains("s3://b/k", p.ToString());
+    }
+
+    [Theory]
+    [InlineData("a/b/c.txt", "c.txt")]
+    [InlineData("a/b/", "b")]
+    [InlineData("top", "top")]
+    public void StorageItem_Name_is_the_last_segment(string key, string name) => Assert.Equal(name, StorageItem.NameOf(key));
+}
