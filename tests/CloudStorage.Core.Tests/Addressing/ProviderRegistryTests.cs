@@ -1,0 +1,126 @@
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Providers.Memory;
+using CloudStorage.Tests.Operations;
+
+namespace CloudStorage.Tests.Addressing;
+
+public sealed class ProviderRegistryTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("cs-registry-").FullName;
+    private string ConfigPath => Path.Combine(_dir, "providers.json");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Named_provider_maps_keys_under_its_root_prefix_and_addresses_items_by_name()
+    {
+        var reg = new ProviderRegistry();
+        reg.Register("backup", "mem://named-root/base/");
+        var loc = reg.Resolve("backup:reports/q1.txt");
+        await loc.Provider.WriteAsync(loc.Key, new MemoryStream("q1"u8.ToArray()), new CloudStorage.Model.WriteOptions());
+        var raw = reg.Resolve("mem://named-root/base/reports/q1.txt");
+        Assert.Equal("q1", await raw.Provider.TextAsync(raw.Key));
+        var item = await loc.Provider.StatAsync(loc.Key);
+        Assert.Equal("backup:reports/q1.txt", item!.Uri);
+        Assert.Equal("backup", item.ProviderName);
+        var listed = await loc.Provider.ListAsync(ListRequestFor("reports/")).ToListAsync();
+        Assert.Equal("backup:reports/q1.txt", Assert.Single(listed).Uri);
+    }
+
+    private static CloudStorage.Model.ListRequest ListRequestFor(string prefix) => CloudStorage.Model.ListRequest.Recursive(prefix);
+
+    [Fact]
+    public void Memory_stores_are_shared_within_a_registry_by_name()
+    {
+        var reg = new ProviderRegistry();
+        Assert.Same(reg.Resolve("mem://a/x").Provider, reg.Resolve("mem://a/y").Provider);
+        Assert.NotSame(reg.Resolve("mem://a/x").Provider, reg.Resolve("mem://b/x").Provider);
+        Assert.IsType<MemoryStorageProvider>(reg.Resolve("mem://a/x").Provider);
+    }
+
+    [Fact]
+    public void Relative_local_paths_resolve_against_the_current_directory()
+    {
+        var reg = new ProviderRegistry();
+        var loc = reg.Resolve("sub/file.txt", _dir);
+        Assert.Equal(Path.Combine(_dir, "sub", "file.txt"), Path.Combine(Path.GetPathRoot(_dir)!, loc.Key.Replace('/', Path.DirectorySeparatorChar)));
+        Assert.EndsWith("/", reg.Resolve("sub/", _dir).Key);
+    }
+
+    [Fact]
+    public void Unknown_provider_names_are_NotFound_and_unloaded_schemes_Unsupported()
+    {
+        var reg = new ProviderRegistry();
+        var ex = Assert.Throws<StorageException>(() => reg.Resolve("nosuch:key"));
+        Assert.Equal(StorageErrorKind.NotFound, ex.Kind);
+        Assert.Contains("Register-StorageProvider", ex.Message);
+        ex = Assert.Throws<StorageException>(() => reg.Resolve("s3://bucket/key"));
+        Assert.Equal(StorageErrorKind.Unsupported, ex.Kind);
+    }
+
+    [Theory]
+    [InlineData("x")]
+    [InlineData("1abc")]
+    [InlineData("has space")]
+    [InlineData("s3")]
+    [InlineData("file")]
+    public void Invalid_or_reserved_names_are_refused(string name)
+    {
+        var ex = Assert.Throws<StorageException>(() => new ProviderRegistry().Register(name, "mem://x"));
+        Assert.Equal(StorageErrorKind.InvalidArgument, ex.Kind);
+    }
+
+    [Fact]
+    public void Registering_an_existing_name_needs_force()
+    {
+        var reg = new ProviderRegistry();
+        reg.Register("dup", "mem://a");
+        Assert.Equal(StorageErrorKind.AlreadyExists, Assert.Throws<StorageException>(() => reg.Register("dup", "mem://b")).Kind);
+        reg.Register("dup", "mem://b", force: true);
+        Assert.Equal("mem://b", reg.GetRegistrations("dup").Single().Uri);
+    }
+
+    [Fact]
+    public void A_named_provider_cannot_point_at_another_name_or_a_relative_path()
+    {
+        var reg = new ProviderRegistry();
+        Assert.Throws<StorageException>(() => reg.Register("aa", "bb:key"));
+        Assert.Throws<StorageException>(() => reg.Register("aa", "relative/dir"));
+    }
+
+    [Fact]
+    public void Persisted_registrations_are_read_back_by_a_new_registry_and_removed_on_unregister()
+    {
+        var reg = new ProviderRegistry(new ProviderConfigFile(ConfigPath));
+        reg.Register("archive", "mem://arch/p/", new Dictionary<string, string> { ["region"] = "eu-west-1" }, persist: true);
+        var fresh = new ProviderRegistry(new ProviderConfigFile(ConfigPath));
+        var r = Assert.Single(fresh.GetRegistrations());
+        Assert.Equal("archive", r.Name);
+        Assert.Equal("eu-west-1", r.Options["region"]);
+        Assert.Equal(ConfigPath, r.Source);
+        Assert.Equal("mem", r.ProviderType);
+        Assert.True(fresh.Unregister("archive", persist: true));
+        Assert.Empty(new ProviderRegistry(new ProviderConfigFile(ConfigPath)).GetRegistrations());
+    }
+
+    [Fact]
+    public void A_malformed_config_file_is_a_Configuration_error_naming_the_file()
+    {
+        File.WriteAllText(ConfigPath, "{ not json");
+        var ex = Assert.Throws<StorageException>(() => new ProviderRegistry(new ProviderConfigFile(ConfigPath)).GetRegistrations());
+        Assert.Equal(StorageErrorKind.Configuration, ex.Kind);
+        Assert.Contains(ConfigPath, ex.Message);
+    }
+
+    [Fact]
+    public void GetRegistrations_filters_by_wildcard_and_sorts_by_name()
+    {
+        var reg = new ProviderRegistry();
+        reg.Register("prod-b", "mem://1"); reg.Register("prod-a", "mem://2"); reg.Register("test", "mem://3");
+        Assert.Equal(["prod-a", "prod-b"], reg.GetRegistrations("prod*").Select(r => r.Name).ToArray());
+    }
+
+    [Fact]
+    public void Unregister_of_an_unknown_name_returns_false() => Assert.False(new ProviderRegistry().Unregister("ghost"));
+}
