@@ -1,0 +1,88 @@
+using System.Management.Automation;
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Model;
+using CloudStorage.PowerShell.Infrastructure;
+using CloudStorage.Transfer;
+
+namespace CloudStorage.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Copies stored objects, within a provider (server-side where possible) or across providers.</para>
+/// <para type="description">A -Destination ending in '/' or naming an existing prefix means "under it, with the
+/// object's name"; otherwise it is the exact key. With -Recurse a prefix is copied as a tree: under the destination
+/// folder with the prefix's name, or as the destination itself when that is not an existing folder. An existing
+/// object is only replaced with -Force.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Copy, "StorageObject", SupportsShouldProcess = true)]
+[OutputType(typeof(StorageItem))]
+public sealed class CopyStorageObjectCommand : StorageCmdletBase
+{
+    /// <summary>The objects (or, with -Recurse, prefixes) to copy.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Uri { get; set; } = [];
+
+    /// <summary>The destination key, or a folder to copy under.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Copy everything under a prefix.</summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    /// <summary>Replace existing objects.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private readonly TransferEngine _engine = new();
+
+    /// <inheritdoc />
+    protected override void ProcessRecordCore()
+    {
+        StorageLocation destination;
+        try { destination = Resolve(Context, Destination); }
+        catch (StorageException ex) { throw new TerminatingErrorException(ErrorRecords.From(ex, Destination)); }
+
+        RunAsync(async (context, ct) =>
+        {
+            foreach (var address in Uri)
+            {
+                ct.ThrowIfCancellationRequested();
+                try
+                {
+                    var source = Resolve(context, address);
+                    // Decide folder-or-key once, before the first copy makes the destination exist.
+                    var intoFolder = await Destinations.IsFolderAsync(context, Destination, destination, ct).ConfigureAwait(false);
+                    var prefixName = StorageItem.NameOf(source.Key);
+                    var treeRoot = intoFolder && prefixName.Length > 0 ? destination.Child(prefixName + "/") : destination;
+                    treeRoot = new StorageLocation(treeRoot.Provider, treeRoot.AsPrefix);
+
+                    await foreach (var (item, relative) in ItemLister.ExpandAsync(source, Recurse, ct).ConfigureAwait(false))
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        var single = !source.IsPrefixOnly && item.Key == source.Key;
+                        var target = single ? (intoFolder ? destination.Child(item.Name) : destination) : treeRoot.Child(relative);
+                        try
+                        {
+                            if (!context.ShouldProcess(target.Uri, $"Copy '{item.Uri}'")) continue;
+                            var copied = await _engine.CopyItemAsync(item, new StorageLocation(source.Provider, item.Key), target,
+                                new CopyRequest { Overwrite = Force.IsPresent }, ProgressFor(context, "Copying"), ct).ConfigureAwait(false);
+                            context.WriteVerbose($"Copied {item.Uri} to {copied.Uri}");
+                            context.WriteObject(copied);
+                        }
+                        catch (Exception ex) when (ErrorRecords.IsItemFailure(ex) && !single)
+                        {
+                            WriteFailure(context, ex, item.Uri);
+                        }
+                    }
+                }
+                catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+                {
+                    WriteFailure(context, ex, address);
+                }
+            }
+        });
+    }
+}

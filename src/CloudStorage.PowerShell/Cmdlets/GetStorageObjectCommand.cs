@@ -1,0 +1,158 @@
+using System.Management.Automation;
+using System.Text;
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Model;
+using CloudStorage.PowerShell.Infrastructure;
+using CloudStorage.Transfer;
+
+namespace CloudStorage.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Downloads stored objects to files, or reads them as a string or byte array.</para>
+/// <para type="description">-Destination is a file path, or a folder (existing, or written with a trailing
+/// separator) to download into with the object's name. With -Recurse a prefix is downloaded as a tree: under the
+/// destination folder with the prefix's name, or as the destination itself when that is not an existing folder.
+/// Files appear whole or not at all (the local provider writes a temporary file and renames it). Existing files are
+/// only replaced with -Force.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "StorageObject", DefaultParameterSetName = ToFileParameterSet, SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo), ParameterSetName = [ToFileParameterSet])]
+[OutputType(typeof(string), ParameterSetName = [AsStringParameterSet])]
+[OutputType(typeof(byte[]), ParameterSetName = [AsByteArrayParameterSet])]
+public sealed class GetStorageObjectCommand : StorageCmdletBase
+{
+    /// <summary>Download to a file or folder.</summary>
+    public const string ToFileParameterSet = "ToFile";
+
+    /// <summary>Read as text.</summary>
+    public const string AsStringParameterSet = "AsString";
+
+    /// <summary>Read as bytes.</summary>
+    public const string AsByteArrayParameterSet = "AsByteArray";
+
+    /// <summary>The objects (or, with -Recurse, prefixes) to read.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Uri { get; set; } = [];
+
+    /// <summary>The local file, or a folder to download into.</summary>
+    [Parameter(ParameterSetName = ToFileParameterSet, Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Download everything under a prefix.</summary>
+    [Parameter(ParameterSetName = ToFileParameterSet)]
+    public SwitchParameter Recurse { get; set; }
+
+    /// <summary>Replace existing files.</summary>
+    [Parameter(ParameterSetName = ToFileParameterSet)]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Return the content as a string.</summary>
+    [Parameter(ParameterSetName = AsStringParameterSet, Mandatory = true)]
+    public SwitchParameter AsString { get; set; }
+
+    /// <summary>The text encoding for -AsString (a byte order mark, when present, wins).</summary>
+    [Parameter(ParameterSetName = AsStringParameterSet)]
+    [ValidateSet("UTF8", "UTF8BOM", "UTF8NoBOM", "ASCII", "Unicode", "BigEndianUnicode", "UTF32", "Latin1", IgnoreCase = true)]
+    public string Encoding { get; set; } = "UTF8";
+
+    /// <summary>Return the content as one byte array.</summary>
+    [Parameter(ParameterSetName = AsByteArrayParameterSet, Mandatory = true)]
+    public SwitchParameter AsByteArray { get; set; }
+
+    /// <summary>The largest object read into memory by -AsString/-AsByteArray.</summary>
+    internal long MaxInMemoryBytes { get; set; } = 1L << 30;
+
+    private readonly TransferEngine _engine = new();
+
+    /// <inheritdoc />
+    protected override void BeginProcessingCore()
+    {
+        if (AsString && AsByteArray)
+            throw Terminating(StorageErrorKind.InvalidArgument, "-AsString and -AsByteArray cannot be used together.", null);
+        if (!AsString && !AsByteArray)
+        {
+            if (string.IsNullOrEmpty(Destination))
+                throw Terminating(StorageErrorKind.InvalidArgument, "Give -Destination (a file or folder), -AsString or -AsByteArray.", null);
+            if (Destinations.LocalPathOf(Context, Destination) is null)
+                throw Terminating(StorageErrorKind.InvalidArgument,
+                    $"Get-StorageObject downloads to the local file system; '{Destination}' is a storage address: use Copy-StorageObject.", Destination);
+        }
+        else if (Recurse)
+            throw Terminating(StorageErrorKind.InvalidArgument, "-Recurse needs -Destination: a tree cannot be read into one value.", null);
+    }
+
+    /// <inheritdoc />
+    protected override void ProcessRecordCore() => RunAsync(async (context, ct) =>
+    {
+        foreach (var address in Uri)
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                var location = Resolve(context, address);
+                if (AsString || AsByteArray)
+                {
+                    var bytes = await _engine.ReadAllBytesAsync(location, MaxInMemoryBytes, ct).ConfigureAwait(false);
+                    context.WriteObject(AsByteArray ? bytes : Decode(bytes, Encoding));
+                }
+                else
+                {
+                    await DownloadAsync(context, location, ct).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+            {
+                WriteFailure(context, ex, address);
+            }
+        }
+    });
+
+    private async Task DownloadAsync(ICmdletContext context, StorageLocation location, CancellationToken ct)
+    {
+        var destination = Destinations.LocalPathOf(context, Destination)!;
+        var intoFolder = Destination.EndsWith('/') || Destination.EndsWith('\\') || Directory.Exists(destination);
+        var prefixName = StorageItem.NameOf(location.Key);
+        var treeRoot = intoFolder && prefixName.Length > 0 ? System.IO.Path.Combine(destination, prefixName) : destination;
+
+        await foreach (var (item, relative) in ItemLister.ExpandAsync(location, Recurse, ct).ConfigureAwait(false))
+        {
+            ct.ThrowIfCancellationRequested();
+            var single = !location.IsPrefixOnly && item.Key == location.Key;
+            var file = single
+                ? (intoFolder ? System.IO.Path.Combine(destination, item.Name) : destination)
+                : System.IO.Path.Combine(treeRoot, relative.Replace('/', System.IO.Path.DirectorySeparatorChar));
+            try
+            {
+                if (!context.ShouldProcess(file, $"Download '{item.Uri}'")) continue;
+                var target = context.Registry.Resolve(file, context.CurrentDirectory);
+                await _engine.CopyItemAsync(item, new StorageLocation(location.Provider, item.Key), target,
+                    new CopyRequest { Overwrite = Force.IsPresent }, ProgressFor(context, "Downloading"), ct).ConfigureAwait(false);
+                context.WriteVerbose($"Downloaded {item.Uri} to {file}");
+                context.WriteObject(new FileInfo(file));
+            }
+            catch (Exception ex) when (ErrorRecords.IsItemFailure(ex) && !single)
+            {
+                WriteFailure(context, ex, item.Uri);
+            }
+        }
+    }
+
+    internal static string Decode(byte[] bytes, string encodingName)
+    {
+        System.Text.Encoding encoding = encodingName.ToUpperInvariant() switch
+        {
+            "UTF8" or "UTF8BOM" or "UTF8NOBOM" => new UTF8Encoding(false),
+            "ASCII" => System.Text.Encoding.ASCII,
+            "UNICODE" => System.Text.Encoding.Unicode,
+            "BIGENDIANUNICODE" => System.Text.Encoding.BigEndianUnicode,
+            "UTF32" => System.Text.Encoding.UTF32,
+            "LATIN1" => System.Text.Encoding.Latin1,
+            _ => throw Terminating(StorageErrorKind.InvalidArgument, $"Unknown encoding '{encodingName}'.", encodingName),
+        };
+        using var reader = new StreamReader(new MemoryStream(bytes, writable: false), encoding, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
+}

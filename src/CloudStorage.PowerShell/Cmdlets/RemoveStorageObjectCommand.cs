@@ -1,0 +1,69 @@
+using System.Management.Automation;
+using CloudStorage.Addressing;
+using CloudStorage.Model;
+using CloudStorage.PowerShell.Infrastructure;
+using CloudStorage.Transfer;
+
+namespace CloudStorage.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Deletes stored objects.</para>
+/// <para type="description">A missing object is reported as an ObjectNotFound error (the next input is still
+/// processed). A prefix needs -Recurse, which deletes every object under it. -PassThru writes each removed item.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "StorageObject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(StorageItem))]
+public sealed class RemoveStorageObjectCommand : StorageCmdletBase
+{
+    /// <summary>The objects (or, with -Recurse, prefixes) to delete.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Uri { get; set; } = [];
+
+    /// <summary>Delete everything under a prefix.</summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    /// <summary>Write each removed item.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private readonly TransferEngine _engine = new();
+
+    /// <inheritdoc />
+    protected override void ProcessRecordCore() => RunAsync(async (context, ct) =>
+    {
+        foreach (var address in Uri)
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                var location = Resolve(context, address);
+                // List first, delete after: deleting while a listing is paged (or a directory walked) can skip entries.
+                var doomed = new List<StorageItem>();
+                await foreach (var (item, _) in ItemLister.ExpandAsync(location, Recurse, ct).ConfigureAwait(false))
+                    doomed.Add(item);
+
+                foreach (var item in doomed)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    try
+                    {
+                        if (!context.ShouldProcess(item.Uri, "Remove storage object")) continue;
+                        await _engine.DeleteAsync(new StorageLocation(location.Provider, item.Key), ct).ConfigureAwait(false);
+                        context.WriteVerbose($"Removed {item.Uri}");
+                        if (PassThru) context.WriteObject(item);
+                    }
+                    catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+                    {
+                        WriteFailure(context, ex, item.Uri);
+                    }
+                }
+            }
+            catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+            {
+                WriteFailure(context, ex, address);
+            }
+        }
+    });
+}

@@ -1,0 +1,203 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Text;
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Model;
+using CloudStorage.PowerShell.Infrastructure;
+using CloudStorage.Transfer;
+
+namespace CloudStorage.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Uploads local files, folders or a value to storage.</para>
+/// <para type="description">-Path takes literal paths or wildcards and binds FullName/PSPath from Get-ChildItem.
+/// A -Destination ending in '/' or naming an existing prefix means "under it, with the file's name" (several files
+/// from one wildcard always go under it); otherwise it is the exact key. With -Recurse a folder is uploaded as a tree
+/// (under the destination folder with its own name, or as the destination itself when that is not an existing
+/// folder). The content type comes from the extension unless -ContentType is given. An existing object is only
+/// replaced with -Force.</para>
+/// </summary>
+[Cmdlet(VerbsCommunications.Send, "StorageObject", DefaultParameterSetName = PathParameterSet, SupportsShouldProcess = true)]
+[OutputType(typeof(StorageItem))]
+public sealed class SendStorageObjectCommand : StorageCmdletBase
+{
+    /// <summary>Upload files and folders.</summary>
+    public const string PathParameterSet = "Path";
+
+    /// <summary>Upload a string or byte array.</summary>
+    public const string ValueParameterSet = "Value";
+
+    /// <summary>Local files or folders (literal or wildcard).</summary>
+    [Parameter(ParameterSetName = PathParameterSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath", "LiteralPath")]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>A string (stored as UTF-8) or byte array to store.</summary>
+    [Parameter(ParameterSetName = ValueParameterSet, Mandatory = true)]
+    [AllowEmptyString]
+    public object? Value { get; set; }
+
+    /// <summary>The destination key, or a folder (ending in '/' or existing) to upload under.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Upload folders with everything in them.</summary>
+    [Parameter(ParameterSetName = PathParameterSet)]
+    public SwitchParameter Recurse { get; set; }
+
+    /// <summary>The MIME type; by default from the file extension.</summary>
+    [Parameter]
+    public string? ContentType { get; set; }
+
+    /// <summary>User metadata to store with each object.</summary>
+    [Parameter]
+    public Hashtable? Metadata { get; set; }
+
+    /// <summary>Replace existing objects.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private readonly TransferEngine _engine = new();
+
+    /// <inheritdoc />
+    protected override void ProcessRecordCore()
+    {
+        var destination = ResolveDestination();
+        var metadata = ToDictionary(Metadata);
+        if (ParameterSetName == ValueParameterSet || (Value is not null && Path.Length == 0))
+        {
+            var content = ValueBytes(Value);
+            if (destination.IsPrefixOnly)
+                throw Terminating(StorageErrorKind.InvalidArgument, $"-Value needs an object key as -Destination, not the prefix '{Destination}'.", Destination);
+            RunAsync(async (context, ct) =>
+            {
+                var contentType = ContentType ?? (Value is string && ContentTypes.FromName(destination.Key) == ContentTypes.Default
+                    ? "text/plain; charset=utf-8"
+                    : ContentTypes.FromName(destination.Key));
+                try
+                {
+                    if (!context.ShouldProcess(destination.Uri, $"Upload a value of {content.Length:N0} bytes")) return;
+                    await UploadAsync(context, new MemoryStream(content, writable: false), content.Length, "value", destination, contentType, metadata, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+                {
+                    WriteFailure(context, ex, destination.Uri);
+                }
+            });
+            return;
+        }
+
+        RunAsync(async (context, ct) =>
+        {
+            foreach (var path in Path)
+            {
+                ct.ThrowIfCancellationRequested();
+                IReadOnlyList<string> entries;
+                try { entries = LocalPaths.Expand(path, context.CurrentDirectory); }
+                catch (Exception ex) when (ErrorRecords.IsItemFailure(ex)) { WriteFailure(context, ex, path); continue; }
+
+                // Several matches of one wildcard cannot all be one key: they go under the destination as a folder.
+                var many = entries.Count > 1;
+                foreach (var entry in entries)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    try
+                    {
+                        if (Directory.Exists(entry))
+                            await SendDirectoryAsync(context, entry, destination, metadata, ct).ConfigureAwait(false);
+                        else
+                        {
+                            var name = System.IO.Path.GetFileName(entry);
+                            var target = many
+                                ? destination.Child(name)
+                                : await Destinations.ForObjectAsync(context, Destination, destination, name, ct).ConfigureAwait(false);
+                            await SendFileAsync(context, entry, target, metadata, ct).ConfigureAwait(false);
+                        }
+                    }
+                    catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+                    {
+                        WriteFailure(context, ex, entry);
+                    }
+                }
+            }
+        });
+    }
+
+    private async Task SendDirectoryAsync(ICmdletContext context, string directory, StorageLocation destination,
+        IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
+    {
+        if (!Recurse)
+            throw new StorageException(StorageErrorKind.InvalidArgument, $"'{directory}' is a folder; use -Recurse to upload it with its content.", directory);
+        var name = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(directory));
+        var root = await Destinations.ForTreeAsync(context, Destination, destination, name, ct).ConfigureAwait(false);
+        foreach (var file in LocalPaths.FilesBelow(directory))
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                await SendFileAsync(context, file, root.Child(LocalPaths.RelativeKey(directory, file)), metadata, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+            {
+                WriteFailure(context, ex, file);
+            }
+        }
+    }
+
+    private async Task SendFileAsync(ICmdletContext context, string file, StorageLocation target, IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
+    {
+        if (!context.ShouldProcess(target.Uri, $"Upload file '{file}'")) return;
+        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        await UploadAsync(context, stream, stream.Length, $"'{file}'", target, ContentType ?? ContentTypes.FromName(file), metadata, ct).ConfigureAwait(false);
+    }
+
+    private async Task UploadAsync(ICmdletContext context, Stream content, long length, string what, StorageLocation target, string contentType,
+        IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
+    {
+        var request = new CopyRequest { Overwrite = Force.IsPresent, ContentType = contentType, Metadata = metadata };
+        var item = await _engine.UploadAsync(content, length, target, request, ProgressFor(context, "Uploading"), ct).ConfigureAwait(false);
+        context.WriteVerbose($"Uploaded {length:N0} bytes from {what} to {item.Uri}");
+        context.WriteObject(item);
+    }
+
+    private StorageLocation ResolveDestination()
+    {
+        try
+        {
+            return Resolve(Context, Destination);
+        }
+        catch (StorageException ex)
+        {
+            throw new TerminatingErrorException(ErrorRecords.From(ex, Destination));
+        }
+    }
+
+    private static byte[] ValueBytes(object? value)
+    {
+        if (value is PSObject wrapped && wrapped.BaseObject is not null) value = wrapped.BaseObject;
+        return value switch
+        {
+            string s => new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(s),
+            byte[] bytes => bytes,
+            object[] items when items.All(i => i is byte) => items.Cast<byte>().ToArray(),
+            _ => throw Terminating(StorageErrorKind.InvalidArgument,
+                $"-Value must be a string or a byte array, not {(value is null ? "null" : value.GetType().Name)}.", value),
+        };
+    }
+
+    internal static Dictionary<string, string>? ToDictionary(Hashtable? table)
+    {
+        if (table is null) return null;
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry entry in table)
+        {
+            var value = entry.Value is PSObject p && p.BaseObject is not null ? p.BaseObject : entry.Value;
+            result[entry.Key.ToString()!] = value?.ToString() ?? "";
+        }
+        return result;
+    }
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Model;
+using CloudStorage.PowerShell.Infrastructure;
+using CloudStorage.Sync;
+using CloudStorage.Transfer;
+
+namespace CloudStorage.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Makes a destination prefix match a source prefix, like rclone sync.</para>
+/// <para type="description">Copies what is missing or changed, and with -Delete removes what the source no longer has
+/// (only after every copy succeeded, and not more than -MaxDelete objects). Writes one SyncAction per key that needed
+/// work, then a SyncSummary as the last object. With -WhatIf it writes the planned actions and a summary marked WhatIf,
+/// and changes nothing. Each action is confirmed with ShouldProcess; failed actions are also written as errors.</para>
+/// </summary>
+[Cmdlet(VerbsData.Sync, "StorageProvider", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(SyncAction), typeof(SyncSummary))]
+public sealed class SyncStorageProviderCommand : StorageCmdletBase
+{
+    /// <summary>The source prefix.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Source { get; set; } = "";
+
+    /// <summary>The destination prefix.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Delete destination objects the source does not have.</summary>
+    [Parameter]
+    public SwitchParameter Delete { get; set; }
+
+    /// <summary>Compare content hashes even when that means reading the content.</summary>
+    [Parameter]
+    public SwitchParameter Checksum { get; set; }
+
+    /// <summary>Delete nothing when more than this many deletions are planned.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? MaxDelete { get; set; }
+
+    /// <summary>Copies in flight at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Parallelism { get; set; } = 4;
+
+    /// <inheritdoc />
+    protected override void ProcessRecordCore()
+    {
+        var source = ResolveOrTerminate(Source);
+        var destination = ResolveOrTerminate(Destination);
+        var options = new SyncOptions { Delete = Delete.IsPresent, Checksum = Checksum.IsPresent, MaxDelete = MaxDelete, Parallelism = Parallelism };
+        var engine = new SyncEngine(new TransferEngine(new TransferOptions { Parallelism = Parallelism }));
+
+        RunAsync(async (context, ct) =>
+        {
+            try
+            {
+                SyncSummary summary;
+                if (context.WhatIfRequested)
+                {
+                    var clock = Stopwatch.StartNew();
+                    var plan = new List<SyncAction>();
+                    await foreach (var action in engine.PlanAsync(source, destination, options, ct).ConfigureAwait(false))
+                    {
+                        context.ShouldProcess(action.Uri, Describe(action)); // prints "What if: ..."
+                        context.WriteObject(action);
+                        plan.Add(action);
+                    }
+                    summary = SyncEngine.Summarize(source, destination, plan, clock.Elapsed);
+                }
+                else
+                {
+                    summary = await engine.RunAsync(source, destination, options, new Observer(this, context), ct).ConfigureAwait(false);
+                }
+                context.WriteObject(summary);
+            }
+            catch (StorageException ex) when (ex.Kind == StorageErrorKind.InvalidArgument)
+            {
+                throw new TerminatingErrorException(ErrorRecords.From(ex, Destination));
+            }
+            catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+            {
+                WriteFailure(context, ex, Source);
+            }
+        });
+    }
+
+    private StorageLocation ResolveOrTerminate(string address)
+    {
+        try { return Resolve(Context, address); }
+        catch (StorageException ex) { throw new TerminatingErrorException(ErrorRecords.From(ex, address)); }
+    }
+
+    internal static string Describe(SyncAction action) => action.Action switch
+    {
+        SyncActionKind.Copy => $"Copy from '{action.SourceUri}' ({action.Reason})",
+        SyncActionKind.Update => $"Replace with '{action.SourceUri}' ({action.Reason})",
+        SyncActionKind.Delete => $"Delete ({action.Reason})",
+        _ => action.Reason,
+    };
+
+    /// <summary>Routes the engine's questions and results through the cmdlet context.</summary>
+    private sealed class Observer(SyncStorageProviderCommand cmdlet, ICmdletContext context) : ISyncObserver
+    {
+        public bool ShouldProcess(SyncAction planned) => context.ShouldProcess(planned.Uri, Describe(planned));
+
+        public void OnAction(SyncAction result)
+        {
+            context.WriteObject(result);
+            if (result.Status == SyncActionStatus.Failed)
+            {
+                var ex = new StorageException(StorageErrorKind.Unknown, $"{result.Action} of '{result.Key}' failed: {result.Error}", result.Uri);
+                context.WriteError(new StorageErrorRecord(ex, "StorageSyncActionFailed", ErrorCategory.WriteError, result.Uri));
+            }
+            else if (result.Status == SyncActionStatus.NotPerformed && result.Error is not null)
+            {
+                context.WriteWarning($"{result.Action} of '{result.Key}' {result.Error}");
+            }
+        }
+
+        public void OnProgress(TransferProgress progress) =>
+            cmdlet.WriteProgressRecord(context, $"Copying {progress.Key}", progress.PercentComplete);
+    }
+}

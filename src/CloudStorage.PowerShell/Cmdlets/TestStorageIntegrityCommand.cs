@@ -1,0 +1,66 @@
+using System.Management.Automation;
+using CloudStorage.Addressing;
+using CloudStorage.Integrity;
+using CloudStorage.Model;
+using CloudStorage.PowerShell.Infrastructure;
+using CloudStorage.Transfer;
+
+namespace CloudStorage.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Checks stored objects against a reference, or against their own hashes.</para>
+/// <para type="description">Compares by a hash both sides hold natively, else a hash stored at upload, else (with
+/// -Download) by reading both. When -Reference is a prefix and -Uri one object, the object is compared with the
+/// reference object of the same name. Without -Reference each object is verified against its own reported hash
+/// (needs -Download). -Reference binds SourceUri from Sync-StorageProvider's actions and ReferenceUri from
+/// earlier results.</para>
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "StorageIntegrity")]
+[OutputType(typeof(IntegrityResult))]
+public sealed class TestStorageIntegrityCommand : StorageCmdletBase
+{
+    /// <summary>The objects or prefixes to check.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Uri { get; set; } = [];
+
+    /// <summary>The object or prefix to compare with.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("SourceUri", "ReferenceUri")]
+    public string? Reference { get; set; }
+
+    /// <summary>Read the content when no hash can decide.</summary>
+    [Parameter]
+    public SwitchParameter Download { get; set; }
+
+    /// <summary>Compare whole trees below prefixes (one level otherwise).</summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    private IntegrityChecker? _checker;
+
+    /// <inheritdoc />
+    protected override void ProcessRecordCore() => RunAsync(async (context, ct) =>
+    {
+        _checker ??= new IntegrityChecker(new TransferEngine());
+        var options = new IntegrityOptions { Download = Download.IsPresent, Recurse = Recurse.IsPresent };
+        foreach (var address in Uri)
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                var target = Resolve(context, address);
+                var reference = string.IsNullOrEmpty(Reference) ? null : Resolve(context, Reference);
+                await foreach (var result in _checker.CheckAsync(target, reference, options, ct).ConfigureAwait(false))
+                {
+                    if (result.Status != IntegrityStatus.Match) context.WriteVerbose($"{result.Status}: {result.Uri} ({result.Detail})");
+                    context.WriteObject(result);
+                }
+            }
+            catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+            {
+                WriteFailure(context, ex, address);
+            }
+        }
+    });
+}

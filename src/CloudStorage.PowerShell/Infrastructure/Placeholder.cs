@@ -1,1 +1,0 @@
-namespace CloudStorage.PowerShell; internal static class Placeholder { }
