@@ -30,11 +30,11 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Copy everything under a prefix.</summary>
     [Parameter]
-    public SwitchParameter Recurse { get; set; }
+    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
 
     /// <summary>Replace existing objects.</summary>
     [Parameter]
-    public SwitchParameter Force { get; set; }
+    public SwitchParameter Force { get => Switch(nameof(Force)); set => Switch(nameof(Force), value); }
 
     private readonly TransferEngine _engine = new();
 
@@ -59,7 +59,7 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                     var treeRoot = intoFolder && prefixName.Length > 0 ? destination.Child(prefixName + "/") : destination;
                     treeRoot = new StorageLocation(treeRoot.Provider, treeRoot.AsPrefix);
 
-                    await foreach (var (item, relative) in ItemLister.ExpandAsync(source, Recurse, ct).ConfigureAwait(false))
+                    await foreach (var (item, relative) in ItemLister.ExpandAsync(source, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))
                     {
                         ct.ThrowIfCancellationRequested();
                         var single = !source.IsPrefixOnly && item.Key == source.Key;
@@ -68,7 +68,7 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                         {
                             if (!context.ShouldProcess(target.Uri, $"Copy '{item.Uri}'")) continue;
                             var copied = await _engine.CopyItemAsync(item, new StorageLocation(source.Provider, item.Key), target,
-                                new CopyRequest { Overwrite = Force.IsPresent }, ProgressFor(context, "Copying"), ct).ConfigureAwait(false);
+                                new CopyRequest { Overwrite = IsSet(nameof(Force)) }, ProgressFor(context, "Copying"), ct).ConfigureAwait(false);
                             context.WriteVerbose($"Copied {item.Uri} to {copied.Uri}");
                             context.WriteObject(copied);
                         }

@@ -22,7 +22,7 @@ public sealed class GetStorageItemCommand : StorageCmdletBase
 
     /// <summary>Every object below a prefix instead of one level.</summary>
     [Parameter]
-    public SwitchParameter Recurse { get; set; }
+    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
 
     /// <summary>A wildcard on the item's name.</summary>
     [Parameter]
@@ -51,7 +51,7 @@ public sealed class GetStorageItemCommand : StorageCmdletBase
     {
         var query = new ItemQuery
         {
-            Recurse = Recurse.IsPresent,
+            Recurse = IsSet(nameof(Recurse)),
             Filter = string.IsNullOrEmpty(Filter) ? null : Filter,
             First = First is { } first ? (int)Math.Min((long)first + Skip, int.MaxValue) : null,
         };

@@ -43,15 +43,15 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Download everything under a prefix.</summary>
     [Parameter(ParameterSetName = ToFileParameterSet)]
-    public SwitchParameter Recurse { get; set; }
+    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
 
     /// <summary>Replace existing files.</summary>
     [Parameter(ParameterSetName = ToFileParameterSet)]
-    public SwitchParameter Force { get; set; }
+    public SwitchParameter Force { get => Switch(nameof(Force)); set => Switch(nameof(Force), value); }
 
     /// <summary>Return the content as a string.</summary>
     [Parameter(ParameterSetName = AsStringParameterSet, Mandatory = true)]
-    public SwitchParameter AsString { get; set; }
+    public SwitchParameter AsString { get => Switch(nameof(AsString)); set => Switch(nameof(AsString), value); }
 
     /// <summary>The text encoding for -AsString (a byte order mark, when present, wins).</summary>
     [Parameter(ParameterSetName = AsStringParameterSet)]
@@ -60,7 +60,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Return the content as one byte array.</summary>
     [Parameter(ParameterSetName = AsByteArrayParameterSet, Mandatory = true)]
-    public SwitchParameter AsByteArray { get; set; }
+    public SwitchParameter AsByteArray { get => Switch(nameof(AsByteArray)); set => Switch(nameof(AsByteArray), value); }
 
     /// <summary>The largest object read into memory by -AsString/-AsByteArray.</summary>
     internal long MaxInMemoryBytes { get; set; } = 1L << 30;
@@ -70,9 +70,9 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
     /// <inheritdoc />
     protected override void BeginProcessingCore()
     {
-        if (AsString && AsByteArray)
+        if (IsSet(nameof(AsString)) && IsSet(nameof(AsByteArray)))
             throw Terminating(StorageErrorKind.InvalidArgument, "-AsString and -AsByteArray cannot be used together.", null);
-        if (!AsString && !AsByteArray)
+        if (!IsSet(nameof(AsString)) && !IsSet(nameof(AsByteArray)))
         {
             if (string.IsNullOrEmpty(Destination))
                 throw Terminating(StorageErrorKind.InvalidArgument, "Give -Destination (a file or folder), -AsString or -AsByteArray.", null);
@@ -80,7 +80,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
                 throw Terminating(StorageErrorKind.InvalidArgument,
                     $"Get-StorageObject downloads to the local file system; '{Destination}' is a storage address: use Copy-StorageObject.", Destination);
         }
-        else if (Recurse)
+        else if (IsSet(nameof(Recurse)))
             throw Terminating(StorageErrorKind.InvalidArgument, "-Recurse needs -Destination: a tree cannot be read into one value.", null);
     }
 
@@ -93,10 +93,10 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
             try
             {
                 var location = Resolve(context, address);
-                if (AsString || AsByteArray)
+                if (IsSet(nameof(AsString)) || IsSet(nameof(AsByteArray)))
                 {
                     var bytes = await _engine.ReadAllBytesAsync(location, MaxInMemoryBytes, ct).ConfigureAwait(false);
-                    context.WriteObject(AsByteArray ? bytes : Decode(bytes, Encoding));
+                    context.WriteObject(IsSet(nameof(AsByteArray)) ? bytes : Decode(bytes, Encoding));
                 }
                 else
                 {
@@ -117,7 +117,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
         var prefixName = StorageItem.NameOf(location.Key);
         var treeRoot = intoFolder && prefixName.Length > 0 ? System.IO.Path.Combine(destination, prefixName) : destination;
 
-        await foreach (var (item, relative) in ItemLister.ExpandAsync(location, Recurse, ct).ConfigureAwait(false))
+        await foreach (var (item, relative) in ItemLister.ExpandAsync(location, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))
         {
             ct.ThrowIfCancellationRequested();
             var single = !location.IsPrefixOnly && item.Key == location.Key;
@@ -129,7 +129,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
                 if (!context.ShouldProcess(file, $"Download '{item.Uri}'")) continue;
                 var target = context.Registry.Resolve(file, context.CurrentDirectory);
                 await _engine.CopyItemAsync(item, new StorageLocation(location.Provider, item.Key), target,
-                    new CopyRequest { Overwrite = Force.IsPresent }, ProgressFor(context, "Downloading"), ct).ConfigureAwait(false);
+                    new CopyRequest { Overwrite = IsSet(nameof(Force)) }, ProgressFor(context, "Downloading"), ct).ConfigureAwait(false);
                 context.WriteVerbose($"Downloaded {item.Uri} to {file}");
                 context.WriteObject(new FileInfo(file));
             }

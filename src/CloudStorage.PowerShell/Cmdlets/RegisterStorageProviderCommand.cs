@@ -35,15 +35,15 @@ public sealed class RegisterStorageProviderCommand : StorageCmdletBase
 
     /// <summary>Replace an existing registration of the same name.</summary>
     [Parameter]
-    public SwitchParameter Force { get; set; }
+    public SwitchParameter Force { get => Switch(nameof(Force)); set => Switch(nameof(Force), value); }
 
     /// <summary>Also save the registration in the config file.</summary>
     [Parameter]
-    public SwitchParameter Persist { get; set; }
+    public SwitchParameter Persist { get => Switch(nameof(Persist)); set => Switch(nameof(Persist), value); }
 
     /// <summary>Write the registration.</summary>
     [Parameter]
-    public SwitchParameter PassThru { get; set; }
+    public SwitchParameter PassThru { get => Switch(nameof(PassThru)); set => Switch(nameof(PassThru), value); }
 
     /// <inheritdoc />
     protected override void ProcessRecordCore()
@@ -64,11 +64,11 @@ public sealed class RegisterStorageProviderCommand : StorageCmdletBase
             var uri = Uri;
             if (StorageUri.Parse(uri) is { Kind: AddressKind.LocalPath, LocalPath: { } local } && !Path.IsPathFullyQualified(local))
                 uri = Path.GetFullPath(local, context.CurrentDirectory);
-            var where = Persist && context.Registry.ConfigFile is { } file ? $" and save it to '{file.Path}'" : "";
+            var where = IsSet(nameof(Persist)) && context.Registry.ConfigFile is { } file ? $" and save it to '{file.Path}'" : "";
             if (!context.ShouldProcess(Name, $"Register storage provider for '{uri}'{where}")) return;
-            var registration = context.Registry.Register(Name, uri, options, Force.IsPresent, Persist.IsPresent);
+            var registration = context.Registry.Register(Name, uri, options, IsSet(nameof(Force)), IsSet(nameof(Persist)));
             context.WriteVerbose($"Registered provider '{registration.Name}' for {registration.Uri} ({registration.Source})");
-            if (PassThru) context.WriteObject(registration);
+            if (IsSet(nameof(PassThru))) context.WriteObject(registration);
         }
         catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
         {

@@ -22,11 +22,11 @@ public sealed class RemoveStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Delete everything under a prefix.</summary>
     [Parameter]
-    public SwitchParameter Recurse { get; set; }
+    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
 
     /// <summary>Write each removed item.</summary>
     [Parameter]
-    public SwitchParameter PassThru { get; set; }
+    public SwitchParameter PassThru { get => Switch(nameof(PassThru)); set => Switch(nameof(PassThru), value); }
 
     private readonly TransferEngine _engine = new();
 
@@ -41,7 +41,7 @@ public sealed class RemoveStorageObjectCommand : StorageCmdletBase
                 var location = Resolve(context, address);
                 // List first, delete after: deleting while a listing is paged (or a directory walked) can skip entries.
                 var doomed = new List<StorageItem>();
-                await foreach (var (item, _) in ItemLister.ExpandAsync(location, Recurse, ct).ConfigureAwait(false))
+                await foreach (var (item, _) in ItemLister.ExpandAsync(location, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))
                     doomed.Add(item);
 
                 foreach (var item in doomed)
@@ -52,7 +52,7 @@ public sealed class RemoveStorageObjectCommand : StorageCmdletBase
                         if (!context.ShouldProcess(item.Uri, "Remove storage object")) continue;
                         await _engine.DeleteAsync(new StorageLocation(location.Provider, item.Key), ct).ConfigureAwait(false);
                         context.WriteVerbose($"Removed {item.Uri}");
-                        if (PassThru) context.WriteObject(item);
+                        if (IsSet(nameof(PassThru))) context.WriteObject(item);
                     }
                     catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
                     {

@@ -47,7 +47,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Upload folders with everything in them.</summary>
     [Parameter(ParameterSetName = PathParameterSet)]
-    public SwitchParameter Recurse { get; set; }
+    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
 
     /// <summary>The MIME type; by default from the file extension.</summary>
     [Parameter]
@@ -59,7 +59,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Replace existing objects.</summary>
     [Parameter]
-    public SwitchParameter Force { get; set; }
+    public SwitchParameter Force { get => Switch(nameof(Force)); set => Switch(nameof(Force), value); }
 
     private readonly TransferEngine _engine = new();
 
@@ -130,7 +130,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     private async Task SendDirectoryAsync(ICmdletContext context, string directory, StorageLocation destination,
         IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
     {
-        if (!Recurse)
+        if (!IsSet(nameof(Recurse)))
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{directory}' is a folder; use -Recurse to upload it with its content.", directory);
         var name = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(directory));
         var root = await Destinations.ForTreeAsync(context, Destination, destination, name, ct).ConfigureAwait(false);
@@ -158,7 +158,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     private async Task UploadAsync(ICmdletContext context, Stream content, long length, string what, StorageLocation target, string contentType,
         IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
     {
-        var request = new CopyRequest { Overwrite = Force.IsPresent, ContentType = contentType, Metadata = metadata };
+        var request = new CopyRequest { Overwrite = IsSet(nameof(Force)), ContentType = contentType, Metadata = metadata };
         var item = await _engine.UploadAsync(content, length, target, request, ProgressFor(context, "Uploading"), ct).ConfigureAwait(false);
         context.WriteVerbose($"Uploaded {length:N0} bytes from {what} to {item.Uri}");
         context.WriteObject(item);

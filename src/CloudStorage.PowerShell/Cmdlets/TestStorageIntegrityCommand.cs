@@ -31,11 +31,11 @@ public sealed class TestStorageIntegrityCommand : StorageCmdletBase
 
     /// <summary>Read the content when no hash can decide.</summary>
     [Parameter]
-    public SwitchParameter Download { get; set; }
+    public SwitchParameter Download { get => Switch(nameof(Download)); set => Switch(nameof(Download), value); }
 
     /// <summary>Compare whole trees below prefixes (one level otherwise).</summary>
     [Parameter]
-    public SwitchParameter Recurse { get; set; }
+    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
 
     private IntegrityChecker? _checker;
 
@@ -43,7 +43,7 @@ public sealed class TestStorageIntegrityCommand : StorageCmdletBase
     protected override void ProcessRecordCore() => RunAsync(async (context, ct) =>
     {
         _checker ??= new IntegrityChecker(new TransferEngine());
-        var options = new IntegrityOptions { Download = Download.IsPresent, Recurse = Recurse.IsPresent };
+        var options = new IntegrityOptions { Download = IsSet(nameof(Download)), Recurse = IsSet(nameof(Recurse)) };
         foreach (var address in Uri)
         {
             ct.ThrowIfCancellationRequested();

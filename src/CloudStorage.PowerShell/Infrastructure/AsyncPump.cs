@@ -102,6 +102,8 @@ public static class AsyncPump
             {
                 ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
             }
+            // A stop that arrived while the user was answering wins over a "yes".
+            token.ThrowIfCancellationRequested();
             return answer.Task.Result;
         }
 

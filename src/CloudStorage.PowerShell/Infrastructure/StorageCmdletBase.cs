@@ -92,6 +92,28 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
     /// <summary>What StopProcessing does (Ctrl+C); callable from any thread.</summary>
     internal void Stop() => _stopping.Cancel();
 
+    // --- switches ---
+    // A switch's state is kept as a plain flag: PowerShell's binder writes through the SwitchParameter property, the
+    // cmdlet reads IsSet, and tests (whose System.Management.Automation is a reference assembly, where SwitchParameter
+    // always reads as absent) set the flag directly.
+
+    private readonly HashSet<string> _switches = new(StringComparer.Ordinal);
+
+    /// <summary>The value of a switch parameter, for its property getter.</summary>
+    protected SwitchParameter Switch(string name) => new(_switches.Contains(name));
+
+    /// <summary>Stores a switch parameter, for its property setter.</summary>
+    protected void Switch(string name, SwitchParameter value) => SetSwitch(name, value.IsPresent);
+
+    /// <summary>True when the switch was given.</summary>
+    protected bool IsSet(string name) => _switches.Contains(name);
+
+    /// <summary>Sets or clears a switch by parameter name.</summary>
+    internal void SetSwitch(string name, bool on)
+    {
+        if (on) _switches.Add(name); else _switches.Remove(name);
+    }
+
     // --- helpers for cmdlets ---
 
     /// <summary>Runs async work off the pipeline thread; its context calls come back here. Exceptions propagate.</summary>

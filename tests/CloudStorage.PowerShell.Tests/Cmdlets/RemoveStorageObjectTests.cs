@@ -1,0 +1,105 @@
+using System.Management.Automation;
+using CloudStorage.Model;
+using CloudStorage.PowerShell.Cmdlets;
+using CloudStorage.Tests.PowerShell.Support;
+
+namespace CloudStorage.Tests.PowerShell.Cmdlets;
+
+public sealed class RemoveStorageObjectTests : IDisposable
+{
+    private readonly TestStores _s = new();
+    public void Dispose() => _s.Dispose();
+
+    private RecordingContext Run(RemoveStorageObjectCommand cmd, RecordingContext? ctx = null) => cmd.Invoke(ctx ?? _s.Context());
+
+    [Fact]
+    public async Task Removes_an_object_quietly()
+    {
+        await _s.PutAsync("mem://t/a.txt", "a");
+        await _s.PutAsync("mem://t/b.txt", "b");
+        var ctx = Run(new RemoveStorageObjectCommand { Uri = ["mem://t/a.txt"] });
+        Assert.Empty(ctx.Output);
+        Assert.Empty(ctx.Errors);
+        Assert.Equal(["b.txt"], await _s.KeysAsync("mem://t/"));
+    }
+
+    [Fact]
+    public async Task PassThru_emits_the_removed_item()
+    {
+        await _s.PutAsync("mem://t/a.txt", "a");
+        var ctx = Run(new RemoveStorageObjectCommand { Uri = ["mem://t/a.txt"] }.With("PassThru"));
+        Assert.Equal("mem://t/a.txt", Assert.IsType<StorageItem>(Assert.Single(ctx.Output)).Uri);
+    }
+
+    [Fact]
+    public async Task A_missing_object_is_ObjectNotFound_and_the_next_one_is_removed()
+    {
+        await _s.PutAsync("mem://t/b.txt", "b");
+        var ctx = Run(new RemoveStorageObjectCommand { Uri = ["mem://t/a.txt", "mem://t/b.txt"] });
+        var error = Assert.Single(ctx.Errors);
+        Assert.Equal(("StorageNotFound", ErrorCategory.ObjectNotFound, "mem://t/a.txt"), (error.ErrorId, error.Category, error.TargetObject));
+        Assert.Empty(await _s.KeysAsync("mem://t/"));
+    }
+
+    [Fact]
+    public async Task A_prefix_needs_Recurse()
+    {
+        await _s.PutAsync("mem://t/dir/a", "a");
+        var ctx = Run(new RemoveStorageObjectCommand { Uri = ["mem://t/dir"] });
+        Assert.Equal(ErrorCategory.InvalidArgument, Assert.Single(ctx.Errors).Category);
+        Assert.Equal(["dir/a"], await _s.KeysAsync("mem://t/"));
+    }
+
+    [Fact]
+    public async Task Recurse_removes_everything_under_the_prefix_and_nothing_beside_it()
+    {
+        await _s.PutAsync("mem://t/dir/a", "a");
+        await _s.PutAsync("mem://t/dir/sub/b", "b");
+        await _s.PutAsync("mem://t/dirty", "keep");
+        var ctx = Run(new RemoveStorageObjectCommand { Uri = ["mem://t/dir"] }.With("Recurse", "PassThru"));
+        Assert.Equal(2, ctx.Output.Count);
+        Assert.Equal(["dirty"], await _s.KeysAsync("mem://t/"));
+    }
+
+    [Fact]
+    public async Task A_declined_removal_keeps_the_objects_and_asks_once_per_object()
+    {
+        await _s.PutAsync("mem://t/dir/a", "a");
+        await _s.PutAsync("mem://t/dir/b", "b");
+        var ctx = _s.Context();
+        ctx.OnShouldProcess = (target, _) => target.EndsWith("/b");
+        Run(new RemoveStorageObjectCommand { Uri = ["mem://t/dir/"] }.With("Recurse"), ctx);
+        Assert.Equal(["mem://t/dir/a", "mem://t/dir/b"], ctx.Questions.Select(q => q.Target));
+        Assert.Equal(["dir/a"], await _s.KeysAsync("mem://t/"));
+    }
+
+    [Fact]
+    public async Task WhatIf_removes_nothing()
+    {
+        await _s.PutAsync("mem://t/a", "a");
+        var ctx = _s.Context();
+        ctx.WhatIfRequested = true;
+        Run(new RemoveStorageObjectCommand { Uri = ["mem://t/a"] }, ctx);
+        Assert.Equal(["a"], await _s.KeysAsync("mem://t/"));
+    }
+
+    [Fact]
+    public async Task Stopping_during_a_recursive_removal_leaves_the_rest()
+    {
+        for (int i = 1; i <= 4; i++) await _s.PutAsync($"mem://t/d/{i}", "x");
+        var cmd = new RemoveStorageObjectCommand { Uri = ["mem://t/d/"] }.With("Recurse");
+        var ctx = _s.Context();
+        ctx.OnShouldProcess = (target, _) => { if (target.EndsWith("/3")) cmd.Stop(); return true; };
+        Assert.ThrowsAny<OperationCanceledException>(() => Run(cmd, ctx));
+        Assert.Equal(["d/3", "d/4"], await _s.KeysAsync("mem://t/"));
+    }
+
+    [LocalFact]
+    public void Removes_a_local_file()
+    {
+        var path = _s.WriteFile("gone.txt", "x");
+        var ctx = Run(new RemoveStorageObjectCommand { Uri = [path] });
+        Assert.Empty(ctx.Errors);
+        Assert.False(File.Exists(path));
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text;
+using CloudStorage.Addressing;
+using CloudStorage.Model;
+
+namespace CloudStorage.Tests.PowerShell.Support;
+
+/// <summary>A private registry (memory stores, a fake s3 bucket) and a temporary folder per test.</summary>
+public sealed class TestStores : IDisposable
+{
+    private string? _temp;
+
+    public TestStores()
+    {
+        Cloud = new FakeCloudProvider("bucket");
+        Registry.RegisterFactory(new FakeCloudFactory(Cloud));
+    }
+
+    public ProviderRegistry Registry { get; } = new();
+
+    /// <summary>The bucket behind <c>s3://bucket/...</c>: a memory store that can presign and fail on demand.</summary>
+    public FakeCloudProvider Cloud { get; }
+
+    /// <summary>A fresh temporary directory, deleted at the end of the test.</summary>
+    public string Temp
+    {
+        get
+        {
+            if (_temp is null)
+            {
+                _temp = Path.Combine(Path.GetTempPath(), "cs-ps-" + Guid.NewGuid().ToString("N")[..10]);
+                Directory.CreateDirectory(_temp);
+            }
+            return _temp;
+        }
+    }
+
+    public RecordingContext Context() => new(Registry, Temp);
+
+    public async Task<StorageItem> PutAsync(string uri, string text, string? contentType = null, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var location = Registry.Resolve(uri);
+        return await location.Provider.WriteAsync(location.Key, new MemoryStream(Encoding.UTF8.GetBytes(text)),
+            new WriteOptions { ContentType = contentType, Metadata = metadata });
+    }
+
+    public async Task<StorageItem?> StatAsync(string uri)
+    {
+        var location = Registry.Resolve(uri);
+        return await location.Provider.StatAsync(location.Key);
+    }
+
+    public async Task<string?> TextAsync(string uri)
+    {
+        var location = Registry.Resolve(uri);
+        if (await location.Provider.StatAsync(location.Key) is null) return null;
+        await using var s = await location.Provider.OpenReadAsync(location.Key);
+        return await new StreamReader(s).ReadToEndAsync();
+    }
+
+    public async Task<List<string>> KeysAsync(string prefixUri)
+    {
+        var location = Registry.Resolve(prefixUri);
+        var keys = new List<string>();
+        await foreach (var item in location.Provider.ListAsync(ListRequest.Recursive(location.Key))) keys.Add(item.Key);
+        return keys;
+    }
+
+    public string WriteFile(string relative, string text)
+    {
+        var path = Path.Combine(Temp, relative.Replace('/', Path.DirectorySeparatorChar));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        if (_temp is not null && Directory.Exists(_temp))
+        {
+            try { Directory.Delete(_temp, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
