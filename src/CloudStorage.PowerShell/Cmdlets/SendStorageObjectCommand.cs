@@ -38,6 +38,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     /// <summary>A string (stored as UTF-8) or byte array to store.</summary>
     [Parameter(ParameterSetName = ValueParameterSet, Mandatory = true)]
     [AllowEmptyString]
+    [AllowEmptyCollection]
     public object? Value { get; set; }
 
     /// <summary>The destination key, or a folder (ending in '/' or existing) to upload under.</summary>

@@ -248,4 +248,16 @@ public sealed class SendStorageObjectTests : IDisposable
         Assert.Empty(ctx.Errors);
         Assert.Equal("local", File.ReadAllText(Path.Combine(target, "a.txt")));
     }
+
+    [Fact]
+    public async Task A_literal_name_with_wildcard_characters_is_sent_as_is()
+    {
+        var file = _s.WriteFile("a[1].txt", "bracket");
+        _s.WriteFile("a1.txt", "other");
+        var ctx = Run(new SendStorageObjectCommand { Path = ["a[1].txt"], Destination = "mem://t/x/" });
+        Assert.Empty(ctx.Errors);
+        Assert.Equal(["x/a[1].txt"], await _s.KeysAsync("mem://t/"));
+        Assert.Equal("bracket", await _s.TextAsync("mem://t/x/a[1].txt"));
+        Assert.True(File.Exists(file));
+    }
 }

@@ -184,4 +184,23 @@ public class CmdletContractTests
             .ToList();
         Assert.Contains(bindable, properties.Contains);
     }
+
+    [Fact]
+    public void Get_StorageObject_declares_one_output_type_per_parameter_set()
+    {
+        var outputs = Cmdlet("GetStorageObjectCommand").Attributes("OutputTypeAttribute")
+            .Select(a => (Set: ((object?[])a.Named("ParameterSetName")!).Single(),
+                          Type: ((IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Single().Value!.ToString()))
+            .OrderBy(o => o.Set).ToList();
+        Assert.Equal([("AsByteArray", "System.Byte[]"), ("AsString", "System.String"), ("ToFile", "System.IO.FileInfo")], outputs);
+    }
+
+    [Fact]
+    public void Sync_StorageProvider_declares_actions_and_the_summary()
+    {
+        var types = Cmdlet("SyncStorageProviderCommand").Attributes("OutputTypeAttribute")
+            .SelectMany(a => (IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!)
+            .Select(t => t.Value!.ToString()).Order().ToList();
+        Assert.Equal(["CloudStorage.Model.SyncAction", "CloudStorage.Model.SyncSummary"], types);
+    }
 }
