@@ -109,7 +109,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
                     try
                     {
                         if (Directory.Exists(entry))
-                            await SendDirectoryAsync(context, entry, destination, metadata, ct).ConfigureAwait(false);
+                            await SendDirectoryAsync(context, entry, destination, many, metadata, ct).ConfigureAwait(false);
                         else
                         {
                             var name = System.IO.Path.GetFileName(entry);
@@ -128,13 +128,15 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
         });
     }
 
-    private async Task SendDirectoryAsync(ICmdletContext context, string directory, StorageLocation destination,
+    private async Task SendDirectoryAsync(ICmdletContext context, string directory, StorageLocation destination, bool intoFolder,
         IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
     {
         if (!IsSet(nameof(Recurse)))
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{directory}' is a folder; use -Recurse to upload it with its content.", directory);
         var name = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(directory));
-        var root = await Destinations.ForTreeAsync(context, Destination, destination, name, ct).ConfigureAwait(false);
+        var root = intoFolder
+            ? destination.Child(name + "/")
+            : await Destinations.ForTreeAsync(context, Destination, destination, name, ct).ConfigureAwait(false);
         foreach (var file in LocalPaths.FilesBelow(directory))
         {
             ct.ThrowIfCancellationRequested();

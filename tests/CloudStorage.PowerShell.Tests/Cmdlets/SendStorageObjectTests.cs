@@ -260,4 +260,13 @@ public sealed class SendStorageObjectTests : IDisposable
         Assert.Equal("bracket", await _s.TextAsync("mem://t/x/a[1].txt"));
         Assert.True(File.Exists(file));
     }
+
+    [Fact]
+    public async Task Folders_matched_by_one_wildcard_each_keep_their_name()
+    {
+        _s.WriteFile("logs-a/1.log", "1");
+        _s.WriteFile("logs-b/2.log", "2");
+        Run(new SendStorageObjectCommand { Path = ["logs-*"], Destination = "mem://t/all" }.With("Recurse"));
+        Assert.Equal(["all/logs-a/1.log", "all/logs-b/2.log"], await _s.KeysAsync("mem://t/"));
+    }
 }
