@@ -1,0 +1,48 @@
+#
+# Module manifest for CloudStorage.
+#
+# The version is stated once, in Directory.Build.props (VersionPrefix / VersionSuffix); build.ps1 stamps
+# ModuleVersion and PSData.Prerelease from it into the built copy under out/CloudStorage/<version>/.
+# The values below are kept equal to it (a .NET test checks that) so this file is never misleading.
+#
+@{
+    RootModule           = 'CloudStorage.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Core')
+    GUID                 = '3e41198c-9c57-4a60-859c-1ed6dda24e43'
+    Author               = 'CloudStorage contributors'
+    CompanyName          = 'CloudStorage contributors'
+    Copyright            = '(c) 2026 CloudStorage contributors. MIT License.'
+    Description          = 'Object storage across clouds from PowerShell: list, upload, download, copy, remove, sync and verify objects with one set of cmdlets and one addressing scheme (s3://, gs://, az://, mem://, local paths and named providers). This preview ships the in-memory and local-disk providers; S3, Azure Blob and Google Cloud Storage follow.'
+    PowerShellVersion    = '7.4'
+
+    FormatsToProcess     = @('CloudStorage.format.ps1xml')
+
+    # Explicit exports: nothing is exported by accident, and command discovery stays fast.
+    CmdletsToExport      = @(
+        'Copy-StorageObject',
+        'Get-StorageItem',
+        'Get-StorageObject',
+        'Get-StorageProvider',
+        'New-StoragePresignedUrl',
+        'Register-StorageProvider',
+        'Remove-StorageObject',
+        'Send-StorageObject',
+        'Sync-StorageProvider',
+        'Test-StorageIntegrity',
+        'Unregister-StorageProvider'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('ObjectStorage', 'S3', 'Azure', 'GCS', 'Cloud', 'Storage', 'Sync', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            ProjectUri   = 'https://github.com/cloudstorage-ps/CloudStorage'
+            LicenseUri   = 'https://github.com/cloudstorage-ps/CloudStorage/blob/main/LICENSE'
+            ReleaseNotes = 'Foundation preview: the cmdlets, the addressing scheme, named providers with a config file, sync, integrity checks, and the in-memory (mem://) and local-disk providers. S3, Azure Blob and Google Cloud Storage are not loaded yet. See CHANGELOG.md.'
+            Prerelease   = 'preview1'
+        }
+    }
+}

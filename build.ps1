@@ -1,0 +1,363 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, packages and demonstrates the CloudStorage module.
+
+.DESCRIPTION
+    Build    dotnet build StoragePs.sln, then assemble out/CloudStorage/<version>/ (the module as it ships),
+             with the manifest's version stamped from Directory.Build.props.
+    Test     Build, dotnet test StoragePs.sln, then the Pester 5 suite in tests/Pester against the built
+             module when Pester 5 is installed (otherwise it says so and skips only that part).
+    Package  Build, then a .nupkg for the PowerShell Gallery in out/packages (through a local
+             PSResourceGet repository; a plain zip-with-nuspec fallback if that is unavailable).
+    Example  Build, then run examples/local-runbook.ps1 against the built module (local provider only,
+             no cloud account).
+    All      Build, Test, Package, Example.
+
+    Pester and the runbook run in a child pwsh so this session never loads the module's DLLs
+    (which would lock them on Windows and keep the next build from overwriting them).
+
+.EXAMPLE
+    ./build.ps1 -Task Example
+
+.EXAMPLE
+    ./build.ps1 -Task Test -Configuration Debug
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Example', 'All')]
+    [string[]]$Task = 'Build',
+
+    [string]$Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+
+$RepoRoot = $PSScriptRoot
+$Solution = Join-Path $RepoRoot 'StoragePs.sln'
+$OutRoot = Join-Path $RepoRoot 'out'
+$ModuleName = 'CloudStorage'
+# The assemblies that make up the module, in the order they are copied (the first is the RootModule).
+$ModuleAssemblies = @('CloudStorage.PowerShell', 'CloudStorage.Core')
+
+$script:Completed = @{}
+
+function Write-Step {
+    param([Parameter(Mandatory)][string]$Message)
+    Write-Host ''
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+function Invoke-Dotnet {
+    param([Parameter(Mandatory)][string[]]$Arguments)
+    Write-Host "dotnet $($Arguments -join ' ')"
+    & dotnet @Arguments
+    if ($LASTEXITCODE -ne 0) {
+        throw "dotnet $($Arguments[0]) failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Get-ProjectVersion {
+    # The version is stated once, in Directory.Build.props.
+    $propsPath = Join-Path $RepoRoot 'Directory.Build.props'
+    $props = New-Object System.Xml.XmlDocument
+    $props.Load($propsPath)
+    $prefixNode = $props.SelectSingleNode('/Project/PropertyGroup/VersionPrefix')
+    if ($null -eq $prefixNode -or [string]::IsNullOrWhiteSpace($prefixNode.InnerText)) {
+        throw "No VersionPrefix in $propsPath."
+    }
+    $suffixNode = $props.SelectSingleNode('/Project/PropertyGroup/VersionSuffix')
+    $suffix = ''
+    if ($null -ne $suffixNode) { $suffix = $suffixNode.InnerText.Trim() }
+    [pscustomobject]@{
+        Prefix = $prefixNode.InnerText.Trim()
+        Suffix = $suffix
+    }
+}
+
+function Get-ModuleOutputDirectory {
+    $version = Get-ProjectVersion
+    Join-Path (Join-Path $OutRoot $ModuleName) $version.Prefix
+}
+
+function Get-BuiltManifestPath {
+    Join-Path (Get-ModuleOutputDirectory) "$ModuleName.psd1"
+}
+
+function Get-PwshPath {
+    # The pwsh running this script, so children use the same version.
+    $path = (Get-Process -Id $PID).Path
+    if ([string]::IsNullOrEmpty($path)) { $path = 'pwsh' }
+    $path
+}
+
+function Set-ManifestVersion {
+    param(
+        [Parameter(Mandatory)][string]$Path,
+        [Parameter(Mandatory)][string]$Prefix,
+        [AllowEmptyString()][string]$Suffix
+    )
+    $text = Get-Content -LiteralPath $Path -Raw
+    $versionPattern = "(?m)^(\s*)ModuleVersion(\s*)=\s*'[^']*'"
+    if ($text -notmatch $versionPattern) { throw "No ModuleVersion line in $Path." }
+    $text = [regex]::Replace($text, $versionPattern, ('${1}ModuleVersion${2}= ''' + $Prefix + ''''))
+
+    $prereleasePattern = "(?m)^(\s*)Prerelease(\s*)=\s*'[^']*'"
+    if ($text -notmatch $prereleasePattern) { throw "No PSData Prerelease line in $Path." }
+    if ([string]::IsNullOrEmpty($Suffix)) {
+        # A release: no Prerelease entry at all (an empty one confuses some Gallery tooling).
+        $text = [regex]::Replace($text, $prereleasePattern, '${1}# Prerelease${2}= ''''')
+    }
+    else {
+        $text = [regex]::Replace($text, $prereleasePattern, ('${1}Prerelease${2}= ''' + $Suffix + ''''))
+    }
+    # UTF-8 with BOM: Windows PowerShell-era tools read manifests without a BOM as ANSI.
+    Set-Content -LiteralPath $Path -Value $text -Encoding utf8BOM -NoNewline
+}
+
+function Invoke-BuildTask {
+    if ($script:Completed.ContainsKey('Build')) { return }
+    Write-Step "Build ($Configuration)"
+    Invoke-Dotnet -Arguments @('build', $Solution, '-c', $Configuration)
+
+    $version = Get-ProjectVersion
+    $moduleDir = Get-ModuleOutputDirectory
+    $binDir = Join-Path $RepoRoot "src/CloudStorage.PowerShell/bin/$Configuration/net8.0"
+    if (-not (Test-Path -LiteralPath $binDir)) { throw "Build output not found: $binDir" }
+
+    Write-Step "Assemble $moduleDir"
+    if (Test-Path -LiteralPath $moduleDir) { Remove-Item -LiteralPath $moduleDir -Recurse -Force }
+    New-Item -ItemType Directory -Path $moduleDir -Force | Out-Null
+
+    foreach ($assembly in $ModuleAssemblies) {
+        $dll = Join-Path $binDir "$assembly.dll"
+        if (-not (Test-Path -LiteralPath $dll)) { throw "Missing build output: $dll" }
+        Copy-Item -LiteralPath $dll -Destination $moduleDir
+        foreach ($extension in @('.pdb', '.xml')) {
+            $extra = Join-Path $binDir ($assembly + $extension)
+            if (Test-Path -LiteralPath $extra) { Copy-Item -LiteralPath $extra -Destination $moduleDir }
+        }
+    }
+
+    $manifest = Join-Path $moduleDir "$ModuleName.psd1"
+    Copy-Item -LiteralPath (Join-Path $RepoRoot "$ModuleName.psd1") -Destination $manifest
+    Set-ManifestVersion -Path $manifest -Prefix $version.Prefix -Suffix $version.Suffix
+
+    Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'module') -Filter '*.ps1xml' -File |
+        Copy-Item -Destination $moduleDir
+    $helpSource = Join-Path $RepoRoot 'module/en-US'
+    if (Test-Path -LiteralPath $helpSource) {
+        $helpTarget = Join-Path $moduleDir 'en-US'
+        New-Item -ItemType Directory -Path $helpTarget -Force | Out-Null
+        Get-ChildItem -LiteralPath $helpSource -File | Copy-Item -Destination $helpTarget
+    }
+    Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $moduleDir
+
+    # Fails (and stops the build) when a file the manifest names is missing or a field is invalid.
+    $info = Test-ModuleManifest -Path $manifest
+    $label = $info.Version.ToString()
+    if (-not [string]::IsNullOrEmpty($version.Suffix)) { $label = "$label-$($version.Suffix)" }
+    Write-Host "Built $ModuleName $label at $moduleDir"
+    $script:Completed['Build'] = $true
+}
+
+function Invoke-TestTask {
+    if ($script:Completed.ContainsKey('Test')) { return }
+    Invoke-BuildTask
+
+    Write-Step 'dotnet test'
+    Invoke-Dotnet -Arguments @('test', $Solution, '-c', $Configuration, '--no-build')
+
+    Write-Step 'Pester'
+    $pester = Get-Module -ListAvailable -Name Pester |
+        Where-Object { $_.Version -ge [version]'5.0.0' } |
+        Sort-Object -Property Version -Descending |
+        Select-Object -First 1
+    if ($null -eq $pester) {
+        Write-Host 'Pester 5 not found: skipped the Pester suite'
+        $script:Completed['Test'] = $true
+        return
+    }
+
+    $pesterOut = Join-Path $OutRoot 'pester'
+    New-Item -ItemType Directory -Path $pesterOut -Force | Out-Null
+    $configFile = Join-Path $pesterOut 'providers.json'
+    if (Test-Path -LiteralPath $configFile) { Remove-Item -LiteralPath $configFile -Force }
+
+    # The child reads these; CLOUDSTORAGE_CONFIG keeps -Persist tests away from the user's real config file.
+    $saved = @{
+        CLOUDSTORAGE_MODULE_PATH    = $env:CLOUDSTORAGE_MODULE_PATH
+        CLOUDSTORAGE_CONFIG         = $env:CLOUDSTORAGE_CONFIG
+        CLOUDSTORAGE_PESTER_PATH    = $env:CLOUDSTORAGE_PESTER_PATH
+        CLOUDSTORAGE_PESTER_RESULTS = $env:CLOUDSTORAGE_PESTER_RESULTS
+        CLOUDSTORAGE_PESTER_MODULE  = $env:CLOUDSTORAGE_PESTER_MODULE
+    }
+    $env:CLOUDSTORAGE_MODULE_PATH = Get-BuiltManifestPath
+    $env:CLOUDSTORAGE_CONFIG = $configFile
+    $env:CLOUDSTORAGE_PESTER_PATH = Join-Path $RepoRoot 'tests/Pester'
+    $env:CLOUDSTORAGE_PESTER_RESULTS = Join-Path $pesterOut 'testResults.xml'
+    $env:CLOUDSTORAGE_PESTER_MODULE = $pester.Path
+
+    $childScript = @'
+$ErrorActionPreference = 'Stop'
+Import-Module $env:CLOUDSTORAGE_PESTER_MODULE
+$config = New-PesterConfiguration
+$config.Run.Path = $env:CLOUDSTORAGE_PESTER_PATH
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Detailed'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputPath = $env:CLOUDSTORAGE_PESTER_RESULTS
+$result = Invoke-Pester -Configuration $config
+if ($result.Result -ne 'Passed') { exit 1 }
+exit 0
+'@
+    $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($childScript))
+    Write-Host "Pester $($pester.Version) against $($env:CLOUDSTORAGE_MODULE_PATH)"
+    try {
+        & (Get-PwshPath) -NoProfile -NonInteractive -EncodedCommand $encoded
+        $exitCode = $LASTEXITCODE
+    }
+    finally {
+        foreach ($name in $saved.Keys) {
+            # A null value removes the variable again when it was not set before.
+            [Environment]::SetEnvironmentVariable($name, $saved[$name])
+        }
+    }
+    if ($exitCode -ne 0) { throw "The Pester suite failed (exit code $exitCode); results in $pesterOut." }
+    $script:Completed['Test'] = $true
+}
+
+function New-FallbackPackage {
+    # Used only when PSResourceGet cannot publish: a .nupkg is a zip with the .nuspec at its root.
+    param(
+        [Parameter(Mandatory)][string]$ModuleDir,
+        [Parameter(Mandatory)][string]$PackageDir
+    )
+    $manifestPath = Join-Path $ModuleDir "$ModuleName.psd1"
+    $data = Import-PowerShellDataFile -LiteralPath $manifestPath
+    $psData = $data.PrivateData.PSData
+    $version = $data.ModuleVersion
+    if ($psData.ContainsKey('Prerelease') -and -not [string]::IsNullOrEmpty($psData.Prerelease)) {
+        $version = "$version-$($psData.Prerelease)"
+    }
+    $tags = @($psData.Tags) + @('PSModule') + @($data.CmdletsToExport | ForEach-Object { "PSCmdlet_$_" }) + @($data.CmdletsToExport | ForEach-Object { "PSCommand_$_" })
+    $escape = { param($s) [System.Security.SecurityElement]::Escape([string]$s) }
+
+    $nuspec = @"
+<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd">
+  <metadata>
+    <id>$ModuleName</id>
+    <version>$version</version>
+    <authors>$(& $escape $data.Author)</authors>
+    <owners>$(& $escape $data.CompanyName)</owners>
+    <description>$(& $escape $data.Description)</description>
+    <releaseNotes>$(& $escape $psData.ReleaseNotes)</releaseNotes>
+    <copyright>$(& $escape $data.Copyright)</copyright>
+    <tags>$(& $escape ($tags -join ' '))</tags>
+    <projectUrl>$(& $escape $psData.ProjectUri)</projectUrl>
+    <licenseUrl>$(& $escape $psData.LicenseUri)</licenseUrl>
+    <requireLicenseAcceptance>false</requireLicenseAcceptance>
+  </metadata>
+</package>
+"@
+    $staging = Join-Path $OutRoot 'package-staging'
+    if (Test-Path -LiteralPath $staging) { Remove-Item -LiteralPath $staging -Recurse -Force }
+    New-Item -ItemType Directory -Path $staging -Force | Out-Null
+    Copy-Item -Path (Join-Path $ModuleDir '*') -Destination $staging -Recurse
+    Set-Content -LiteralPath (Join-Path $staging "$ModuleName.nuspec") -Value $nuspec -Encoding utf8
+
+    $zip = Join-Path $PackageDir "$ModuleName.$version.zip"
+    $nupkg = Join-Path $PackageDir "$ModuleName.$version.nupkg"
+    foreach ($old in @($zip, $nupkg)) {
+        if (Test-Path -LiteralPath $old) { Remove-Item -LiteralPath $old -Force }
+    }
+    Compress-Archive -Path (Join-Path $staging '*') -DestinationPath $zip
+    Move-Item -LiteralPath $zip -Destination $nupkg
+    Remove-Item -LiteralPath $staging -Recurse -Force
+    $nupkg
+}
+
+function Invoke-PackageTask {
+    if ($script:Completed.ContainsKey('Package')) { return }
+    Invoke-BuildTask
+    Write-Step 'Package'
+
+    $moduleDir = Get-ModuleOutputDirectory
+    $manifest = Get-BuiltManifestPath
+    $packageDir = Join-Path $OutRoot 'packages'
+    New-Item -ItemType Directory -Path $packageDir -Force | Out-Null
+    # -like, not -Filter: file name matching is case-sensitive on Linux and the package id's case may vary.
+    Get-ChildItem -LiteralPath $packageDir -Filter '*.nupkg' -File |
+        Where-Object { $_.Name -like "$ModuleName.*.nupkg" } |
+        Remove-Item -Force
+
+    $published = $false
+    if (Get-Command -Name Publish-PSResource -ErrorAction SilentlyContinue) {
+        $repositoryName = 'CloudStorageBuildOutput'
+        try {
+            if (Get-PSResourceRepository -Name $repositoryName -ErrorAction SilentlyContinue) {
+                Unregister-PSResourceRepository -Name $repositoryName
+            }
+            Register-PSResourceRepository -Name $repositoryName -Uri $packageDir -Trusted
+            Publish-PSResource -Path $manifest -Repository $repositoryName
+            $published = $true
+        }
+        catch {
+            Write-Warning "PSResourceGet could not publish to the local repository: $($_.Exception.Message)"
+        }
+        finally {
+            if (Get-PSResourceRepository -Name $repositoryName -ErrorAction SilentlyContinue) {
+                Unregister-PSResourceRepository -Name $repositoryName
+            }
+        }
+    }
+    else {
+        Write-Warning 'PSResourceGet (Publish-PSResource) is not available.'
+    }
+
+    if ($published) {
+        $package = Get-ChildItem -LiteralPath $packageDir -Filter '*.nupkg' -File |
+            Where-Object { $_.Name -like "$ModuleName.*.nupkg" } |
+            Select-Object -First 1
+        if ($null -eq $package) { throw "Publish-PSResource reported success but no $ModuleName .nupkg is in $packageDir." }
+        Write-Host "Package (PSResourceGet): $($package.FullName)"
+    }
+    else {
+        Write-Warning 'Falling back to a plain .nupkg (zip with a .nuspec). Prefer publishing with PSResourceGet.'
+        $fallback = New-FallbackPackage -ModuleDir $moduleDir -PackageDir $packageDir
+        Write-Host "Package (fallback): $fallback"
+    }
+    $script:Completed['Package'] = $true
+}
+
+function Invoke-ExampleTask {
+    if ($script:Completed.ContainsKey('Example')) { return }
+    Invoke-BuildTask
+    Write-Step 'Example: examples/local-runbook.ps1'
+    $runbook = Join-Path $RepoRoot 'examples/local-runbook.ps1'
+    & (Get-PwshPath) -NoProfile -NonInteractive -File $runbook -ModulePath (Get-BuiltManifestPath)
+    if ($LASTEXITCODE -ne 0) { throw "examples/local-runbook.ps1 failed with exit code $LASTEXITCODE." }
+    $script:Completed['Example'] = $true
+}
+
+try {
+    $tasks = $Task
+    if ($tasks -contains 'All') { $tasks = @('Build', 'Test', 'Package', 'Example') }
+    foreach ($name in $tasks) {
+        switch ($name) {
+            'Build' { Invoke-BuildTask }
+            'Test' { Invoke-TestTask }
+            'Package' { Invoke-PackageTask }
+            'Example' { Invoke-ExampleTask }
+        }
+    }
+    Write-Host ''
+    Write-Host "Done: $($tasks -join ', ')" -ForegroundColor Green
+    exit 0
+}
+catch {
+    Write-Host ''
+    Write-Host "FAILED: $($_.Exception.Message)" -ForegroundColor Red
+    exit 1
+}

@@ -1,0 +1,203 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace CloudStorage.PowerShell.Tests;
+
+/// <summary>
+/// The PowerShell face without PowerShell: the manifest names files that exist and a version equal to the one in
+/// Directory.Build.props; the format/types files are well-formed and name real, public model types and properties.
+/// (CmdletsToExport is checked by the cmdlet contract tests.)
+/// </summary>
+public sealed partial class ModuleFilesTests
+{
+    private static readonly Assembly CoreAssembly = typeof(CloudStorage.Model.StorageItem).Assembly;
+    private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly string ModuleDir = Path.Combine(RepoRoot, "module");
+    private static readonly PowerShellDataFile Manifest = PowerShellDataFile.Load(Path.Combine(RepoRoot, "CloudStorage.psd1"));
+
+    [Fact]
+    public void Manifest_root_module_is_the_PowerShell_projects_assembly()
+    {
+        var project = XDocument.Load(Path.Combine(RepoRoot, "src", "CloudStorage.PowerShell", "CloudStorage.PowerShell.csproj"));
+        var assemblyName = project.Descendants("AssemblyName").Select(e => e.Value.Trim()).FirstOrDefault() ?? "CloudStorage.PowerShell";
+
+        Assert.Equal(assemblyName + ".dll", Manifest.GetString("RootModule"));
+    }
+
+    [Fact]
+    public void Manifest_version_and_prerelease_equal_Directory_Build_props()
+    {
+        var props = XDocument.Load(Path.Combine(RepoRoot, "Directory.Build.props"));
+        var prefix = props.Descendants("VersionPrefix").Single().Value.Trim();
+        var suffix = props.Descendants("VersionSuffix").SingleOrDefault()?.Value.Trim() ?? "";
+
+        Assert.Equal(prefix, Manifest.GetString("ModuleVersion"));
+        Assert.Equal(suffix, Manifest.GetString("Prerelease") ?? "");
+    }
+
+    [Theory]
+    [InlineData("FormatsToProcess")]
+    [InlineData("TypesToProcess")]
+    public void Every_file_the_manifest_loads_exists_in_module_folder(string key)
+    {
+        foreach (var name in Manifest.GetStrings(key))
+            Assert.True(File.Exists(Path.Combine(ModuleDir, name)), $"{key} names '{name}', which is not in module/.");
+    }
+
+    [Fact]
+    public void Every_ps1xml_in_module_folder_is_loaded_by_the_manifest()
+    {
+        var loaded = Manifest.GetStrings("FormatsToProcess").Concat(Manifest.GetStrings("TypesToProcess"))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var file in Ps1XmlFiles())
+            Assert.True(loaded.Contains(Path.GetFileName(file)), $"module/{Path.GetFileName(file)} is not in FormatsToProcess or TypesToProcess.");
+    }
+
+    [Fact]
+    public void Every_ps1xml_is_well_formed_with_a_Configuration_or_Types_root()
+    {
+        var files = Ps1XmlFiles();
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var root = XDocument.Load(file).Root!;
+            var name = Path.GetFileName(file);
+            var expected = name.EndsWith(".types.ps1xml", StringComparison.OrdinalIgnoreCase) ? "Types" : "Configuration";
+            Assert.True(root.Name.LocalName == expected, $"{name}: root element is <{root.Name.LocalName}>, expected <{expected}>.");
+        }
+    }
+
+    [Fact]
+    public void Every_view_selects_a_public_type_of_the_Core_assembly()
+    {
+        foreach (var (file, view) in Views())
+        {
+            var typeNames = view.Element("ViewSelectedBy")?.Elements("TypeName").Select(e => e.Value.Trim()).ToList() ?? [];
+            Assert.True(typeNames.Count > 0, $"{file}: view '{ViewName(view)}' selects no TypeName.");
+            foreach (var typeName in typeNames)
+            {
+                var type = CoreAssembly.GetType(typeName);
+                Assert.True(type is { IsPublic: true }, $"{file}: view '{ViewName(view)}' selects '{typeName}', which is not a public type in {CoreAssembly.GetName().Name}.");
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_PropertyName_in_a_view_is_a_public_property_of_the_selected_type()
+    {
+        foreach (var (file, view) in Views())
+        {
+            var types = view.Element("ViewSelectedBy")!.Elements("TypeName").Select(e => CoreAssembly.GetType(e.Value.Trim())).OfType<Type>().ToList();
+            foreach (var property in view.Descendants("PropertyName").Select(e => e.Value.Trim()))
+                foreach (var type in types)
+                    Assert.True(type.GetProperty(property, BindingFlags.Public | BindingFlags.Instance) is not null,
+                        $"{file}: view '{ViewName(view)}' shows '{property}', which {type.FullName} does not have.");
+        }
+    }
+
+    [Fact]
+    public void Every_table_has_as_many_headers_as_row_items()
+    {
+        foreach (var (file, view) in Views())
+        {
+            foreach (var table in view.Descendants("TableControl"))
+            {
+                var headers = table.Element("TableHeaders")?.Elements("TableColumnHeader").Count() ?? 0;
+                var rows = table.Element("TableRowEntries")?.Elements("TableRowEntry").ToList() ?? [];
+                Assert.True(rows.Count > 0, $"{file}: table '{ViewName(view)}' has no TableRowEntry.");
+                foreach (var row in rows)
+                {
+                    var items = row.Element("TableColumnItems")?.Elements("TableColumnItem").Count() ?? 0;
+                    Assert.True(headers == items, $"{file}: table '{ViewName(view)}' has {headers} headers but {items} row items.");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_view_name_is_unique()
+    {
+        var duplicates = Views().GroupBy(v => ViewName(v.View)).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.Empty(duplicates);
+    }
+
+    [Fact]
+    public void About_help_exists_for_the_module()
+    {
+        Assert.True(File.Exists(Path.Combine(ModuleDir, "en-US", "about_CloudStorage.help.txt")));
+    }
+
+    private static List<string> Ps1XmlFiles() =>
+        Directory.Exists(ModuleDir) ? Directory.GetFiles(ModuleDir, "*.ps1xml").Order(StringComparer.Ordinal).ToList() : [];
+
+    private static IEnumerable<(string File, XElement View)> Views() =>
+        Ps1XmlFiles()
+            .Where(f => f.EndsWith(".format.ps1xml", StringComparison.OrdinalIgnoreCase))
+            .SelectMany(f => XDocument.Load(f).Root!.Elements("ViewDefinitions").Elements("View").Select(v => (Path.GetFileName(f), v)));
+
+    private static string ViewName(XElement view) => view.Element("Name")?.Value.Trim() ?? "(unnamed)";
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "StoragePs.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException($"No StoragePs.sln above {AppContext.BaseDirectory}.");
+    }
+
+    /// <summary>
+    /// Just enough of a .psd1 reader for a manifest: <c>Key = 'value'</c> and <c>Key = @('a', 'b')</c>, comments ignored.
+    /// It reads single-quoted strings only, which is what our manifest uses.
+    /// </summary>
+    private sealed partial class PowerShellDataFile
+    {
+        private readonly string _text;
+
+        private PowerShellDataFile(string text) => _text = text;
+
+        public static PowerShellDataFile Load(string path)
+        {
+            var text = File.ReadAllText(path);
+            text = BlockComment().Replace(text, "");
+            text = string.Join('\n', text.Split('\n').Select(StripLineComment));
+            return new PowerShellDataFile(text);
+        }
+
+        /// <summary>The single-quoted value of <paramref name="key"/>, or null when the key is absent.</summary>
+        public string? GetString(string key)
+        {
+            var matches = Regex.Matches(_text, $@"(?m)^\s*{Regex.Escape(key)}\s*=\s*'((?:[^']|'')*)'");
+            Assert.True(matches.Count <= 1, $"The manifest sets {key} more than once.");
+            return matches.Count == 0 ? null : matches[0].Groups[1].Value.Replace("''", "'");
+        }
+
+        /// <summary>The values of <paramref name="key"/>: an @(...) list or one string; empty when absent.</summary>
+        public IReadOnlyList<string> GetStrings(string key)
+        {
+            var list = Regex.Match(_text, $@"(?ms)^\s*{Regex.Escape(key)}\s*=\s*@\((.*?)\)");
+            if (list.Success)
+                return QuotedString().Matches(list.Groups[1].Value).Select(m => m.Groups[1].Value.Replace("''", "'")).ToList();
+            var single = GetString(key);
+            return single is null ? [] : [single];
+        }
+
+        // Drops a '#' comment unless the '#' is inside a single-quoted string.
+        private static string StripLineComment(string line)
+        {
+            var inString = false;
+            for (var i = 0; i < line.Length; i++)
+            {
+                if (line[i] == '\'') inString = !inString;
+                else if (line[i] == '#' && !inString) return line[..i];
+            }
+            return line;
+        }
+
+        [GeneratedRegex(@"<#.*?#>", RegexOptions.Singleline)]
+        private static partial Regex BlockComment();
+
+        [GeneratedRegex(@"'((?:[^']|'')*)'")]
+        private static partial Regex QuotedString();
+    }
+}

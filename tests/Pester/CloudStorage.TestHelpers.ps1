@@ -1,0 +1,98 @@
+# Shared by the *.Tests.ps1 files in this folder. Dot-source it from a file's top-level BeforeAll:
+#
+#     BeforeAll { . (Join-Path $PSScriptRoot 'CloudStorage.TestHelpers.ps1'); Import-CloudStorageForTest }
+#
+# Every cmdlet is tested the same way against two stores: a fresh in-memory store (mem://pester-<guid>/)
+# and a fresh temporary directory (a plain local path ending in a separator). Tests address objects as
+# (Join-StorageAddress $store 'key') so the same case runs on both.
+
+$CloudStoragePesterRoot = $PSScriptRoot
+
+function Import-CloudStorageForTest {
+    # The built module: $env:CLOUDSTORAGE_MODULE_PATH (set by build.ps1 -Task Test), else the newest
+    # out/CloudStorage/<version>/CloudStorage.psd1 of this repository.
+    $path = $env:CLOUDSTORAGE_MODULE_PATH
+    if ([string]::IsNullOrWhiteSpace($path)) {
+        $repoRoot = Split-Path -Parent (Split-Path -Parent $CloudStoragePesterRoot)
+        $outDir = Join-Path $repoRoot 'out/CloudStorage'
+        $candidate = Get-ChildItem -Path $outDir -Filter 'CloudStorage.psd1' -Recurse -File -ErrorAction SilentlyContinue |
+            Sort-Object -Property { [version]$_.Directory.Name } -Descending |
+            Select-Object -First 1
+        if ($null -eq $candidate) {
+            throw "No built module: run ./build.ps1 first, or set CLOUDSTORAGE_MODULE_PATH to a CloudStorage.psd1."
+        }
+        $path = $candidate.FullName
+    }
+    if (-not (Get-Module -Name CloudStorage)) {
+        Import-Module $path -ErrorAction Stop
+    }
+}
+
+function New-TestStore {
+    # A fresh, empty store of the given kind: Root is an address prefix ending in a separator.
+    param([Parameter(Mandatory)][ValidateSet('mem', 'local')][string]$Kind)
+    $id = [guid]::NewGuid().ToString('N')
+    if ($Kind -eq 'mem') {
+        return [pscustomobject]@{ Kind = 'mem'; Root = "mem://pester-$id/"; LocalPath = $null }
+    }
+    $dir = Join-Path ([System.IO.Path]::GetTempPath()) "cloudstorage-pester-$id"
+    New-Item -ItemType Directory -Path $dir -Force | Out-Null
+    return [pscustomobject]@{ Kind = 'local'; Root = $dir + [System.IO.Path]::DirectorySeparatorChar; LocalPath = $dir }
+}
+
+function Remove-TestStore {
+    param($Store)
+    if ($null -eq $Store) { return }
+    if ($Store.Kind -eq 'local') {
+        if (Test-Path -LiteralPath $Store.LocalPath) { Remove-Item -LiteralPath $Store.LocalPath -Recurse -Force }
+    }
+    else {
+        # Memory stores live as long as the session; empty them so a long session does not hold the data.
+        Remove-StorageObject -Uri $Store.Root -Recurse -Confirm:$false -ErrorAction SilentlyContinue
+    }
+}
+
+function Join-StorageAddress {
+    param([Parameter(Mandatory)]$Store, [AllowEmptyString()][string]$Key = '')
+    return $Store.Root + $Key
+}
+
+function Add-TestObject {
+    # Writes one object with string content (UTF-8) and returns nothing.
+    param([Parameter(Mandatory)]$Store, [Parameter(Mandatory)][string]$Key, [AllowEmptyString()][string]$Content = 'content')
+    Send-StorageObject -Value $Content -Destination (Join-StorageAddress $Store $Key) -Force | Out-Null
+}
+
+function Get-TestObjectText {
+    param([Parameter(Mandatory)]$Store, [Parameter(Mandatory)][string]$Key)
+    return Get-StorageObject -Uri (Join-StorageAddress $Store $Key) -AsString
+}
+
+function Get-TestObjectNames {
+    # The sorted leaf names of every object under a prefix (no prefix entries); empty when there are none.
+    param([Parameter(Mandatory)]$Store, [AllowEmptyString()][string]$Prefix = '')
+    $items = @(Get-StorageItem -Uri (Join-StorageAddress $Store $Prefix) -Recurse -ErrorAction SilentlyContinue)
+    return @($items | Where-Object { -not $_.IsPrefix } | ForEach-Object { $_.Name } | Sort-Object)
+}
+
+function Test-TestObject {
+    # True when exactly this key exists as an object.
+    param([Parameter(Mandatory)]$Store, [Parameter(Mandatory)][string]$Key)
+    $leaf = ($Key -split '/')[-1]
+    $item = @(Get-StorageItem -Uri (Join-StorageAddress $Store $Key) -ErrorAction SilentlyContinue |
+            Where-Object { -not $_.IsPrefix -and $_.Name -eq $leaf })
+    return $item.Count -gt 0
+}
+
+function New-TestDirectory {
+    # A fresh local directory for files to upload or to download into.
+    $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('cloudstorage-pester-files-' + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $dir -Force | Out-Null
+    return $dir
+}
+
+function Get-OtherStoreKind {
+    param([Parameter(Mandatory)][string]$Kind)
+    if ($Kind -eq 'mem') { return 'local' }
+    return 'mem'
+}

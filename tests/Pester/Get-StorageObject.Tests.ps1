@@ -1,0 +1,115 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'CloudStorage.TestHelpers.ps1')
+    Import-CloudStorageForTest
+}
+
+Describe 'Get-StorageObject' {
+    Context '<_>' -ForEach @('mem', 'local') {
+        BeforeAll {
+            $store = New-TestStore -Kind $_
+            Add-TestObject $store 'get/hello.txt' 'hello wörld'
+            Add-TestObject $store 'get/tree/a.txt' 'a'
+            Add-TestObject $store 'get/tree/b.txt' 'bb'
+            Add-TestObject $store 'get/tree/sub/c.txt' 'ccc'
+            $bytes = [byte[]](0, 1, 2, 128, 255)
+            Send-StorageObject -Value $bytes -Destination (Join-StorageAddress $store 'get/data.bin') -Force | Out-Null
+            $unicodeBytes = [System.Text.Encoding]::Unicode.GetBytes('utf-16 text')
+            Send-StorageObject -Value $unicodeBytes -Destination (Join-StorageAddress $store 'get/utf16.txt') -Force | Out-Null
+            $downloads = New-TestDirectory
+        }
+
+        AfterAll {
+            Remove-TestStore $store
+            if (Test-Path -LiteralPath $downloads) { Remove-Item -LiteralPath $downloads -Recurse -Force }
+        }
+
+        It 'reads an object as a string (AsString set, UTF-8 by default)' {
+            Get-StorageObject -Uri (Join-StorageAddress $store 'get/hello.txt') -AsString | Should -Be 'hello wörld'
+        }
+
+        It 'reads an object as a string in another -Encoding' {
+            Get-StorageObject -Uri (Join-StorageAddress $store 'get/utf16.txt') -AsString -Encoding 'unicode' | Should -Be 'utf-16 text'
+        }
+
+        It 'reads an object as one byte[] (AsByteArray set)' {
+            $result = Get-StorageObject -Uri (Join-StorageAddress $store 'get/data.bin') -AsByteArray
+
+            # One byte[] on the pipeline, not one byte per object.
+            $result.GetType().FullName | Should -Be 'System.Byte[]'
+            [Convert]::ToBase64String($result) | Should -Be ([Convert]::ToBase64String($bytes))
+        }
+
+        It 'downloads to a file (ToFile set) and returns its FileInfo' {
+            $target = Join-Path $downloads 'hello.txt'
+            $file = Get-StorageObject -Uri (Join-StorageAddress $store 'get/hello.txt') -Destination $target
+
+            $file | Should -BeOfType [System.IO.FileInfo]
+            $file.FullName | Should -Be ([System.IO.Path]::GetFullPath($target))
+            Get-Content -LiteralPath $target -Raw -Encoding utf8 | Should -Be 'hello wörld'
+        }
+
+        It 'takes -Uri and -Destination by position' {
+            $target = Join-Path $downloads 'positional.txt'
+            Get-StorageObject (Join-StorageAddress $store 'get/hello.txt') $target | Out-Null
+            $target | Should -Exist
+        }
+
+        It 'downloads into an existing folder, keeping the object name' {
+            $folder = Join-Path $downloads 'into'
+            New-Item -ItemType Directory -Path $folder | Out-Null
+            Get-StorageObject -Uri (Join-StorageAddress $store 'get/hello.txt') -Destination $folder | Out-Null
+            Join-Path $folder 'hello.txt' | Should -Exist
+        }
+
+        It 'downloads a prefix into a folder with -Recurse' {
+            $folder = Join-Path $downloads 'tree'
+            $files = @(Get-StorageObject -Uri (Join-StorageAddress $store 'get/tree/') -Destination $folder -Recurse)
+
+            $files.Count | Should -Be 3
+            $names = @(Get-ChildItem -LiteralPath $folder -Recurse -File | ForEach-Object Name | Sort-Object)
+            ($names -join ',') | Should -Be 'a.txt,b.txt,c.txt'
+        }
+
+        It 'refuses to overwrite an existing file without -Force (StorageAlreadyExists)' {
+            $target = Join-Path $downloads 'exists.txt'
+            Set-Content -LiteralPath $target -Value 'keep me' -NoNewline
+            { Get-StorageObject -Uri (Join-StorageAddress $store 'get/hello.txt') -Destination $target -ErrorAction Stop } |
+                Should -Throw -ErrorId 'StorageAlreadyExists*'
+            Get-Content -LiteralPath $target -Raw | Should -Be 'keep me'
+        }
+
+        It 'overwrites an existing file with -Force' {
+            $target = Join-Path $downloads 'force.txt'
+            Set-Content -LiteralPath $target -Value 'old' -NoNewline
+            Get-StorageObject -Uri (Join-StorageAddress $store 'get/hello.txt') -Destination $target -Force | Out-Null
+            Get-Content -LiteralPath $target -Raw -Encoding utf8 | Should -Be 'hello wörld'
+        }
+
+        It 'reports a missing object as StorageNotFound' {
+            { Get-StorageObject -Uri (Join-StorageAddress $store 'get/missing.txt') -AsString -ErrorAction Stop } |
+                Should -Throw -ErrorId 'StorageNotFound*'
+        }
+
+        It 'reads the objects Get-StorageItem pipes in (Uri by property name)' {
+            $texts = @(Get-StorageItem -Uri (Join-StorageAddress $store 'get/tree/') -Recurse | Get-StorageObject -AsString)
+            (@($texts | Sort-Object) -join ',') | Should -Be 'a,bb,ccc'
+        }
+
+        It 'downloads the objects Get-StorageItem pipes in to a folder' {
+            $folder = Join-Path $downloads 'piped'
+            New-Item -ItemType Directory -Path $folder | Out-Null
+            Get-StorageItem -Uri (Join-StorageAddress $store 'get/tree/') -Filter '*.txt' | Get-StorageObject -Destination $folder | Out-Null
+            (@(Get-ChildItem -LiteralPath $folder -File | ForEach-Object Name | Sort-Object) -join ',') | Should -Be 'a.txt,b.txt'
+        }
+
+        It 'goes on with the next piped object after a missing one (non-terminating error)' {
+            $uris = @((Join-StorageAddress $store 'get/missing.txt'), (Join-StorageAddress $store 'get/tree/a.txt'))
+            $errors = $null
+            $texts = @($uris | Get-StorageObject -AsString -ErrorAction SilentlyContinue -ErrorVariable errors)
+
+            ($texts -join ',') | Should -Be 'a'
+            @($errors).Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'StorageNotFound*'
+        }
+    }
+}

@@ -1,0 +1,75 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'CloudStorage.TestHelpers.ps1')
+    Import-CloudStorageForTest
+
+    function Get-CaughtError {
+        # The ErrorRecord a command fails with under -ErrorAction Stop, or $null when it does not fail.
+        param([Parameter(Mandatory)][scriptblock]$ScriptBlock)
+        try {
+            $null = & $ScriptBlock
+        }
+        catch {
+            return $_
+        }
+        return $null
+    }
+}
+
+# Memory and local stores cannot presign: the contract is a clear NotImplemented error, not a fake URL.
+# Real URLs (S3 SigV4, Azure SAS, GCS V4) are tested against the emulators once those providers ship.
+Describe 'New-StoragePresignedUrl' {
+    Context '<_>' -ForEach @('mem', 'local') {
+        BeforeAll {
+            $store = New-TestStore -Kind $_
+            Add-TestObject $store 'presign/a.txt' 'alpha'
+        }
+
+        AfterAll {
+            Remove-TestStore $store
+        }
+
+        It 'reports a NotImplemented StorageUnsupported error (Get)' {
+            $err = Get-CaughtError { New-StoragePresignedUrl -Uri (Join-StorageAddress $store 'presign/a.txt') -Method Get -ErrorAction Stop }
+
+            $err | Should -Not -BeNullOrEmpty
+            $err.FullyQualifiedErrorId | Should -BeLike 'StorageUnsupported*'
+            "$($err.CategoryInfo.Category)" | Should -Be 'NotImplemented'
+        }
+
+        It 'reports the same for -Method <Method>' -ForEach @(@{ Method = 'Put' }, @{ Method = 'Delete' }) {
+            $uri = Join-StorageAddress $store 'presign/a.txt'
+            { New-StoragePresignedUrl -Uri $uri -Method $Method -ExpiresIn ([TimeSpan]::FromMinutes(5)) -ErrorAction Stop } |
+                Should -Throw -ErrorId 'StorageUnsupported*'
+        }
+
+        It 'accepts -ContentType and -ExpiresIn before failing the same way' {
+            { New-StoragePresignedUrl -Uri (Join-StorageAddress $store 'presign/a.txt') -Method Put -ContentType 'text/plain' -ExpiresIn '00:10:00' -ErrorAction Stop } |
+                Should -Throw -ErrorId 'StorageUnsupported*'
+        }
+
+        It 'reports one error per piped item and goes on (Uri by property name)' {
+            Add-TestObject $store 'presign/b.txt' 'bravo'
+            $errors = $null
+            $urls = @(Get-StorageItem -Uri (Join-StorageAddress $store 'presign/') -Filter '*.txt' |
+                    New-StoragePresignedUrl -ErrorAction SilentlyContinue -ErrorVariable errors)
+
+            $urls.Count | Should -Be 0
+            @($errors).Count | Should -Be 2
+        }
+
+        It 'never writes the object' {
+            New-StoragePresignedUrl -Uri (Join-StorageAddress $store 'presign/new.txt') -Method Put -ErrorAction SilentlyContinue
+            Test-TestObject $store 'presign/new.txt' | Should -BeFalse
+        }
+    }
+
+    Context 'parameters' {
+        It 'rejects a method other than Get, Put or Delete' {
+            { New-StoragePresignedUrl -Uri 'mem://pester-presign/a.txt' -Method Post -ErrorAction Stop } | Should -Throw
+        }
+
+        It 'reports StorageUnsupported for s3:// while its provider is not loaded' {
+            { New-StoragePresignedUrl -Uri 's3://some-bucket/key' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageUnsupported*'
+        }
+    }
+}
