@@ -11,7 +11,8 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// <para type="synopsis">Copies stored objects, within a provider (server-side where possible) or across providers.</para>
 /// <para type="description">A -Destination ending in '/' or naming an existing prefix means "under it, with the
 /// object's name"; otherwise it is the exact key. With -Recurse a prefix is copied as a tree: under the destination
-/// folder with the prefix's name, or as the destination itself when that is not an existing folder. An existing
+/// folder with the prefix's name, or as the destination itself when that is not an existing folder; a prefix written
+/// with a trailing '/' ("src/") copies its content straight into the destination, as rsync does. An existing
 /// object is only replaced with -Force.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Copy, "StorageObject", SupportsShouldProcess = true)]
@@ -55,7 +56,7 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                     var source = Resolve(context, address);
                     // Decide folder-or-key once, before the first copy makes the destination exist.
                     var intoFolder = await Destinations.IsFolderAsync(context, Destination, destination, ct).ConfigureAwait(false);
-                    var prefixName = StorageItem.NameOf(source.Key);
+                    var prefixName = Destinations.TreeName(source.Key);
                     var treeRoot = intoFolder && prefixName.Length > 0 ? destination.Child(prefixName + "/") : destination;
                     treeRoot = new StorageLocation(treeRoot.Provider, treeRoot.AsPrefix);
 

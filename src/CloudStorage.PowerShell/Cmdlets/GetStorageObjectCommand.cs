@@ -12,7 +12,8 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// <para type="synopsis">Downloads stored objects to files, or reads them as a string or byte array.</para>
 /// <para type="description">-Destination is a file path, or a folder (existing, or written with a trailing
 /// separator) to download into with the object's name. With -Recurse a prefix is downloaded as a tree: under the
-/// destination folder with the prefix's name, or as the destination itself when that is not an existing folder.
+/// destination folder with the prefix's name, or as the destination itself when that is not an existing folder; a
+/// prefix written with a trailing '/' downloads its content straight into the destination.
 /// Files appear whole or not at all (the local provider writes a temporary file and renames it). Existing files are
 /// only replaced with -Force.</para>
 /// </summary>
@@ -114,7 +115,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
     {
         var destination = Destinations.LocalPathOf(context, Destination)!;
         var intoFolder = Destination.EndsWith('/') || Destination.EndsWith('\\') || Directory.Exists(destination);
-        var prefixName = StorageItem.NameOf(location.Key);
+        var prefixName = Destinations.TreeName(location.Key);
         var treeRoot = intoFolder && prefixName.Length > 0 ? System.IO.Path.Combine(destination, prefixName) : destination;
 
         await foreach (var (item, relative) in ItemLister.ExpandAsync(location, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))

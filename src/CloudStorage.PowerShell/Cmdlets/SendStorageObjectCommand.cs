@@ -15,7 +15,7 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// A -Destination ending in '/' or naming an existing prefix means "under it, with the file's name" (several files
 /// from one wildcard always go under it); otherwise it is the exact key. With -Recurse a folder is uploaded as a tree
 /// (under the destination folder with its own name, or as the destination itself when that is not an existing
-/// folder). The content type comes from the extension unless -ContentType is given. An existing object is only
+/// folder); a folder written with a trailing separator ("photos/") uploads its content straight into the destination. The content type comes from the extension unless -ContentType is given. An existing object is only
 /// replaced with -Force.</para>
 /// </summary>
 [Cmdlet(VerbsCommunications.Send, "StorageObject", DefaultParameterSetName = PathParameterSet, SupportsShouldProcess = true)]
@@ -109,7 +109,13 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
                     try
                     {
                         if (Directory.Exists(entry))
-                            await SendDirectoryAsync(context, entry, destination, many, metadata, ct).ConfigureAwait(false);
+                        {
+                            // "photos/" means the folder's content; "photos" (or ".") the folder itself, by its real name.
+                            var name = !many && (path.EndsWith('/') || path.EndsWith('\\'))
+                                ? ""
+                                : System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(entry));
+                            await SendDirectoryAsync(context, entry, name, destination, many, metadata, ct).ConfigureAwait(false);
+                        }
                         else
                         {
                             var name = System.IO.Path.GetFileName(entry);
@@ -128,13 +134,12 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
         });
     }
 
-    private async Task SendDirectoryAsync(ICmdletContext context, string directory, StorageLocation destination, bool intoFolder,
+    private async Task SendDirectoryAsync(ICmdletContext context, string directory, string name, StorageLocation destination, bool intoFolder,
         IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
     {
         if (!IsSet(nameof(Recurse)))
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{directory}' is a folder; use -Recurse to upload it with its content.", directory);
-        var name = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(directory));
-        var root = intoFolder
+        var root = intoFolder && name.Length > 0
             ? destination.Child(name + "/")
             : await Destinations.ForTreeAsync(context, Destination, destination, name, ct).ConfigureAwait(false);
         foreach (var file in LocalPaths.FilesBelow(directory))

@@ -6,7 +6,8 @@ namespace CloudStorage.PowerShell.Infrastructure;
 /// <summary>
 /// The folder rule shared by Send-, Copy- and Get-StorageObject: a destination that ends with a separator, or that
 /// names an existing folder (a prefix with objects under it, or a local directory), means "under it, with the
-/// source's name"; anything else is the exact key (or, for a tree, the tree's new root).
+/// source's name"; anything else is the exact key (or, for a tree, the tree's new root). As with rsync, a source
+/// tree written with a trailing separator (<c>src/</c>) means its content: it goes straight into the destination.
 /// </summary>
 internal static class Destinations
 {
@@ -34,6 +35,11 @@ internal static class Destinations
             : location;
         return new StorageLocation(root.Provider, root.AsPrefix);
     }
+
+    /// <summary>The name a source tree keeps at the destination: its last segment, or "" (its content only) when the
+    /// source is written with a trailing separator or is a root.</summary>
+    public static string TreeName(string source) =>
+        source.Length == 0 || source.EndsWith('/') || source.EndsWith('\\') ? "" : StorageItem.NameOf(source.Replace('\\', '/'));
 
     /// <summary>The absolute local path an address names, or null when it is not a local address.</summary>
     public static string? LocalPathOf(ICmdletContext context, string address)

@@ -75,8 +75,19 @@ public sealed class CopyStorageObjectTests : IDisposable
     {
         await _s.PutAsync("mem://t/site/index.html", "i");
         await _s.PutAsync("mem://u/backups/readme", "r");
-        Run(new CopyStorageObjectCommand { Uri = ["mem://t/site/"], Destination = "mem://u/backups" }.With("Recurse"));
+        Run(new CopyStorageObjectCommand { Uri = ["mem://t/site"], Destination = "mem://u/backups" }.With("Recurse"));
         Assert.Equal(["backups/readme", "backups/site/index.html"], await _s.KeysAsync("mem://u/"));
+    }
+
+    [Fact]
+    public async Task A_prefix_written_with_a_slash_copies_its_content_straight_into_the_folder()
+    {
+        await _s.PutAsync("mem://t/src/a.txt", "a");
+        await _s.PutAsync("mem://t/src/sub/c.txt", "c");
+        var ctx = Run(new CopyStorageObjectCommand { Uri = ["mem://t/src/"], Destination = "mem://t/tree/" }.With("Recurse"));
+        Assert.Equal(2, ctx.Output.Count);
+        Assert.Equal("c", await _s.TextAsync("mem://t/tree/sub/c.txt"));
+        Assert.Null(await _s.StatAsync("mem://t/tree/src/sub/c.txt"));
     }
 
     [Fact]
@@ -123,7 +134,7 @@ public sealed class CopyStorageObjectTests : IDisposable
             return true;
         };
         Assert.ThrowsAny<OperationCanceledException>(() => Run(new CopyStorageObjectCommand { Uri = ["mem://t/d/"], Destination = "mem://u/" }.With("Recurse"), ctx));
-        Assert.Equal(["d/1"], await _s.KeysAsync("mem://u/"));
+        Assert.Equal(["1"], await _s.KeysAsync("mem://u/"));
     }
 
     [Fact]

@@ -165,4 +165,14 @@ public sealed class GetStorageObjectTests : IDisposable
         Assert.Equal(ErrorCategory.ConnectionError, error.Category);
         Assert.Equal(["fine.txt"], Directory.GetFiles(target).Select(Path.GetFileName));
     }
+
+    [LocalFact]
+    public async Task Recurse_on_a_prefix_written_with_a_slash_downloads_its_content_into_the_folder()
+    {
+        await _s.PutAsync("mem://t/site/index.html", "i");
+        await _s.PutAsync("mem://t/site/css/a.css", "c");
+        Run(new GetStorageObjectCommand { Uri = ["mem://t/site/"], Destination = _s.Temp }.With("Recurse"));
+        Assert.Equal("c", File.ReadAllText(Path.Combine(_s.Temp, "css", "a.css")));
+        Assert.False(Directory.Exists(Path.Combine(_s.Temp, "site")));
+    }
 }

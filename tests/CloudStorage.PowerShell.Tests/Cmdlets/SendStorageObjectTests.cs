@@ -269,4 +269,21 @@ public sealed class SendStorageObjectTests : IDisposable
         Run(new SendStorageObjectCommand { Path = ["logs-*"], Destination = "mem://t/all" }.With("Recurse"));
         Assert.Equal(["all/logs-a/1.log", "all/logs-b/2.log"], await _s.KeysAsync("mem://t/"));
     }
+
+    [Fact]
+    public async Task A_folder_written_with_a_trailing_separator_sends_its_content()
+    {
+        _s.WriteFile("photos/a.jpg", "a");
+        _s.WriteFile("photos/trip/b.png", "b");
+        Run(new SendStorageObjectCommand { Path = ["photos/"], Destination = "mem://t/backup/" }.With("Recurse"));
+        Assert.Equal(["backup/a.jpg", "backup/trip/b.png"], await _s.KeysAsync("mem://t/"));
+    }
+
+    [Fact]
+    public async Task The_current_folder_keeps_its_real_name()
+    {
+        _s.WriteFile("a.txt", "a");
+        Run(new SendStorageObjectCommand { Path = ["."], Destination = "mem://t/up/" }.With("Recurse"));
+        Assert.Equal([$"up/{Path.GetFileName(_s.Temp)}/a.txt"], await _s.KeysAsync("mem://t/"));
+    }
 }
