@@ -15,6 +15,7 @@ internal sealed class LocalPaths
     public const string TempPrefix = ".cloudstorage-tmp-";
 
     private const int MaxLinkHops = 40;
+    private const int MaxNameLength = 255;
 
     private static readonly StringComparison PathComparison =
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
@@ -55,10 +56,11 @@ internal sealed class LocalPaths
     }
 
     /// <summary><c>file:///srv/data</c>; a file-system root keeps its slash (<c>file:///</c>, <c>file:///C:/</c>).</summary>
+    /// <remarks>Takes a normalized root, where only a file-system root ends with a separator.</remarks>
     public static string DisplayNameFor(string root)
     {
         var address = AddressRootFor(root);
-        return IsFileSystemRoot(root) ? address : address[..^1];
+        return root.EndsWith('/') || root.EndsWith('\\') ? address : address[..^1];
     }
 
     /// <summary>Validates an object key and returns its path; InvalidKey when it breaks a rule or leaves the root.</summary>
@@ -178,7 +180,7 @@ internal sealed class LocalPaths
                 return (EntryKind.Link, target);
             return ((attributes & FileAttributes.Directory) != 0 ? EntryKind.Directory : EntryKind.File, null);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or PathTooLongException)
         {
             return (EntryKind.Missing, null);
         }
@@ -229,6 +231,10 @@ internal sealed class LocalPaths
     {
         foreach (var segment in segments)
         {
+            // NAME_MAX: 255 UTF-8 bytes on Linux and macOS file systems, 255 UTF-16 units on Windows.
+            var nameLength = OperatingSystem.IsWindows() ? segment.Length : System.Text.Encoding.UTF8.GetByteCount(segment);
+            if (nameLength > MaxNameLength)
+                throw StorageException.InvalidKey(key, $"a name may have at most {MaxNameLength} {(OperatingSystem.IsWindows() ? "characters" : "UTF-8 bytes")} on this file system.", _provider);
             if (segment.StartsWith(TempPrefix, StringComparison.Ordinal))
                 throw StorageException.InvalidKey(key, $"names starting with '{TempPrefix}' are reserved for in-flight writes.", _provider);
             if (OperatingSystem.IsWindows())
