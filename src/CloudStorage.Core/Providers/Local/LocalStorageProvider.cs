@@ -22,9 +22,14 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
 
     private readonly LocalPaths _paths;
 
-    /// <summary>A provider for the files under <paramref name="rootDirectory"/>, named <paramref name="name"/> or <c>file:///root</c>.</summary>
-    public LocalStorageProvider(string rootDirectory, string? name = null)
+    /// <summary>
+    /// A provider for the files under <paramref name="rootDirectory"/>, named <paramref name="name"/> or <c>file:///root</c>.
+    /// With <paramref name="pruneEmptyDirectories"/>, deleting the last file of a folder removes the folder (never the
+    /// root), as a prefix vanishes in an object store; off for ad-hoc paths, where the folders are the user's own.
+    /// </summary>
+    public LocalStorageProvider(string rootDirectory, string? name = null, bool pruneEmptyDirectories = true)
     {
+        PruneEmptyDirectories = pruneEmptyDirectories;
         RootDirectory = LocalPaths.NormalizeRoot(rootDirectory);
         AddressRoot = LocalPaths.AddressRootFor(RootDirectory);
         Name = name ?? LocalPaths.DisplayNameFor(RootDirectory);
@@ -33,6 +38,9 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
 
     /// <summary>The root directory, fully qualified, without a trailing separator unless it is a file-system root.</summary>
     public string RootDirectory { get; }
+
+    /// <summary>Whether deletes remove the folders they leave empty.</summary>
+    public bool PruneEmptyDirectories { get; }
 
     /// <inheritdoc />
     public string Name { get; }
@@ -218,7 +226,7 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
         {
             throw Map(e, key, "delete");
         }
-        RemoveEmptyDirectories(Path.GetDirectoryName(path));
+        if (PruneEmptyDirectories) RemoveEmptyDirectories(Path.GetDirectoryName(path));
         return Task.CompletedTask;
     }
 
