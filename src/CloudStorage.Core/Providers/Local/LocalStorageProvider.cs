@@ -169,18 +169,23 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
         {
             await using (file.ConfigureAwait(false))
             {
+                // Hash only to verify: nothing is stored beside the bytes, and the engine hashes transfers itself.
+                var verify = options.ExpectedHashes is { Count: > 0 };
                 var includeSha256 = options.ExpectedHashes?.Any(h => h.Algorithm == HashAlgorithmKind.SHA256) == true;
-                using var hashing = new HashingStream(content, includeSha256, leaveOpen: true);
+                using var hashing = verify ? new HashingStream(content, includeSha256, leaveOpen: true) : null;
+                var source = (Stream?)hashing ?? content;
+                long written = 0;
                 var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 try
                 {
                     while (true)
                     {
                         readingSource = true;
-                        var n = await hashing.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
+                        var n = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
                         readingSource = false;
                         if (n == 0) break;
-                        if (options.Length is { } limit && hashing.BytesRead > limit)
+                        written += n;
+                        if (options.Length is { } limit && written > limit)
                             throw LengthMismatch(address, limit, $"more than {limit}");
                         await file.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                     }
@@ -189,9 +194,9 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
-                if (options.Length is { } expected && hashing.BytesRead != expected)
-                    throw LengthMismatch(address, expected, hashing.BytesRead.ToString());
-                HashVerification.Verify(options.ExpectedHashes, hashing.GetHashes(), address, Name);
+                if (options.Length is { } expected && written != expected)
+                    throw LengthMismatch(address, expected, written.ToString());
+                if (hashing is not null) HashVerification.Verify(options.ExpectedHashes, hashing.GetHashes(), address, Name);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true); // the rename must not outlive the data in a crash
             }
