@@ -117,16 +117,25 @@ public sealed partial class ProviderRegistry
                 if (!_registrations.TryGetValue(uri.ProviderName!, out var registration))
                     throw new StorageException(StorageErrorKind.NotFound,
                         $"No provider named '{uri.ProviderName}' is registered. Use Register-StorageProvider, or Get-StorageProvider to list them.", address);
-                var provider = _instances.GetOrAdd("named:" + registration.Name, _ =>
-                {
-                    var root = Resolve(registration.Uri, currentDirectory);
-                    return new NamedProvider(registration.Name, root.Provider, root.Key) as IStorageProvider;
-                });
+                var provider = _instances.GetOrAdd("named:" + registration.Name, _ => CreateNamed(registration));
                 return new StorageLocation(provider, uri.Key);
             }
             default:
                 return new StorageLocation(GetCloudProvider(uri, new Dictionary<string, string>()), uri.Key);
         }
+    }
+
+    private IStorageProvider CreateNamed(ProviderRegistration registration)
+    {
+        var target = StorageUri.Parse(registration.Uri);
+        if (target.Kind == AddressKind.LocalPath)
+        {
+            // A local root of its own: keys are confined under it and emptied folders are pruned (never the root).
+            var root = Path.GetFullPath(target.LocalPath!);
+            return new NamedProvider(registration.Name, new LocalStorageProvider(root, registration.Name), "");
+        }
+        var location = new StorageLocation(GetCloudProvider(target, registration.Options), target.Key);
+        return new NamedProvider(registration.Name, location.Provider, location.Key);
     }
 
     private IStorageProvider GetCloudProvider(StorageUri uri, IReadOnlyDictionary<string, string> options)
@@ -137,7 +146,8 @@ public sealed partial class ProviderRegistry
         if (!_factories.TryGetValue(uri.Scheme!, out var factory))
             throw new StorageException(StorageErrorKind.Unsupported,
                 $"No provider for '{uri.Scheme}://' addresses is loaded in this version of CloudStorage ('{uri.Original}').", uri.Original);
-        return _instances.GetOrAdd(id, _ => factory.Create(uri, options));
+        // A registration's options (endpoint, region, profile) make it a provider of its own, cached under its name.
+        return options.Count > 0 ? factory.Create(uri, options) : _instances.GetOrAdd(id, _ => factory.Create(uri, options));
     }
 
     private StorageLocation ResolveLocal(string path, string? currentDirectory)
@@ -149,7 +159,8 @@ public sealed partial class ProviderRegistry
         var key = full[root.Length..].Replace('\\', '/');
         // Keep "dir/" meaning the folder's content when the user wrote a trailing separator.
         if ((path.EndsWith('/') || path.EndsWith('\\')) && key.Length > 0 && !key.EndsWith('/')) key += "/";
-        var provider = _instances.GetOrAdd("file:" + root, _ => new LocalStorageProvider(root));
+        // Ad-hoc paths share one provider per file-system root; it never removes the user's folders.
+        var provider = _instances.GetOrAdd("file:" + root, _ => new LocalStorageProvider(root, pruneEmptyDirectories: false));
         return new StorageLocation(provider, key);
     }
 

@@ -107,7 +107,8 @@ public sealed partial record StorageUri
         if (rest.StartsWith("localhost/", StringComparison.OrdinalIgnoreCase)) rest = rest["localhost".Length..];
         if (!rest.StartsWith('/'))
             throw new StorageException(StorageErrorKind.InvalidKey, $"'{address}' must be an absolute file URI such as file:///srv/data.", address);
-        var path = Uri.UnescapeDataString(rest);
+        // Verbatim like every other address (no percent-decoding), so an item's Uri always parses back to its key.
+        var path = rest;
         if (path.Length >= 3 && path[0] == '/' && char.IsAsciiLetter(path[1]) && path[2] == ':') path = path[1..];
         return new StorageUri { Kind = AddressKind.LocalPath, LocalPath = path, Original = address };
     }

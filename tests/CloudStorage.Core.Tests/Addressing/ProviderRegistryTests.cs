@@ -124,3 +124,54 @@ public sealed class ProviderRegistryTests : IDisposable
     [Fact]
     public void Unregister_of_an_unknown_name_returns_false() => Assert.False(new ProviderRegistry().Unregister("ghost"));
 }
+
+public sealed class LocalAddressingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("cs-localaddr-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Deleting_the_last_file_of_an_ad_hoc_folder_keeps_the_users_folder()
+    {
+        var reg = new ProviderRegistry();
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "Downloads")).FullName;
+        var file = Path.Combine(folder, "only.txt");
+        File.WriteAllText(file, "x");
+        var loc = reg.Resolve(file);
+        await loc.Provider.DeleteAsync(loc.Key);
+        Assert.False(File.Exists(file));
+        Assert.True(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public async Task A_named_local_provider_is_confined_to_its_root_and_prunes_emptied_folders_but_never_the_root()
+    {
+        var reg = new ProviderRegistry();
+        var root = Directory.CreateDirectory(Path.Combine(_dir, "named-root")).FullName;
+        reg.Register("lroot", root);
+        var loc = reg.Resolve("lroot:a/b/c.txt");
+        await loc.Provider.WriteAsync(loc.Key, new MemoryStream("c"u8.ToArray()), new CloudStorage.Model.WriteOptions());
+        Assert.True(File.Exists(Path.Combine(root, "a", "b", "c.txt")));
+        Assert.Equal("lroot:a/b/c.txt", (await loc.Provider.StatAsync(loc.Key))!.Uri);
+        await loc.Provider.DeleteAsync(loc.Key);
+        Assert.False(Directory.Exists(Path.Combine(root, "a")));
+        Assert.True(Directory.Exists(root));
+        var escape = reg.Resolve("lroot:../outside.txt");
+        var ex = await Assert.ThrowsAsync<StorageException>(() => escape.Provider.WriteAsync(escape.Key, new MemoryStream(), new CloudStorage.Model.WriteOptions()));
+        Assert.Equal(StorageErrorKind.InvalidKey, ex.Kind);
+        Assert.False(File.Exists(Path.Combine(_dir, "outside.txt")));
+    }
+
+    [Fact]
+    public async Task A_file_uri_with_percent_characters_round_trips_through_the_item_Uri()
+    {
+        var reg = new ProviderRegistry();
+        var path = Path.Combine(_dir, "100%41.txt");
+        File.WriteAllText(path, "p");
+        var item = (await reg.Resolve(path).Provider.StatAsync(reg.Resolve(path).Key))!;
+        var again = reg.Resolve(item.Uri);
+        Assert.Equal(item.Key, again.Key);
+        Assert.NotNull(await again.Provider.StatAsync(again.Key));
+    }
+}

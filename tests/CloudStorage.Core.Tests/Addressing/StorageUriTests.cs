@@ -38,7 +38,8 @@ public class StorageUriTests
     [InlineData(@"C:\data\x.txt", @"C:\data\x.txt")]
     [InlineData("/tmp/x", "/tmp/x")]
     [InlineData("./rel/file", "./rel/file")]
-    [InlineData("file:///srv/data/a%20b.txt", "/srv/data/a b.txt")]
+    [InlineData("file:///srv/data/a%20b.txt", "/srv/data/a%20b.txt")]
+    [InlineData("file:///srv/data/a b.txt", "/srv/data/a b.txt")]
     [InlineData("file:///C:/data", "C:/data")]
     [InlineData("file://localhost/etc/hosts", "/etc/hosts")]
     public void Local_paths_and_file_uris_are_local(string text, string path)

@@ -15,7 +15,7 @@ internal static class Mem
     public static async Task PutAsync(this MemoryStorageProvider p, string key, string text, DateTimeOffset? mtime = null, IReadOnlyDictionary<string, string>? metadata = null) =>
         await p.WriteAsync(key, new MemoryStream(Encoding.UTF8.GetBytes(text)), new WriteOptions { ModifiedTime = mtime, Metadata = metadata });
 
-    public static async Task<string> TextAsync(this Providers.IStorageProvider p, string key)
+    public static async Task<string> TextAsync(this global::CloudStorage.Providers.IStorageProvider p, string key)
     {
         await using var s = await p.OpenReadAsync(key);
         return await new StreamReader(s).ReadToEndAsync();

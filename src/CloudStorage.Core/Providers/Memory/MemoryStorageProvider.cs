@@ -73,11 +73,13 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
     }
 
     // One "request": up to pageSize entries after the marker; a delimiter roll-up counts as one entry and moves
-    // the marker past every key under it, as S3's ListObjectsV2 does.
+    // the marker past every key under it, as S3's ListObjectsV2 does. The marker is the last key consumed (not
+    // the last entry returned): a roll-up's own text would resume inside its keys and roll them up again.
     private List<StorageItem> ReadPage(string prefix, string? delimiter, string? after, int pageSize, out string? nextMarker)
     {
         var page = new List<StorageItem>(Math.Min(pageSize, 64));
         nextMarker = null;
+        string? lastConsumed = null;
         lock (_lock)
         {
             var keys = _objects.Keys;
@@ -86,7 +88,7 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
             {
                 var key = keys[i];
                 if (!key.StartsWith(prefix, StringComparison.Ordinal)) break;
-                if (page.Count == pageSize) { nextMarker = page[^1].Key; return page; }
+                if (page.Count == pageSize) { nextMarker = lastConsumed; return page; }
                 var cut = delimiter is null ? -1 : key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
                 if (cut >= 0)
                 {
@@ -94,9 +96,11 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
                     page.Add(new StorageItem { ProviderName = Name, Key = common, Uri = AddressRoot + common, IsPrefix = true });
                     i = LowerBound(keys, common + char.MaxValue, inclusive: false);
                     while (i < keys.Count && keys[i].StartsWith(common, StringComparison.Ordinal)) i++;
+                    lastConsumed = keys[i - 1];
                     continue;
                 }
                 page.Add(ToItem(key, _objects.Values[i]));
+                lastConsumed = key;
                 i++;
             }
         }

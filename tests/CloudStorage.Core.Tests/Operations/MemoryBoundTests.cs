@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+
+namespace CloudStorage.Tests.Operations;
+
+/// <summary>
+/// Measures, not assumes, that streaming keeps memory flat: a 1 GiB local-to-local copy through the engine runs in a
+/// child process (the benchmark program) so the figure is that copy's own peak resident set, not the test host's.
+/// </summary>
+public class MemoryBoundTests
+{
+    private const double LimitMiB = 150;
+
+    [Fact]
+    public void Copying_1GiB_local_to_local_through_the_engine_keeps_peak_memory_under_150MiB()
+    {
+        if (!File.Exists("/proc/self/status")) return; // VmHWM is Linux's; CI and the dev machines are Linux
+        var result = RunBenchmark("copy-local --size-mib 1024 --streaming");
+        Assert.Equal("cloudstorage-engine-streaming", result.GetProperty("tool").GetString());
+        Assert.Equal(1024, result.GetProperty("sizeMiB").GetInt32());
+        var peak = result.GetProperty("peakRssMiB").GetDouble();
+        Assert.InRange(peak, 1, LimitMiB);
+    }
+
+    private static JsonElement RunBenchmark(string arguments)
+    {
+        var dll = FindBenchmark();
+        var psi = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEnd();
+        var stderr = p.StandardError.ReadToEnd();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), "the benchmark did not finish in 5 minutes");
+        Assert.True(p.ExitCode == 0, $"benchmark exit {p.ExitCode}: {stderr}");
+        return JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]).RootElement;
+    }
+
+    private static string FindBenchmark()
+    {
+        var dir = new DirectoryInfo(Path.GetDirectoryName(Assembly.GetExecutingAssembly().Location)!);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "StoragePs.sln"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        // Same configuration as this test assembly (bin/<Configuration>/<tfm>/).
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var path = Path.Combine(dir!.FullName, "tests", "CloudStorage.Benchmarks", "bin", configuration, "net10.0", "CloudStorage.Benchmarks.dll");
+        Assert.True(File.Exists(path), $"benchmark not built at {path}");
+        return path;
+    }
+}
