@@ -144,7 +144,7 @@ public sealed class CopyStorageObjectTests : IDisposable
         Assert.Equal(ErrorCategory.NotImplemented, ex.Record.Category);
     }
 
-    [LocalFact]
+    [Fact]
     public async Task Copies_to_an_existing_local_folder()
     {
         await _s.PutAsync("mem://t/a.txt", "a");

@@ -125,7 +125,7 @@ public sealed class GetStorageItemTests : IDisposable
         Assert.Equal([Environment.CurrentManagedThreadId], ctx.Threads);
     }
 
-    [LocalFact]
+    [Fact]
     public void A_local_folder_lists_like_Get_ChildItem()
     {
         _s.WriteFile("x.txt", "x");

@@ -105,7 +105,7 @@ public sealed class GetStorageObjectTests : IDisposable
         Assert.NotNull(ex);
     }
 
-    [LocalFact]
+    [Fact]
     public async Task Downloads_to_an_exact_file_path_and_emits_FileInfo()
     {
         await _s.PutAsync("mem://t/a.txt", "content");
@@ -115,7 +115,7 @@ public sealed class GetStorageObjectTests : IDisposable
         Assert.Equal("content", File.ReadAllText(file.FullName));
     }
 
-    [LocalFact]
+    [Fact]
     public async Task Downloads_into_an_existing_folder_or_one_written_with_a_separator()
     {
         await _s.PutAsync("mem://t/dir/a.txt", "a");
@@ -126,7 +126,7 @@ public sealed class GetStorageObjectTests : IDisposable
         Assert.Equal("a", File.ReadAllText(Path.Combine(_s.Temp, "fresh", "a.txt")));
     }
 
-    [LocalFact]
+    [Fact]
     public async Task An_existing_file_is_kept_without_Force_and_replaced_with_it()
     {
         await _s.PutAsync("mem://t/a.txt", "new");
@@ -139,7 +139,7 @@ public sealed class GetStorageObjectTests : IDisposable
         Assert.Equal("new", File.ReadAllText(path));
     }
 
-    [LocalFact]
+    [Fact]
     public async Task Recurse_downloads_a_prefix_as_a_tree_under_an_existing_folder()
     {
         await _s.PutAsync("mem://t/site/index.html", "i");
@@ -152,7 +152,7 @@ public sealed class GetStorageObjectTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_s.Temp, "other.txt")));
     }
 
-    [LocalFact]
+    [Fact]
     public async Task A_download_that_fails_midway_leaves_no_file_and_the_next_object_is_downloaded()
     {
         var payload = new string('z', 256 * 1024);
@@ -166,7 +166,7 @@ public sealed class GetStorageObjectTests : IDisposable
         Assert.Equal(["fine.txt"], Directory.GetFiles(target).Select(Path.GetFileName));
     }
 
-    [LocalFact]
+    [Fact]
     public async Task Recurse_on_a_prefix_written_with_a_slash_downloads_its_content_into_the_folder()
     {
         await _s.PutAsync("mem://t/site/index.html", "i");

@@ -35,7 +35,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal(["a", "bb"], ctx.Output);
     }
 
-    [LocalFact]
+    [Fact]
     public async Task Get_StorageItem_into_Get_StorageObject_to_a_folder()
     {
         var items = await ListAsync("mem://t/in/");

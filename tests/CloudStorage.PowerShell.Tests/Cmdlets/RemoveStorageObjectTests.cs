@@ -94,7 +94,7 @@ public sealed class RemoveStorageObjectTests : IDisposable
         Assert.Equal(["d/3", "d/4"], await _s.KeysAsync("mem://t/"));
     }
 
-    [LocalFact]
+    [Fact]
     public void Removes_a_local_file()
     {
         var path = _s.WriteFile("gone.txt", "x");

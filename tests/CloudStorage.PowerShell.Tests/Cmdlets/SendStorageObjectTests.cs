@@ -239,7 +239,7 @@ public sealed class SendStorageObjectTests : IDisposable
         Assert.Equal("StorageNotFound", ex.Record.ErrorId);
     }
 
-    [LocalFact]
+    [Fact]
     public void A_file_can_be_sent_to_a_local_folder()
     {
         var file = _s.WriteFile("a.txt", "local");

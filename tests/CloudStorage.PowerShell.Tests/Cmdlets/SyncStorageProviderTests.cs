@@ -133,7 +133,7 @@ public sealed class SyncStorageProviderTests : IDisposable
         Assert.True(ctx.Progress[^1].Completed);
     }
 
-    [LocalFact]
+    [Fact]
     public async Task Syncs_a_local_folder_to_memory()
     {
         _s.WriteFile("tree/a.txt", "a");

@@ -88,7 +88,7 @@ public sealed class TestStorageIntegrityTests : IDisposable
         Assert.Equal(IntegrityStatus.Match, ctx.OutputOf<IntegrityResult>().Single().Status);
     }
 
-    [LocalFact]
+    [Fact]
     public async Task A_local_file_is_checked_against_its_uploaded_copy()
     {
         var path = _s.WriteFile("a.txt", "local content");
