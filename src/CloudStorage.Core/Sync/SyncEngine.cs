@@ -38,8 +38,7 @@ public sealed class SyncEngine
         int copied = 0, updated = 0, unchanged = 0, failed = 0, notPerformed = 0, deleted = 0;
         long bytes = 0;
         var pendingDeletes = new List<SyncAction>();
-        var inFlight = new List<Task>();
-        using var slots = new SemaphoreSlim(Math.Max(1, options.Parallelism));
+        using var copies = new BoundedWorkQueue(options.Parallelism, ct);
         var progress = new Progress(observer, gate);
 
         void Report(SyncAction result)
@@ -76,9 +75,7 @@ public sealed class SyncEngine
                 Report(action with { Status = SyncActionStatus.NotPerformed });
                 continue;
             }
-            await slots.WaitAsync(ct).ConfigureAwait(false);
-            inFlight.RemoveAll(t => t.IsCompleted);
-            inFlight.Add(Task.Run(async () =>
+            await copies.EnqueueAsync(async () =>
             {
                 try
                 {
@@ -90,13 +87,9 @@ public sealed class SyncEngine
                 {
                     Report(action with { Status = SyncActionStatus.Failed, Error = ex.Message });
                 }
-                finally
-                {
-                    slots.Release();
-                }
-            }, ct));
+            }).ConfigureAwait(false);
         }
-        await Task.WhenAll(inFlight).ConfigureAwait(false);
+        await copies.DrainAsync().ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
         string? holdBack = null;

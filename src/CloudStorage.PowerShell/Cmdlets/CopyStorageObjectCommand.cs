@@ -60,24 +60,33 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                     var treeRoot = intoFolder && prefixName.Length > 0 ? destination.Child(prefixName + "/") : destination;
                     treeRoot = new StorageLocation(treeRoot.Provider, treeRoot.AsPrefix);
 
+                    // A tree's objects are copied a few at a time, following the listing (flat memory).
+                    using var copies = new BoundedWorkQueue(_engine.Options.Parallelism, ct);
                     await foreach (var (item, relative) in ItemLister.ExpandAsync(source, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))
                     {
                         ct.ThrowIfCancellationRequested();
                         var single = !source.IsPrefixOnly && item.Key == source.Key;
                         var target = single ? (intoFolder ? destination.Child(item.Name) : destination) : treeRoot.Child(relative);
-                        try
+                        if (!context.ShouldProcess(target.Uri, $"Copy '{item.Uri}'")) continue;
+                        async Task CopyOne()
                         {
-                            if (!context.ShouldProcess(target.Uri, $"Copy '{item.Uri}'")) continue;
                             var copied = await _engine.CopyItemAsync(item, new StorageLocation(source.Provider, item.Key), target,
                                 new CopyRequest { Overwrite = IsSet(nameof(Force)) }, ProgressFor(context, "Copying"), ct).ConfigureAwait(false);
                             context.WriteVerbose($"Copied {item.Uri} to {copied.Uri}");
                             context.WriteObject(copied);
                         }
-                        catch (Exception ex) when (ErrorRecords.IsItemFailure(ex) && !single)
+                        if (single)
                         {
-                            WriteFailure(context, ex, item.Uri);
+                            await CopyOne().ConfigureAwait(false); // its failure is the address's failure, reported below
+                            continue;
                         }
+                        await copies.EnqueueAsync(async () =>
+                        {
+                            try { await CopyOne().ConfigureAwait(false); }
+                            catch (Exception ex) when (ErrorRecords.IsItemFailure(ex)) { WriteFailure(context, ex, item.Uri); }
+                        }).ConfigureAwait(false);
                     }
+                    await copies.DrainAsync().ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
                 {

@@ -39,26 +39,28 @@ public sealed class RemoveStorageObjectCommand : StorageCmdletBase
             try
             {
                 var location = Resolve(context, address);
-                // List first, delete after: deleting while a listing is paged (or a directory walked) can skip entries.
-                var doomed = new List<StorageItem>();
+                // Deletes follow the listing a few at a time; listings page by key marker (never by offset), so
+                // removing keys already listed cannot make the listing skip any, and memory stays flat.
+                using var deletes = new BoundedWorkQueue(_engine.Options.Parallelism, ct);
                 await foreach (var (item, _) in ItemLister.ExpandAsync(location, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))
-                    doomed.Add(item);
-
-                foreach (var item in doomed)
                 {
                     ct.ThrowIfCancellationRequested();
-                    try
+                    if (!context.ShouldProcess(item.Uri, "Remove storage object")) continue;
+                    await deletes.EnqueueAsync(async () =>
                     {
-                        if (!context.ShouldProcess(item.Uri, "Remove storage object")) continue;
-                        await _engine.DeleteAsync(new StorageLocation(location.Provider, item.Key), ct).ConfigureAwait(false);
-                        context.WriteVerbose($"Removed {item.Uri}");
-                        if (IsSet(nameof(PassThru))) context.WriteObject(item);
-                    }
-                    catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
-                    {
-                        WriteFailure(context, ex, item.Uri);
-                    }
+                        try
+                        {
+                            await _engine.DeleteAsync(new StorageLocation(location.Provider, item.Key), ct).ConfigureAwait(false);
+                            context.WriteVerbose($"Removed {item.Uri}");
+                            if (IsSet(nameof(PassThru))) context.WriteObject(item);
+                        }
+                        catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+                        {
+                            WriteFailure(context, ex, item.Uri);
+                        }
+                    }).ConfigureAwait(false);
                 }
+                await deletes.DrainAsync().ConfigureAwait(false);
             }
             catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
             {

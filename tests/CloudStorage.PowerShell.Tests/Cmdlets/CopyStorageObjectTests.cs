@@ -134,7 +134,11 @@ public sealed class CopyStorageObjectTests : IDisposable
             return true;
         };
         Assert.ThrowsAny<OperationCanceledException>(() => Run(new CopyStorageObjectCommand { Uri = ["mem://t/d/"], Destination = "mem://u/" }.With("Recurse"), ctx));
-        Assert.Equal(["1"], await _s.KeysAsync("mem://u/"));
+        // Copies run a few at a time: the one approved before the cancel may or may not have landed; none after it did.
+        var copied = await _s.KeysAsync("mem://u/");
+        Assert.DoesNotContain("2", copied);
+        Assert.DoesNotContain("3", copied);
+        Assert.True(copied.Count <= 1);
     }
 
     [Fact]
