@@ -142,23 +142,36 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
         var root = intoFolder && name.Length > 0
             ? destination.Child(name + "/")
             : await Destinations.ForTreeAsync(context, Destination, destination, name, ct).ConfigureAwait(false);
+        // Files go up a few at a time as the folder is walked (flat memory however many there are).
+        using var uploads = new BoundedWorkQueue(_engine.Options.Parallelism, ct);
         foreach (var file in LocalPaths.FilesBelow(directory))
         {
             ct.ThrowIfCancellationRequested();
-            try
+            var target = root.Child(LocalPaths.RelativeKey(directory, file));
+            if (!context.ShouldProcess(target.Uri, $"Upload file '{file}'")) continue;
+            await uploads.EnqueueAsync(async () =>
             {
-                await SendFileAsync(context, file, root.Child(LocalPaths.RelativeKey(directory, file)), metadata, ct).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
-            {
-                WriteFailure(context, ex, file);
-            }
+                try
+                {
+                    await UploadFileAsync(context, file, target, metadata, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+                {
+                    WriteFailure(context, ex, file);
+                }
+            }).ConfigureAwait(false);
         }
+        await uploads.DrainAsync().ConfigureAwait(false);
     }
 
     private async Task SendFileAsync(ICmdletContext context, string file, StorageLocation target, IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
     {
         if (!context.ShouldProcess(target.Uri, $"Upload file '{file}'")) return;
+        await UploadFileAsync(context, file, target, metadata, ct).ConfigureAwait(false);
+    }
+
+    private async Task UploadFileAsync(ICmdletContext context, string file, StorageLocation target, IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
+    {
         await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         await UploadAsync(context, stream, stream.Length, $"'{file}'", target, ContentType ?? ContentTypes.FromName(file), metadata, ct).ConfigureAwait(false);
     }

@@ -30,8 +30,8 @@ internal static class LocalPaths
 
     /// <summary>Every file below a directory (hidden ones included), sorted ordinally.</summary>
     public static IEnumerable<string> FilesBelow(string directory) =>
-        Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
-            .Order(StringComparer.Ordinal);
+        // Lazy, unsorted: a folder of millions of files must not be held in memory before the first upload.
+        Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false });
 
     /// <summary>The path of <paramref name="file"/> below <paramref name="directory"/> as a '/'-separated key.</summary>
     public static string RelativeKey(string directory, string file) => Path.GetRelativePath(directory, file).Replace('\\', '/');
