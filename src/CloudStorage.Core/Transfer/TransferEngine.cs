@@ -121,7 +121,9 @@ public sealed class TransferEngine
         long lastReported = 0;
         var key = destination.Key;
         progress?.Report(new TransferProgress(key, 0, options.Length));
-        await using var hashing = new HashingStream(content, onProgress: progress is null ? null : bytes =>
+        // Read ahead so the source's I/O overlaps hashing and the destination's writes (two chunks: bounded memory).
+        await using var ahead = new ReadAheadStream(content, Options.BufferSize, depth: 2, ct);
+        await using var hashing = new HashingStream(ahead, onProgress: progress is null ? null : bytes =>
         {
             if (bytes - lastReported < Options.ProgressInterval) return;
             lastReported = bytes;
