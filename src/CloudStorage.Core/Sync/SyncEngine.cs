@@ -24,6 +24,7 @@ public sealed class SyncEngine
         [EnumeratorCancellation] CancellationToken ct = default)
     {
         Validate(source, destination, options);
+        await EnsureTreeAsync(source, ct).ConfigureAwait(false);
         await foreach (var action in _planner.PlanAsync(source, destination, options, ct).ConfigureAwait(false))
             if (action.Action != SyncActionKind.Skip) yield return action;
     }
@@ -33,6 +34,7 @@ public sealed class SyncEngine
         CancellationToken ct = default)
     {
         Validate(source, destination, options);
+        await EnsureTreeAsync(source, ct).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var gate = new object();
         int copied = 0, updated = 0, unchanged = 0, failed = 0, notPerformed = 0, deleted = 0;
@@ -149,6 +151,14 @@ public sealed class SyncEngine
                 throw new StorageException(StorageErrorKind.InvalidArgument,
                     $"'{source.Uri}' and '{destination.Uri}' overlap; sync needs two separate trees.", destination.Uri);
         }
+    }
+
+    // Sync works on trees; a source naming one object would otherwise silently sync nothing.
+    private static async Task EnsureTreeAsync(StorageLocation source, CancellationToken ct)
+    {
+        if (!source.IsPrefixOnly && await source.Provider.StatAsync(source.Key, ct).ConfigureAwait(false) is not null)
+            throw new StorageException(StorageErrorKind.InvalidArgument,
+                $"'{source.Uri}' is an object; sync compares trees. Use Copy-StorageObject for one object, or end the address with '/'.", source.Uri);
     }
 
     private static string AsPrefix(string key) => key.Length == 0 || key.EndsWith('/') ? key : key + "/";

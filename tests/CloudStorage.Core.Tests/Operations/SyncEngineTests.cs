@@ -173,6 +173,27 @@ public class SyncEngineTests
     }
 
     [Fact]
+    public async Task A_single_object_as_source_is_refused_with_a_pointer_to_Copy()
+    {
+        var src = Mem.Store(); var dst = Mem.Store();
+        await src.PutAsync("file.txt", "x");
+        var ex = await Assert.ThrowsAsync<StorageException>(() => _sync.RunAsync(src.At("file.txt"), dst.At(""), new SyncOptions(), new Observer()));
+        Assert.Equal(StorageErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains("Copy-StorageObject", ex.Message);
+        Assert.Equal(0, dst.Count);
+    }
+
+    [Fact]
+    public async Task A_source_folder_written_without_a_slash_syncs_its_content()
+    {
+        var src = Mem.Store(); var dst = Mem.Store();
+        await src.PutAsync("data/a", "1");
+        var summary = await _sync.RunAsync(src.At("data"), dst.At("copy"), new SyncOptions(), new Observer());
+        Assert.Equal(1, summary.Copied);
+        Assert.Equal("1", await dst.TextAsync("copy/a"));
+    }
+
+    [Fact]
     public async Task Overlapping_source_and_destination_are_refused()
     {
         var a = Mem.Store();
