@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace CloudStorage.Tests.PowerShell.Contract;
 
 /// <summary>The README's two commands and CI must not drift apart.</summary>
@@ -7,10 +5,9 @@ public class ReadmeCommandsTests
 {
     private static string Root()
     {
-        var dir = new DirectoryInfo(Path.GetDirectoryName(Assembly.GetExecutingAssembly().Location)!);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "StoragePs.sln"))) dir = dir.Parent;
-        Assert.NotNull(dir);
-        return dir!.FullName;
+        var root = ManifestTests.RepositoryRoot();
+        Assert.NotNull(root);
+        return root!;
     }
 
     [Fact]
