@@ -349,6 +349,10 @@ const patches = [
       case 'tagging':
       case 'versioning':
 `],
+  // CopyObject with MetadataDirective REPLACE onto another key kept the destination's old ETag.
+  ['stores/filesystem.js',
+    "    if (replacementMetadata) {\n      await this.putMetadata(destBucket, destKey, replacementMetadata);",
+    "    if (replacementMetadata) {\n      if (srcObjectPath !== destObjectPath) await fs.copyFile(this.getResourcePath(srcBucket, srcKey, 'object.md5'), this.getResourcePath(destBucket, destKey, 'object.md5')); // patched\n      await this.putMetadata(destBucket, destKey, replacementMetadata);"],
 ];
 for (const [file, from, to, all] of patches) {
   const p = path.join(lib, file);

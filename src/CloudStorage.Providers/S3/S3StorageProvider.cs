@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using Amazon;
 using Amazon.Runtime;
+using Amazon.Runtime.CredentialManagement;
 using Amazon.S3;
 using Amazon.S3.Model;
 using CloudStorage.Addressing;
@@ -30,7 +31,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
         Options = options;
         Config = CreateConfig(options);
         _ownsClient = client is null;
-        Client = client ?? (options.Credentials is { } credentials ? new AmazonS3Client(credentials, Config) : new AmazonS3Client(Config));
+        Client = client ?? (ResolveCredentials(options) is { } credentials ? new AmazonS3Client(credentials, Config) : new AmazonS3Client(Config));
         Name = options.Name ?? "s3://" + options.Bucket;
         AddressRoot = "s3://" + options.Bucket + "/";
         _presigner = new S3Presigner(this);
@@ -109,6 +110,19 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
         if (options.Profile is { } profile)
             config.Profile = options.ProfilesLocation is { } location ? new Profile(profile, location) : new Profile(profile);
         return config;
+    }
+
+    // A named profile is resolved here, once, so that requests and presigned URLs sign with the same credentials
+    // (the SDK's presigner looks only at the default chain). Without a profile the client uses the default chain.
+    private static AWSCredentials? ResolveCredentials(S3ProviderOptions options)
+    {
+        if (options.Credentials is { } explicitCredentials) return explicitCredentials;
+        if (options.Profile is not { } profile) return null;
+        var chain = options.ProfilesLocation is { } location ? new CredentialProfileStoreChain(location) : new CredentialProfileStoreChain();
+        if (chain.TryGetAWSCredentials(profile, out var credentials)) return credentials;
+        throw new StorageException(StorageErrorKind.Configuration,
+            $"The AWS profile '{profile}' was not found{(options.ProfilesLocation is { } l ? $" in '{l}'" : " in the shared credentials and config files")}.",
+            "s3://" + options.Bucket);
     }
 
     private static RegionEndpoint DefaultRegion()

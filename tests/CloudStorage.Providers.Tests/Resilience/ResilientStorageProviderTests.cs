@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Model;
+using CloudStorage.Providers.Resilience;
+using CloudStorage.Providers.Tests.Support;
+using CloudStorage.Tests.Conformance;
+using CloudStorage.Transfer;
+
+namespace CloudStorage.Providers.Tests.Resilience;
+
+public sealed class ResilientStorageProviderTests
+{
+    private readonly FlakyProvider _flaky = new();
+    private readonly InstantTimeProvider _clock = new();
+    private readonly List<StorageRetryEvent> _retries = [];
+
+    private ResilientStorageProvider Resilient(int maxRetries = 4, TimeSpan? baseDelay = null) =>
+        new(_flaky, new StorageResilienceOptions
+        {
+            MaxRetryAttempts = maxRetries,
+            BaseDelay = baseDelay ?? TimeSpan.FromSeconds(1),
+            MaxDelay = TimeSpan.FromSeconds(30),
+            TimeProvider = _clock,
+            OnRetry = e => { lock (_retries) _retries.Add(e); },
+        });
+
+    private async Task PutAsync(string key, string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        await _flaky.Store.WriteAsync(key, new MemoryStream(bytes), new WriteOptions { Length = bytes.Length });
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried_with_growing_jittered_backoff_on_the_injected_clock_without_sleeping()
+    {
+        await PutAsync("a.txt", "alpha");
+        _flaky.Fail("Stat", FlakyProvider.Transient(), FlakyProvider.Throttled(), FlakyProvider.Transient());
+        var provider = Resilient(baseDelay: TimeSpan.FromSeconds(10));
+        var watch = Stopwatch.StartNew();
+
+        var item = await provider.StatAsync("a.txt");
+
+        Assert.Equal(5, item!.Size);
+        Assert.Equal(4, _flaky.Calls("Stat"));
+        Assert.Equal(3, _clock.Delays.Count);
+        Assert.All(_clock.Delays, d => Assert.InRange(d, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(30)));
+        Assert.True(_clock.Delays.Sum(d => d.TotalSeconds) > 10, "exponential backoff from a 10 s base adds up to more than 10 s of virtual time");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"no real waiting, yet {watch.Elapsed} passed");
+        Assert.Equal(["Stat", "Stat", "Stat"], _retries.Select(r => r.Operation));
+        Assert.Equal([0, 1, 2], _retries.Select(r => r.Attempt));
+    }
+
+    [Fact]
+    public async Task A_Retry_After_from_the_server_is_the_delay_used()
+    {
+        await PutAsync("a.txt", "alpha");
+        _flaky.Fail("Stat", FlakyProvider.Throttled(TimeSpan.FromSeconds(7)), FlakyProvider.Transient(TimeSpan.FromSeconds(3)));
+
+        await Resilient().StatAsync("a.txt");
+
+        Assert.Equal([TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(3)], _clock.Delays);
+    }
+
+    [Fact]
+    public async Task Attempts_are_bounded_and_the_last_failure_is_reported()
+    {
+        _flaky.Fail("Delete", Enumerable.Range(0, 10).Select(_ => (Exception)FlakyProvider.Transient()).ToArray());
+
+        var e = await Assert.ThrowsAsync<StorageException>(() => Resilient(maxRetries: 3).DeleteAsync("x.txt"));
+
+        Assert.Equal(StorageErrorKind.Transient, e.Kind);
+        Assert.Equal(4, _flaky.Calls("Delete"));
+        Assert.Equal(3, _clock.Delays.Count);
+    }
+
+    [Fact]
+    public async Task Permission_denied_is_never_retried()
+    {
+        _flaky.Fail("OpenRead", FlakyProvider.Denied(), FlakyProvider.Denied());
+
+        var e = await Assert.ThrowsAsync<StorageException>(() => Resilient().OpenReadAsync("x.txt"));
+
+        Assert.Equal(StorageErrorKind.PermissionDenied, e.Kind);
+        Assert.Equal(1, _flaky.Calls("OpenRead"));
+        Assert.Empty(_clock.Delays);
+    }
+
+    [Fact]
+    public async Task Permanent_failures_such_as_NotFound_are_not_retried()
+    {
+        var e = await Assert.ThrowsAsync<StorageException>(() => Resilient().OpenReadAsync("missing.txt"));
+
+        Assert.Equal(StorageErrorKind.NotFound, e.Kind);
+        Assert.Equal(1, _flaky.Calls("OpenRead"));
+    }
+
+    [Fact]
+    public async Task A_listing_that_fails_part_way_resumes_after_the_last_key_without_duplicates()
+    {
+        string[] keys = ["a", "b/1", "b/2", "c", "d", "e"];
+        foreach (var k in keys) await PutAsync(k, k);
+        _flaky.ListFailAfter = 2;
+        _flaky.Fail("List", FlakyProvider.Transient(), FlakyProvider.Transient());
+
+        var listed = new List<string>();
+        await foreach (var item in Resilient().ListAsync(new ListRequest { PageSize = 1 })) listed.Add(item.Key);
+
+        Assert.Equal(keys, listed);
+        Assert.Equal(3, _flaky.Calls("List"));
+    }
+
+    [Fact]
+    public async Task A_seekable_write_is_retried_from_where_the_stream_started()
+    {
+        var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes("skip|payload"));
+        stream.Position = 5;
+        _flaky.Fail("Write", FlakyProvider.Transient());
+
+        var written = await Resilient().WriteAsync("w.txt", stream, new WriteOptions());
+
+        Assert.Equal(7, written.Size);
+        Assert.Equal(2, _flaky.Calls("Write"));
+        var read = new MemoryStream();
+        await (await _flaky.Store.OpenReadAsync("w.txt")).CopyToAsync(read);
+        Assert.Equal("payload", System.Text.Encoding.UTF8.GetString(read.ToArray()));
+    }
+
+    [Fact]
+    public async Task A_non_seekable_write_is_not_retried_because_its_bytes_are_gone()
+    {
+        _flaky.Fail("Write", FlakyProvider.Transient());
+
+        var e = await Assert.ThrowsAsync<StorageException>(() =>
+            Resilient().WriteAsync("w.txt", new NonSeekableStream(new MemoryStream(new byte[100])), new WriteOptions()));
+
+        Assert.Equal(StorageErrorKind.Transient, e.Kind);
+        Assert.Equal(1, _flaky.Calls("Write"));
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_retrying()
+    {
+        _flaky.Fail("Stat", FlakyProvider.Transient(), FlakyProvider.Transient());
+        using var cts = new CancellationTokenSource();
+        var provider = new ResilientStorageProvider(_flaky, new StorageResilienceOptions
+        {
+            TimeProvider = _clock,
+            OnRetry = _ => cts.Cancel(),
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => provider.StatAsync("a.txt", cts.Token));
+
+        Assert.Equal(1, _flaky.Calls("Stat"));
+    }
+
+    [Fact]
+    public async Task The_engine_finds_the_inner_server_side_copy_through_the_decorator_and_it_is_retried()
+    {
+        await PutAsync("src.txt", "copy me");
+        _flaky.Fail("Copy", FlakyProvider.Transient());
+        var provider = Resilient();
+        var engine = new TransferEngine();
+
+        var copied = await engine.CopyAsync(new StorageLocation(provider, "src.txt"), new StorageLocation(provider, "dst.txt"), new CopyRequest());
+
+        Assert.Equal(7, copied.Size);
+        Assert.Equal(2, _flaky.Calls("Copy"));
+        Assert.Equal(provider.Name, copied.ProviderName);
+    }
+
+    [Fact]
+    public void Names_addresses_and_capabilities_are_the_inner_providers()
+    {
+        var provider = Resilient();
+
+        Assert.Equal(_flaky.Name, provider.Name);
+        Assert.Equal(_flaky.AddressRoot, provider.AddressRoot);
+        Assert.Same(_flaky.Capabilities, provider.Capabilities);
+    }
+
+    [Fact]
+    public void Options_out_of_range_are_refused()
+    {
+        Assert.Throws<StorageException>(() => new ResilientStorageProvider(_flaky, new StorageResilienceOptions { MaxRetryAttempts = -1 }));
+        Assert.Throws<StorageException>(() => new ResilientStorageProvider(_flaky, new StorageResilienceOptions { BaseDelay = TimeSpan.Zero }));
+    }
+}
