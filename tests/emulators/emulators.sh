@@ -19,6 +19,8 @@
 # State (PIDs, logs, data) lives in $EMULATOR_STATE_DIR (default: $EMULATOR_HOME), so that several
 # independent runs (two test runs, a developer's shell) can share one installation without sharing
 # processes. Data is wiped whenever an emulator is (re)started, so every start gives empty stores.
+# With EMULATOR_OWNER_PID set, `start` also leaves a watchdog that stops the emulators it started once that
+# process has exited (the test fixture passes its own PID).
 #
 # Requires Node.js >= 20 and npm.
 set -euo pipefail
@@ -47,6 +49,7 @@ AZ_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOt
 
 EMULATOR_HOME=${EMULATOR_HOME:-"${XDG_CACHE_HOME:-$HOME/.cache}/cloudstorage-emulators"}
 EMULATOR_STATE_DIR=${EMULATOR_STATE_DIR:-$EMULATOR_HOME}
+SCRIPT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 
 die() {
   echo "emulators.sh: ERROR: $*" >&2
@@ -653,6 +656,17 @@ cmd_start() {
       gcs) wait_ready gcs "$(recorded_pid gcs)" "$LOG_DIR/gcs.log" gcs_ready ;;
     esac
   done
+  if [ -n "${EMULATOR_OWNER_PID:-}" ] && [ "${#STARTED_NOW[@]}" -gt 0 ]; then start_watchdog "${STARTED_NOW[@]}"; fi
+}
+
+# Stops the emulators just started once the process EMULATOR_OWNER_PID is gone (a test run that was killed
+# cannot leave them running). Detached, with no inherited output, so callers reading our output are not held.
+start_watchdog() { # names...
+  local names="$*"
+  nohup bash -c '
+    while kill -0 "$1" 2>/dev/null; do sleep 2; done
+    EMULATOR_HOME="$2" EMULATOR_STATE_DIR="$3" exec bash "$4" stop $5' \
+    _ "$EMULATOR_OWNER_PID" "$EMULATOR_HOME" "$EMULATOR_STATE_DIR" "$SCRIPT_PATH" "$names" </dev/null >/dev/null 2>&1 &
 }
 
 cmd_stop() {

@@ -152,6 +152,8 @@ public sealed class S3EmulatorFixture : IAsyncLifetime
         };
         start.Environment["EMULATOR_STATE_DIR"] = _stateDir;
         start.Environment["S3_EMULATOR_PORT"] = "0";
+        // Should this process die without disposing the fixture, the script's watchdog stops the emulator.
+        start.Environment["EMULATOR_OWNER_PID"] = Environment.ProcessId.ToString();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("bash could not be started");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -177,14 +177,17 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
         Assert.Null(await provider.StatAsync("mismatch.bin"));
     }
 
-    [Fact]
-    public async Task A_declared_length_longer_than_a_multipart_stream_aborts_and_stores_nothing()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(-1)]
+    [InlineData(-MiB)]
+    public async Task A_declared_length_that_differs_from_a_multipart_stream_aborts_and_stores_nothing(int difference)
     {
         var provider = SmallPartsProvider();
         var data = RandomBytes(11 * MiB, seed: 6);
 
         var e = await Assert.ThrowsAsync<StorageException>(() =>
-            provider.WriteAsync("short.bin", new NonSeekableStream(new MemoryStream(data)), new WriteOptions { Length = data.Length + 1 }));
+            provider.WriteAsync("short.bin", new NonSeekableStream(new MemoryStream(data)), new WriteOptions { Length = data.Length + difference }));
 
         Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
         Assert.Empty(await UploadsInProgressAsync());
