@@ -354,7 +354,7 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
         Assert.Equal("http", url.Url.Scheme);
         Assert.Equal(emulator.Endpoint.Port, url.Url.Port);
         Assert.Contains("X-Amz-Signature=", url.Url.Query);
-        Assert.Contains("X-Amz-Expires=600", url.Url.Query);
+        Assert.Matches("X-Amz-Expires=(599|600)(&|$)", url.Url.Query); // never longer than asked
         Assert.Equal("s3://" + _bucket + "/a b/c.txt", url.Uri);
         Assert.InRange(url.ExpiresOn, DateTimeOffset.UtcNow.AddMinutes(9), DateTimeOffset.UtcNow.AddMinutes(11));
         Assert.DoesNotContain("Signature", url.ToString());
@@ -405,7 +405,7 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
 
         Assert.Equal(StorageErrorKind.InvalidArgument, e.Kind);
         Assert.Contains("7 days", e.Message);
-        Assert.Contains("X-Amz-Expires=604800", sevenDays.Url.Query);
+        Assert.Matches("X-Amz-Expires=(604799|604800)(&|$)", sevenDays.Url.Query);
     }
 
     // ---------------------------------------------------------------- checksums
