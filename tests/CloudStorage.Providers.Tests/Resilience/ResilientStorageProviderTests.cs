@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+using CloudStorage.Providers.S3;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
 using CloudStorage.Model;
@@ -177,6 +181,53 @@ public sealed class ResilientStorageProviderTests
         Assert.Equal(_flaky.Name, provider.Name);
         Assert.Equal(_flaky.AddressRoot, provider.AddressRoot);
         Assert.Same(_flaky.Capabilities, provider.Capabilities);
+    }
+
+    [Fact]
+    public async Task An_S3_SlowDown_with_Retry_After_is_mapped_retried_after_that_delay_and_then_succeeds()
+    {
+        var stub = new StubHttpClientFactory()
+            .Then(_ => StubHttpClientFactory.Error(HttpStatusCode.ServiceUnavailable, "SlowDown", ("Retry-After", "7")))
+            .Then(_ => StubHttpClientFactory.Error(HttpStatusCode.InternalServerError, "InternalError"))
+            .Then(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent("hello"u8.ToArray()) });
+        var options = new S3ProviderOptions
+        {
+            Bucket = "bucket", Endpoint = new Uri("http://s3.test.invalid"), Credentials = new BasicAWSCredentials("AKID", "secret"),
+        };
+        var config = S3StorageProvider.CreateConfig(options);
+        config.HttpClientFactory = stub;
+        using var client = new AmazonS3Client(options.Credentials, config);
+        using var s3 = new S3StorageProvider(options, client);
+        var provider = new ResilientStorageProvider(s3, new StorageResilienceOptions { TimeProvider = _clock, BaseDelay = TimeSpan.FromMilliseconds(100) });
+
+        await using var stream = await provider.OpenReadAsync("key.txt");
+
+        Assert.Equal("hello", await new StreamReader(stream).ReadToEndAsync());
+        Assert.Equal(3, stub.Requests);
+        Assert.Equal(2, _clock.Delays.Count);
+        Assert.Equal(TimeSpan.FromSeconds(7), _clock.Delays[0]);
+        Assert.True(_clock.Delays[1] < TimeSpan.FromSeconds(7));
+    }
+
+    [Fact]
+    public async Task An_S3_AccessDenied_is_not_retried()
+    {
+        var stub = new StubHttpClientFactory().Then(_ => StubHttpClientFactory.Error(HttpStatusCode.Forbidden, "AccessDenied"));
+        var options = new S3ProviderOptions
+        {
+            Bucket = "bucket", Endpoint = new Uri("http://s3.test.invalid"), Credentials = new BasicAWSCredentials("AKID", "secret"),
+        };
+        var config = S3StorageProvider.CreateConfig(options);
+        config.HttpClientFactory = stub;
+        using var client = new AmazonS3Client(options.Credentials, config);
+        using var s3 = new S3StorageProvider(options, client);
+        var provider = new ResilientStorageProvider(s3, new StorageResilienceOptions { TimeProvider = _clock });
+
+        var e = await Assert.ThrowsAsync<StorageException>(() => provider.OpenReadAsync("key.txt"));
+
+        Assert.Equal(StorageErrorKind.PermissionDenied, e.Kind);
+        Assert.Equal(1, stub.Requests);
+        Assert.Empty(_clock.Delays);
     }
 
     [Fact]
