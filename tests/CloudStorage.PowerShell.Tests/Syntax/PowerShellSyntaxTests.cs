@@ -38,6 +38,51 @@ public sealed partial class PowerShellSyntaxTests
         Assert.True(errors.Count == 0, $"Syntax errors in {relativePath}:\n" + string.Join('\n', errors));
     }
 
+    public static TheoryData<string> Ps1XmlFiles()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot, "module"), "*.ps1xml").Order(StringComparer.Ordinal))
+            data.Add(Path.GetFileName(file));
+        return data;
+    }
+
+    /// <summary>The script blocks of the format/types files (columns, script properties) parse too.</summary>
+    [Theory]
+    [MemberData(nameof(Ps1XmlFiles))]
+    public void Every_ScriptBlock_in_a_ps1xml_file_parses(string fileName)
+    {
+        var document = System.Xml.Linq.XDocument.Load(Path.Combine(RepoRoot, "module", fileName), System.Xml.Linq.LoadOptions.SetLineInfo);
+        var blocks = document.Descendants().Where(e => e.Name.LocalName is "ScriptBlock" or "GetScriptBlock" or "SetScriptBlock").ToList();
+        if (blocks.Count == 0) return;
+        var dir = Directory.CreateTempSubdirectory("ps-parse-xml-");
+        try
+        {
+            var files = new List<string>();
+            var origin = new Dictionary<string, int>();
+            for (var i = 0; i < blocks.Count; i++)
+            {
+                var path = Path.Combine(dir.FullName, $"block{i}.ps1");
+                File.WriteAllText(path, blocks[i].Value);
+                files.Add(path);
+                origin[path] = ((System.Xml.IXmlLineInfo)blocks[i]).LineNumber;
+            }
+            var (exitCode, output) = RunParser(files);
+            var errors = output.Where(line => !IsKnownGrammarBug(line)).Select(line =>
+            {
+                var m = ReportLine().Match(line);
+                return m.Success
+                    ? $"{fileName}: <ScriptBlock> at XML line {origin[m.Groups["file"].Value]}, its line {m.Groups["line"].Value} column {m.Groups["col"].Value}: {m.Groups["kind"].Value} {m.Groups["detail"].Value}"
+                    : line;
+            }).ToList();
+            Assert.True(exitCode is 0 or 1, string.Join('\n', output));
+            Assert.True(errors.Count == 0, string.Join('\n', errors));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void The_repository_has_PowerShell_files_to_check()
     {
