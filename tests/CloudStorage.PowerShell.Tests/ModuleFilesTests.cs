@@ -214,6 +214,52 @@ public sealed partial class ModuleFilesTests
     }
 
     [Fact]
+    public void Manifest_PSData_has_what_the_Gallery_shows()
+    {
+        var tags = Manifest.GetStrings("Tags");
+        Assert.NotEmpty(tags);
+        // Tags become one space-separated nuspec field: a tag with a space would split in two.
+        Assert.All(tags, tag => Assert.Matches("^[A-Za-z0-9_.-]+$", tag));
+        Assert.Contains("PSEdition_Core", tags);
+        foreach (var key in new[] { "ProjectUri", "LicenseUri" })
+        {
+            var value = Manifest.GetString(key);
+            Assert.True(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == "https", $"PSData {key} '{value}' is not an https URL.");
+        }
+        Assert.EndsWith("/LICENSE", Manifest.GetString("LicenseUri"));
+        Assert.False(string.IsNullOrWhiteSpace(Manifest.GetString("ReleaseNotes")), "PSData ReleaseNotes is empty.");
+        // SemVer 1 prerelease label as the Gallery wants it: letters and digits only, no dots or dashes.
+        var prerelease = Manifest.GetString("Prerelease");
+        if (prerelease is not null) Assert.Matches("^[A-Za-z][A-Za-z0-9]*$", prerelease);
+        Assert.False(string.IsNullOrWhiteSpace(Manifest.GetString("Description")));
+        Assert.False(string.IsNullOrWhiteSpace(Manifest.GetString("Author")));
+    }
+
+    [Fact]
+    public void LICENSE_and_CHANGELOG_exist_and_the_changelog_names_this_version()
+    {
+        Assert.True(File.Exists(Path.Combine(RepoRoot, "LICENSE")));
+        var changelog = Path.Combine(RepoRoot, "CHANGELOG.md");
+        Assert.True(File.Exists(changelog));
+        var version = Manifest.GetString("ModuleVersion")!;
+        var prerelease = Manifest.GetString("Prerelease");
+        Assert.Contains(prerelease is null ? version : $"{version}-{prerelease}", File.ReadAllText(changelog));
+    }
+
+    [Fact]
+    public void Fallback_nuspec_carries_the_Gallery_fields()
+    {
+        var build = File.ReadAllText(Path.Combine(RepoRoot, "build.ps1"));
+        foreach (var field in new[] { "<id>", "<version>", "<authors>", "<description>", "<releaseNotes>", "<tags>", "<projectUrl>", "<licenseUrl>", "<copyright>" })
+            Assert.Contains(field, build);
+        // What the Gallery's search uses to find a module and its commands.
+        Assert.Contains("'PSModule'", build);
+        Assert.Contains("PSCmdlet_", build);
+        Assert.Contains("PSCommand_", build);
+        Assert.Contains("$version-$($psData.Prerelease)", build);
+    }
+
+    [Fact]
     public void About_help_exists_for_the_module()
     {
         Assert.True(File.Exists(Path.Combine(ModuleDir, "en-US", "about_CloudStorage.help.txt")));
