@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using CloudStorage.Addressing;
+using CloudStorage.Model;
+using Polly;
+
+namespace CloudStorage.Providers.Resilience;
+
+/// <summary>
+/// The resilience layer for any provider (OpenDAL's retry layer): each operation is retried on transient failures
+/// (<see cref="StorageResilienceOptions"/>). The name, keys and capabilities are the inner provider's; its optional
+/// abilities (server-side copy, presign, hashes) are offered through this layer with the same retries.
+/// <list type="bullet">
+/// <item>A listing that fails part-way is started again and resumes after the last key it yielded.</item>
+/// <item>A write is retried only when its stream can seek back to where it started; a non-seekable stream that
+/// failed has been consumed (providers retry their own parts, whose bytes they hold in memory).</item>
+/// <item>Opening a read is retried; a stream that breaks while being read is the caller's to reopen with a range.</item>
+/// </list>
+/// </summary>
+public sealed class ResilientStorageProvider : ProviderDecorator, IServerSideCopier, IPresigner, IHashSource
+{
+    private readonly ResiliencePipeline _pipeline;
+
+    /// <summary>Wraps <paramref name="inner"/> with retries configured by <paramref name="options"/>.</summary>
+    public ResilientStorageProvider(IStorageProvider inner, StorageResilienceOptions? options = null) : base(inner)
+    {
+        Options = options ?? new StorageResilienceOptions();
+        _pipeline = StorageResilience.CreatePipeline(Options);
+    }
+
+    /// <summary>The retry settings.</summary>
+    public StorageResilienceOptions Options { get; }
+
+    /// <inheritdoc />
+    public override string Name => Inner.Name;
+
+    /// <inheritdoc />
+    public override string AddressRoot => Inner.AddressRoot;
+
+    /// <inheritdoc />
+    public override string ToInnerKey(string key) => key;
+
+    /// <inheritdoc />
+    public override string FromInnerKey(string innerKey) => innerKey;
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<StorageItem> ListAsync(ListRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        IAsyncEnumerator<StorageItem>? pages = null;
+        string? last = null;
+        try
+        {
+            while (true)
+            {
+                var item = await _pipeline.ExecuteAsync("List", async ct =>
+                {
+                    // After a failure the listing starts again; keys up to the last one yielded are skipped.
+                    pages ??= Inner.ListAsync(request, ct).GetAsyncEnumerator(ct);
+                    try
+                    {
+                        while (await pages.MoveNextAsync().ConfigureAwait(false))
+                            if (last is null || KeyComparer.Instance.Compare(pages.Current.Key, last) > 0) return pages.Current;
+                        return null;
+                    }
+                    catch
+                    {
+                        await pages.DisposeAsync().ConfigureAwait(false);
+                        pages = null;
+                        throw;
+                    }
+                }, cancellationToken).ConfigureAwait(false);
+                if (item is null) yield break;
+                last = item.Key;
+                yield return item;
+            }
+        }
+        finally
+        {
+            if (pages is not null) await pages.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task<StorageItem?> StatAsync(string key, CancellationToken cancellationToken = default) =>
+        _pipeline.ExecuteAsync("Stat", ct => new ValueTask<StorageItem?>(Inner.StatAsync(key, ct)), cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default) =>
+        _pipeline.ExecuteAsync("OpenRead", ct => new ValueTask<Stream>(Inner.OpenReadAsync(key, range, ct)), cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default)
+    {
+        if (!content.CanSeek) return Inner.WriteAsync(key, content, options, cancellationToken);
+        var start = content.Position;
+        var attempt = 0;
+        return _pipeline.ExecuteAsync("Write", ct =>
+        {
+            if (attempt++ > 0) content.Position = start;
+            return new ValueTask<StorageItem>(Inner.WriteAsync(key, content, options, ct));
+        }, cancellationToken).AsTask();
+    }
+
+    /// <inheritdoc />
+    public override Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+        _pipeline.ExecuteAsync("Delete", async ct =>
+        {
+            await Inner.DeleteAsync(key, ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public bool CanCopyFrom(IStorageProvider source) => Inner is IServerSideCopier copier && copier.CanCopyFrom(Unwrap(source));
+
+    /// <inheritdoc />
+    public Task<StorageItem> CopyFromAsync(IStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken cancellationToken = default)
+    {
+        if (Inner is not IServerSideCopier copier)
+            throw new Errors.StorageException(Errors.StorageErrorKind.Unsupported, $"Provider '{Name}' cannot copy server-side.", Name, Name);
+        var innerSource = Unwrap(source);
+        return _pipeline.ExecuteAsync("Copy", ct => new ValueTask<StorageItem>(copier.CopyFromAsync(innerSource, sourceKey, destinationKey, options, ct)), cancellationToken).AsTask();
+    }
+
+    /// <inheritdoc />
+    public Task<PresignedUrl> PresignAsync(string key, PresignRequest request, CancellationToken cancellationToken = default)
+    {
+        if (Inner is not IPresigner presigner)
+            throw new Errors.StorageException(Errors.StorageErrorKind.Unsupported, $"Provider '{Name}' cannot create presigned URLs.", Name, Name);
+        return _pipeline.ExecuteAsync("Presign", ct => new ValueTask<PresignedUrl>(presigner.PresignAsync(key, request, ct)), cancellationToken).AsTask();
+    }
+
+    /// <inheritdoc />
+    public Task<ContentHash?> GetHashAsync(string key, HashAlgorithmKind algorithm, CancellationToken cancellationToken = default) =>
+        Inner is IHashSource hashes
+            ? _pipeline.ExecuteAsync("Hash", ct => new ValueTask<ContentHash?>(hashes.GetHashAsync(key, algorithm, ct)), cancellationToken).AsTask()
+            : Task.FromResult<ContentHash?>(null);
+
+    // The engine hands copiers the innermost source; a resilient source is unwrapped here too.
+    private static IStorageProvider Unwrap(IStorageProvider source) => source is ResilientStorageProvider r ? r.Inner : source;
+}

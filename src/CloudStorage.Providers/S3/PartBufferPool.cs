@@ -1,0 +1,46 @@
+namespace CloudStorage.Providers.S3;
+
+/// <summary>
+/// At most <c>capacity</c> part buffers for one upload, allocated on first need and reused: the memory an upload
+/// holds is bounded by capacity × part size however long the stream is.
+/// </summary>
+internal sealed class PartBufferPool : IDisposable
+{
+    private readonly SemaphoreSlim _slots;
+    private readonly Stack<byte[]> _free = new();
+    private readonly object _lock = new();
+    private readonly int _bufferSize;
+
+    public PartBufferPool(long bufferSize, int capacity)
+    {
+        if (bufferSize > Array.MaxLength)
+            throw new Errors.StorageException(Errors.StorageErrorKind.InvalidArgument,
+                $"A part of {bufferSize} bytes does not fit in memory; use a smaller part size or a known length.");
+        _bufferSize = (int)bufferSize;
+        _slots = new SemaphoreSlim(capacity, capacity);
+    }
+
+    /// <summary>Buffers allocated so far (never more than the capacity).</summary>
+    public int Allocated { get; private set; }
+
+    /// <summary>Waits for a free slot and returns a buffer of the part size.</summary>
+    public async Task<byte[]> RentAsync(CancellationToken ct)
+    {
+        await _slots.WaitAsync(ct).ConfigureAwait(false);
+        lock (_lock)
+        {
+            if (_free.TryPop(out var buffer)) return buffer;
+            Allocated++;
+        }
+        return GC.AllocateUninitializedArray<byte>(_bufferSize);
+    }
+
+    /// <summary>Gives a buffer back for the next part.</summary>
+    public void Return(byte[] buffer)
+    {
+        lock (_lock) _free.Push(buffer);
+        _slots.Release();
+    }
+
+    public void Dispose() => _slots.Dispose();
+}

@@ -1,0 +1,378 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Model;
+using CloudStorage.Providers.Resilience;
+using Polly;
+
+namespace CloudStorage.Providers.S3;
+
+/// <summary>
+/// One S3 or S3-compatible bucket (<c>s3://bucket/key</c>) on the AWS SDK. Listings are ListObjectsV2 pages fetched
+/// as the caller enumerates; writes stream through <see cref="S3MultipartUploader"/>; single-part ETags are reported
+/// as MD5s, multipart objects carry their MD5 in metadata (<c>cloudstorage-md5</c>) and through <see cref="IHashSource"/>.
+/// </summary>
+public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPresigner, IHashSource, IDisposable
+{
+    internal const string DefaultContentType = "application/octet-stream";
+    private readonly bool _ownsClient;
+    private readonly S3Presigner _presigner;
+
+    /// <summary>A provider for <paramref name="options"/>; the client is built from them unless one is given.</summary>
+    public S3StorageProvider(S3ProviderOptions options, IAmazonS3? client = null)
+    {
+        options.Validate();
+        Options = options;
+        Config = CreateConfig(options);
+        _ownsClient = client is null;
+        Client = client ?? (options.Credentials is { } credentials ? new AmazonS3Client(credentials, Config) : new AmazonS3Client(Config));
+        Name = options.Name ?? "s3://" + options.Bucket;
+        AddressRoot = "s3://" + options.Bucket + "/";
+        _presigner = new S3Presigner(this);
+        PartPipeline = options.PartRetry is { } retry ? StorageResilience.CreatePipeline(retry) : ResiliencePipeline.Empty;
+        Capabilities = new ProviderCapabilities
+        {
+            ListedHashes = options.TrustSinglePartETag ? new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5 } : new HashSet<HashAlgorithmKind>(),
+            Hashes = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5 },
+            UserMetadata = true,
+            ContentType = true,
+            Tags = true,
+            StorageClass = true,
+            CanSetModifiedTime = false,
+            ModifiedTimePrecision = TimeSpan.FromSeconds(1),
+            MaxListPageSize = 1000,
+            ServerSideCopy = true,
+            Presign = true,
+            MaxPresignExpiry = S3Presigner.MaxExpiry,
+        };
+    }
+
+    /// <summary>The options in force.</summary>
+    public S3ProviderOptions Options { get; }
+
+    /// <summary>The SDK client configuration (endpoint, path style, checksum behaviour).</summary>
+    public AmazonS3Config Config { get; }
+
+    /// <summary>The SDK client.</summary>
+    public IAmazonS3 Client { get; }
+
+    /// <summary>Retries for single parts of multipart uploads and copies.</summary>
+    internal ResiliencePipeline PartPipeline { get; }
+
+    /// <summary>The bucket.</summary>
+    public string Bucket => Options.Bucket;
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public string AddressRoot { get; }
+
+    /// <inheritdoc />
+    public ProviderCapabilities Capabilities { get; }
+
+    /// <summary>What the last write through this provider did (diagnostics; null before the first).</summary>
+    public S3UploadStatistics? LastUpload { get; private set; }
+
+    /// <summary>The SDK configuration for <paramref name="options"/>.</summary>
+    public static AmazonS3Config CreateConfig(S3ProviderOptions options)
+    {
+        var config = new AmazonS3Config { MaxErrorRetry = options.SdkMaxErrorRetry };
+        if (options.Endpoint is { } endpoint)
+        {
+            config.ServiceURL = endpoint.ToString();
+            config.AuthenticationRegion = options.Region ?? "us-east-1";
+            config.ForcePathStyle = options.ForcePathStyle ?? options.IsCustomEndpoint;
+        }
+        else
+        {
+            config.RegionEndpoint = options.Region is { } region ? RegionEndpoint.GetBySystemName(region) : DefaultRegion();
+            config.ForcePathStyle = options.ForcePathStyle ?? false;
+        }
+        if (options.IsCustomEndpoint)
+        {
+            // The AWS SDKs' 2025 default (CRC trailers on every upload, checksum validation on every download)
+            // broke R2, B2, OVH and Ceph: other services get checksums only where the API requires them.
+            config.RequestChecksumCalculation = options.RequestChecksumCalculation ?? RequestChecksumCalculation.WHEN_REQUIRED;
+            config.ResponseChecksumValidation = options.ResponseChecksumValidation ?? ResponseChecksumValidation.WHEN_REQUIRED;
+        }
+        else
+        {
+            if (options.RequestChecksumCalculation is { } request) config.RequestChecksumCalculation = request;
+            if (options.ResponseChecksumValidation is { } response) config.ResponseChecksumValidation = response;
+        }
+        if (options.Profile is { } profile)
+            config.Profile = options.ProfilesLocation is { } location ? new Profile(profile, location) : new Profile(profile);
+        return config;
+    }
+
+    private static RegionEndpoint DefaultRegion()
+    {
+        try
+        {
+            return FallbackRegionFactory.GetRegionEndpoint() ?? RegionEndpoint.USEast1;
+        }
+        catch (AmazonClientException)
+        {
+            return RegionEndpoint.USEast1;
+        }
+    }
+
+    // ---------------------------------------------------------------- listing
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StorageItem> ListAsync(ListRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        KeyValidator.ValidatePrefix(request.Prefix, Name);
+        var pageSize = Math.Clamp(request.PageSize ?? Capabilities.MaxListPageSize, 1, Capabilities.MaxListPageSize);
+        string? token = null;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = new ListObjectsV2Request
+            {
+                BucketName = Bucket,
+                Prefix = request.Prefix.Length > 0 ? request.Prefix : null,
+                Delimiter = string.IsNullOrEmpty(request.Delimiter) ? null : request.Delimiter,
+                MaxKeys = pageSize,
+                ContinuationToken = token,
+            };
+            var response = await S3ErrorMapper.RunAsync(() => Client.ListObjectsV2Async(page, cancellationToken),
+                AddressRoot + request.Prefix, Name, cancellationToken).ConfigureAwait(false);
+            foreach (var item in MergePage(response)) yield return item;
+            token = response.IsTruncated == true ? response.NextContinuationToken : null;
+        }
+        while (token is not null);
+    }
+
+    // S3 returns a page's objects and common prefixes as two sorted lists; the contract wants one sorted sequence.
+    private IEnumerable<StorageItem> MergePage(ListObjectsV2Response response)
+    {
+        var objects = response.S3Objects ?? [];
+        var prefixes = response.CommonPrefixes ?? [];
+        int i = 0, j = 0;
+        while (i < objects.Count || j < prefixes.Count)
+        {
+            if (j >= prefixes.Count || i < objects.Count && KeyComparer.Instance.Compare(objects[i].Key, prefixes[j]) < 0)
+                yield return FromListing(objects[i++]);
+            else
+            {
+                var prefix = prefixes[j++];
+                yield return new StorageItem { ProviderName = Name, Key = prefix, Uri = AddressRoot + prefix, IsPrefix = true };
+            }
+        }
+    }
+
+    private StorageItem FromListing(S3Object o) => new()
+    {
+        ProviderName = Name,
+        Key = o.Key,
+        Uri = AddressRoot + o.Key,
+        Size = o.Size ?? 0,
+        LastModified = S3ObjectInfo.ToUtcSeconds(o.LastModified),
+        ETag = o.ETag,
+        StorageClass = string.IsNullOrEmpty(o.StorageClass?.Value) ? "STANDARD" : o.StorageClass.Value,
+        Hashes = S3ObjectInfo.Md5FromETag(o.ETag, Options.TrustSinglePartETag) is { } md5 ? [md5] : [],
+    };
+
+    // ---------------------------------------------------------------- objects
+
+    /// <inheritdoc />
+    public async Task<StorageItem?> StatAsync(string key, CancellationToken cancellationToken = default)
+    {
+        KeyValidator.ValidateObjectKey(key, Name);
+        var head = await HeadAsync(key, cancellationToken).ConfigureAwait(false);
+        return head is null ? null : FromHead(key, head);
+    }
+
+    /// <summary>HeadObject, or null when the object does not exist.</summary>
+    internal async Task<GetObjectMetadataResponse?> HeadAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            return await S3ErrorMapper.RunAsync(() => Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = key }, ct),
+                AddressRoot + key, Name, ct).ConfigureAwait(false);
+        }
+        catch (StorageException e) when (e.Kind == StorageErrorKind.NotFound && e.InnerException is AmazonS3Exception { ErrorCode: not "NoSuchBucket" })
+        {
+            return null;
+        }
+    }
+
+    internal StorageItem FromHead(string key, GetObjectMetadataResponse head) => new()
+    {
+        ProviderName = Name,
+        Key = key,
+        Uri = AddressRoot + key,
+        Size = head.Headers.ContentLength,
+        LastModified = S3ObjectInfo.ToUtcSeconds(head.LastModified),
+        ETag = head.ETag,
+        ContentType = head.Headers.ContentType,
+        StorageClass = string.IsNullOrEmpty(head.StorageClass?.Value) ? "STANDARD" : head.StorageClass.Value,
+        Metadata = S3ObjectInfo.UserMetadata(head.Metadata),
+        Hashes = S3ObjectInfo.Md5FromETag(head.ETag, Options.TrustSinglePartETag && !S3ObjectInfo.EncryptionHidesMd5(head)) is { } md5 ? [md5] : [],
+    };
+
+    /// <inheritdoc />
+    public async Task<Stream> OpenReadAsync(string key, Model.ByteRange? range = null, CancellationToken cancellationToken = default)
+    {
+        KeyValidator.ValidateObjectKey(key, Name);
+        var target = AddressRoot + key;
+        if (range is { Length: 0 })
+        {
+            // No HTTP range is empty: check that the object exists and read nothing.
+            if (await HeadAsync(key, cancellationToken).ConfigureAwait(false) is null) throw NotFound(target);
+            return new MemoryStream([], writable: false);
+        }
+        var request = new GetObjectRequest { BucketName = Bucket, Key = key };
+        if (range is { } r) request.ByteRange = new Amazon.S3.Model.ByteRange(r.ToHttpRange());
+        try
+        {
+            var response = await S3ErrorMapper.RunAsync(() => Client.GetObjectAsync(request, cancellationToken), target, Name, cancellationToken).ConfigureAwait(false);
+            return new S3ReadStream(response, range?.Length);
+        }
+        catch (StorageException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.RequestedRangeNotSatisfiable })
+        {
+            // 416: the object exists and the range starts at or beyond its end.
+            return new MemoryStream([], writable: false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default)
+    {
+        KeyValidator.ValidateObjectKey(key, Name);
+        var (etag, stats) = await new S3MultipartUploader(this).UploadAsync(key, content, options, cancellationToken).ConfigureAwait(false);
+        LastUpload = stats;
+        return await StatAfterWriteAsync(key, etag).ConfigureAwait(false);
+    }
+
+    // The written object as S3 reports it (PutObject answers no LastModified). Done even when the caller cancels
+    // right now: the object is already stored.
+    internal async Task<StorageItem> StatAfterWriteAsync(string key, string? etag)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var head = await HeadAsync(key, timeout.Token).ConfigureAwait(false)
+            ?? throw new StorageException(StorageErrorKind.Conflict, $"'{AddressRoot + key}' vanished right after it was written.", AddressRoot + key, Name);
+        return FromHead(key, head);
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        KeyValidator.ValidateObjectKey(key, Name);
+        return S3ErrorMapper.RunAsync(() => Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = key }, cancellationToken),
+            AddressRoot + key, Name, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes many objects with DeleteObjects, 1,000 keys per request; missing keys count as deleted. Returns the
+    /// keys S3 could not delete, each with its error (empty when all went).
+    /// </summary>
+    public async Task<IReadOnlyList<StorageException>> DeleteManyAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    {
+        var failures = new List<StorageException>();
+        foreach (var batch in keys.Chunk(1000))
+        {
+            foreach (var key in batch) KeyValidator.ValidateObjectKey(key, Name);
+            var request = new DeleteObjectsRequest
+            {
+                BucketName = Bucket,
+                Quiet = true,
+                Objects = batch.Select(k => new KeyVersion { Key = k }).ToList(),
+            };
+            try
+            {
+                var response = await S3ErrorMapper.RunAsync(() => Client.DeleteObjectsAsync(request, cancellationToken), AddressRoot, Name, cancellationToken).ConfigureAwait(false);
+                foreach (var error in response.DeleteErrors ?? [])
+                    failures.Add(DeleteFailure(error.Key, error.Code, error.Message));
+            }
+            catch (StorageException e) when (e.InnerException is DeleteObjectsException { Response: { } partial })
+            {
+                foreach (var error in partial.DeleteErrors ?? [])
+                    failures.Add(DeleteFailure(error.Key, error.Code, error.Message));
+            }
+        }
+        return failures;
+    }
+
+    private StorageException DeleteFailure(string key, string code, string message)
+    {
+        var kind = code switch
+        {
+            "AccessDenied" => StorageErrorKind.PermissionDenied,
+            "SlowDown" => StorageErrorKind.Throttled,
+            "InternalError" => StorageErrorKind.Transient,
+            _ => StorageErrorKind.Unknown,
+        };
+        return new StorageException(kind, $"'{AddressRoot + key}' could not be deleted: {message} ({code}).", AddressRoot + key, Name);
+    }
+
+    // ---------------------------------------------------------------- optional abilities
+
+    /// <inheritdoc />
+    public bool CanCopyFrom(IStorageProvider source) => source is S3StorageProvider s && SameService(s);
+
+    // CopyObject reads the source with the destination's credentials at the destination's endpoint.
+    private bool SameService(S3StorageProvider other) =>
+        Equals(Options.Endpoint, other.Options.Endpoint)
+        && (Options.Endpoint is not null || string.Equals(Options.Region, other.Options.Region, StringComparison.OrdinalIgnoreCase))
+        && Options.Profile == other.Options.Profile
+        && Options.ProfilesLocation == other.Options.ProfilesLocation
+        && ReferenceEquals(Options.Credentials, other.Options.Credentials);
+
+    /// <inheritdoc />
+    public Task<StorageItem> CopyFromAsync(IStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken cancellationToken = default)
+    {
+        if (source is not S3StorageProvider s3 || !SameService(s3))
+            throw new StorageException(StorageErrorKind.Unsupported, $"'{Name}' cannot copy server-side from '{source.Name}'.", source.Name, Name);
+        KeyValidator.ValidateObjectKey(sourceKey, s3.Name);
+        KeyValidator.ValidateObjectKey(destinationKey, Name);
+        return CopyAsync(s3, sourceKey, destinationKey, options, cancellationToken);
+    }
+
+    private async Task<StorageItem> CopyAsync(S3StorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken ct)
+    {
+        var copy = new S3ServerSideCopy(this);
+        var item = await copy.CopyAsync(source, sourceKey, destinationKey, options, ct).ConfigureAwait(false);
+        LastCopyParts = copy.Parts;
+        return item;
+    }
+
+    /// <summary>Parts of the last server-side copy into this provider (1 for CopyObject; diagnostics).</summary>
+    public int LastCopyParts { get; private set; }
+
+    /// <inheritdoc />
+    public Task<PresignedUrl> PresignAsync(string key, PresignRequest request, CancellationToken cancellationToken = default)
+    {
+        KeyValidator.ValidateObjectKey(key, Name);
+        return _presigner.PresignAsync(key, request, cancellationToken);
+    }
+
+    /// <summary>
+    /// MD5 only: the MD5 stored at upload (<c>cloudstorage-md5</c>), else a single-part ETag; null for multipart
+    /// objects written without it. One HEAD request, no download.
+    /// </summary>
+    public async Task<ContentHash?> GetHashAsync(string key, HashAlgorithmKind algorithm, CancellationToken cancellationToken = default)
+    {
+        KeyValidator.ValidateObjectKey(key, Name);
+        var head = await HeadAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(AddressRoot + key);
+        if (algorithm != HashAlgorithmKind.MD5) return null;
+        var item = FromHead(key, head);
+        return Transfer.StoredHashes.Get(item, HashAlgorithmKind.MD5) ?? item.GetHash(HashAlgorithmKind.MD5);
+    }
+
+    internal StorageException NotFound(string target) =>
+        new(StorageErrorKind.NotFound, $"'{target}' was not found in provider '{Name}'.", target, Name);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsClient) Client.Dispose();
+    }
+}
