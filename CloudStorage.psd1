@@ -16,6 +16,7 @@
     Description          = 'Object storage across clouds from PowerShell: list, upload, download, copy, remove, sync and verify objects with one set of cmdlets and one addressing scheme (s3://, gs://, az://, mem://, local paths and named providers). This preview ships the in-memory and local-disk providers; S3, Azure Blob and Google Cloud Storage follow.'
     PowerShellVersion    = '7.4'
 
+    TypesToProcess       = @('CloudStorage.types.ps1xml')
     FormatsToProcess     = @('CloudStorage.format.ps1xml')
 
     # Explicit exports: nothing is exported by accident, and command discovery stays fast.

@@ -123,6 +123,143 @@ public sealed partial class ModuleFilesTests
     }
 
     [Fact]
+    public void Every_types_entry_names_a_public_type_and_its_real_properties()
+    {
+        var types = TypesEntries().ToList();
+        Assert.NotEmpty(types);
+        foreach (var (file, entry) in types)
+        {
+            var typeName = entry.Element("Name")!.Value.Trim();
+            var type = CoreAssembly.GetType(typeName);
+            Assert.True(type is { IsPublic: true }, $"{file}: '{typeName}' is not a public type in {CoreAssembly.GetName().Name}.");
+            var members = entry.Element("Members")?.Elements().ToList() ?? [];
+            var aliases = members.Where(m => m.Name.LocalName == "AliasProperty").Select(m => m.Element("Name")!.Value.Trim()).ToHashSet();
+            foreach (var alias in members.Where(m => m.Name.LocalName == "AliasProperty"))
+            {
+                var target = alias.Element("ReferencedMemberName")!.Value.Trim();
+                Assert.True(type!.GetProperty(target, BindingFlags.Public | BindingFlags.Instance) is not null,
+                    $"{file}: alias {typeName}.{alias.Element("Name")!.Value} refers to '{target}', which the type does not have.");
+                Assert.True(type.GetProperty(alias.Element("Name")!.Value.Trim(), BindingFlags.Public | BindingFlags.Instance) is null,
+                    $"{file}: alias {typeName}.{alias.Element("Name")!.Value} hides a real property.");
+            }
+            foreach (var name in entry.Descendants("ReferencedProperties").Elements("Name").Select(e => e.Value.Trim()))
+                Assert.True(aliases.Contains(name) || type!.GetProperty(name, BindingFlags.Public | BindingFlags.Instance) is not null,
+                    $"{file}: {typeName}'s DefaultDisplayPropertySet names '{name}', which the type does not have.");
+        }
+    }
+
+    [Theory]
+    [InlineData("CloudStorage.Model.StorageItem")]
+    [InlineData("CloudStorage.Model.SyncAction")]
+    [InlineData("CloudStorage.Model.IntegrityResult")]
+    [InlineData("CloudStorage.Model.PresignedUrl")]
+    public void Output_type_has_a_DefaultDisplayPropertySet(string typeName)
+    {
+        var entry = TypesEntries().Select(t => t.Type).SingleOrDefault(t => t.Element("Name")!.Value.Trim() == typeName);
+        Assert.True(entry is not null, $"No <Type> entry for {typeName} in module/*.types.ps1xml.");
+        var set = entry!.Descendants("PropertySet").SingleOrDefault(p => p.Element("Name")?.Value.Trim() == "DefaultDisplayPropertySet");
+        Assert.NotNull(set);
+        Assert.NotEmpty(set!.Descendants("ReferencedProperties").Elements("Name"));
+    }
+
+    [Fact]
+    public void A_presigned_URL_is_never_shown_by_default()
+    {
+        // The signed URL grants access to whoever reads it: only Format-List (an explicit request) or $x.Url shows it.
+        var entry = TypesEntries().Select(t => t.Type).Single(t => t.Element("Name")!.Value.Trim() == "CloudStorage.Model.PresignedUrl");
+        Assert.DoesNotContain("Url", entry.Descendants("ReferencedProperties").Elements("Name").Select(e => e.Value.Trim()));
+        var table = Views().Select(v => v.View).Single(v => ViewName(v) == "CloudStorage.PresignedUrl.Table");
+        Assert.DoesNotContain("Url", table.Descendants("PropertyName").Select(e => e.Value.Trim()));
+        Assert.DoesNotContain(table.Descendants("ScriptBlock"), s => s.Value.Contains(".Url", StringComparison.Ordinal));
+        // The table view is the first view of the type, so it is the default.
+        var first = Views().Select(v => v.View).First(v => v.Element("ViewSelectedBy")!.Elements("TypeName").Any(t => t.Value.Trim() == "CloudStorage.Model.PresignedUrl"));
+        Assert.Equal("CloudStorage.PresignedUrl.Table", ViewName(first));
+    }
+
+    [Fact]
+    public void No_alias_property_takes_the_name_of_a_pipeline_bound_parameter()
+    {
+        // An alias named FullName would make a StorageItem bind to Send-StorageObject -Path, and so on.
+        var bound = CloudStorage.Tests.PowerShell.Contract.CmdletMetadata.CmdletTypes
+            .SelectMany(t => CloudStorage.Tests.PowerShell.Contract.CmdletMetadata.Parameters(t))
+            .Where(p => CloudStorage.Tests.PowerShell.Contract.CmdletMetadata.Named(p.Parameter, "ValueFromPipelineByPropertyName") is true)
+            .SelectMany(p => CloudStorage.Tests.PowerShell.Contract.CmdletMetadata.Aliases(p.Property).Append(p.Property.Name))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("FullName", bound);
+        foreach (var (file, entry) in TypesEntries())
+            foreach (var alias in entry.Descendants("AliasProperty").Select(a => a.Element("Name")!.Value.Trim()))
+                Assert.False(bound.Contains(alias), $"{file}: alias property '{alias}' of {entry.Element("Name")!.Value} is also a pipeline-bound parameter name.");
+    }
+
+    [Fact]
+    public void Status_columns_colour_through_PSStyle_only_when_it_exists()
+    {
+        foreach (var viewName in new[] { "CloudStorage.SyncAction.Table", "CloudStorage.IntegrityResult.Table" })
+        {
+            var view = Views().Select(v => v.View).Single(v => ViewName(v) == viewName);
+            var script = view.Descendants("ScriptBlock").Select(s => s.Value).SingleOrDefault(s => s.Contains("$_.Status", StringComparison.Ordinal));
+            Assert.True(script is not null, $"{viewName}: the Status column is not a ScriptBlock.");
+            Assert.Contains("Get-Variable -Name PSStyle -ValueOnly -ErrorAction Ignore", script);
+            Assert.Contains("if ($null -eq $style) { return $text }", script);
+            Assert.Contains("$style.Reset", script);
+        }
+    }
+
+    [Fact]
+    public void Build_script_copies_the_module_folders_ps1xml_files_and_help()
+    {
+        var build = File.ReadAllText(Path.Combine(RepoRoot, "build.ps1"));
+        Assert.Contains("-Filter '*.ps1xml'", build);
+        Assert.Contains("module/en-US", build);
+    }
+
+    [Fact]
+    public void Manifest_PSData_has_what_the_Gallery_shows()
+    {
+        var tags = Manifest.GetStrings("Tags");
+        Assert.NotEmpty(tags);
+        // Tags become one space-separated nuspec field: a tag with a space would split in two.
+        Assert.All(tags, tag => Assert.Matches("^[A-Za-z0-9_.-]+$", tag));
+        Assert.Contains("PSEdition_Core", tags);
+        foreach (var key in new[] { "ProjectUri", "LicenseUri" })
+        {
+            var value = Manifest.GetString(key);
+            Assert.True(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == "https", $"PSData {key} '{value}' is not an https URL.");
+        }
+        Assert.EndsWith("/LICENSE", Manifest.GetString("LicenseUri"));
+        Assert.False(string.IsNullOrWhiteSpace(Manifest.GetString("ReleaseNotes")), "PSData ReleaseNotes is empty.");
+        // SemVer 1 prerelease label as the Gallery wants it: letters and digits only, no dots or dashes.
+        var prerelease = Manifest.GetString("Prerelease");
+        if (prerelease is not null) Assert.Matches("^[A-Za-z][A-Za-z0-9]*$", prerelease);
+        Assert.False(string.IsNullOrWhiteSpace(Manifest.GetString("Description")));
+        Assert.False(string.IsNullOrWhiteSpace(Manifest.GetString("Author")));
+    }
+
+    [Fact]
+    public void LICENSE_and_CHANGELOG_exist_and_the_changelog_names_this_version()
+    {
+        Assert.True(File.Exists(Path.Combine(RepoRoot, "LICENSE")));
+        var changelog = Path.Combine(RepoRoot, "CHANGELOG.md");
+        Assert.True(File.Exists(changelog));
+        var version = Manifest.GetString("ModuleVersion")!;
+        var prerelease = Manifest.GetString("Prerelease");
+        Assert.Contains(prerelease is null ? version : $"{version}-{prerelease}", File.ReadAllText(changelog));
+    }
+
+    [Fact]
+    public void Fallback_nuspec_carries_the_Gallery_fields()
+    {
+        var build = File.ReadAllText(Path.Combine(RepoRoot, "build.ps1"));
+        foreach (var field in new[] { "<id>", "<version>", "<authors>", "<description>", "<releaseNotes>", "<tags>", "<projectUrl>", "<licenseUrl>", "<copyright>" })
+            Assert.Contains(field, build);
+        // What the Gallery's search uses to find a module and its commands.
+        Assert.Contains("'PSModule'", build);
+        Assert.Contains("PSCmdlet_", build);
+        Assert.Contains("PSCommand_", build);
+        Assert.Contains("$version-$($psData.Prerelease)", build);
+    }
+
+    [Fact]
     public void About_help_exists_for_the_module()
     {
         Assert.True(File.Exists(Path.Combine(ModuleDir, "en-US", "about_CloudStorage.help.txt")));
@@ -135,6 +272,11 @@ public sealed partial class ModuleFilesTests
         Ps1XmlFiles()
             .Where(f => f.EndsWith(".format.ps1xml", StringComparison.OrdinalIgnoreCase))
             .SelectMany(f => XDocument.Load(f).Root!.Elements("ViewDefinitions").Elements("View").Select(v => (Path.GetFileName(f), v)));
+
+    private static IEnumerable<(string File, XElement Type)> TypesEntries() =>
+        Ps1XmlFiles()
+            .Where(f => f.EndsWith(".types.ps1xml", StringComparison.OrdinalIgnoreCase))
+            .SelectMany(f => XDocument.Load(f).Root!.Elements("Type").Select(t => (Path.GetFileName(f), t)));
 
     private static string ViewName(XElement view) => view.Element("Name")?.Value.Trim() ?? "(unnamed)";
 

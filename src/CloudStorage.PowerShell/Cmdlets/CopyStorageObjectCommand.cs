@@ -2,6 +2,7 @@ using System.Management.Automation;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
 using CloudStorage.Model;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 using CloudStorage.Transfer;
 
@@ -22,11 +23,13 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
     /// <summary>The objects (or, with -Recurse, prefixes) to copy.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
 
     /// <summary>The destination key, or a folder to copy under.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string Destination { get; set; } = "";
 
     /// <summary>Copy everything under a prefix.</summary>

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using CloudStorage.Errors;
 using CloudStorage.Model;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 using CloudStorage.Transfer;
 
@@ -18,6 +19,7 @@ public sealed class GetStorageItemCommand : StorageCmdletBase
     /// <summary>The addresses to list.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
 
     /// <summary>Every object below a prefix instead of one level.</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
 using CloudStorage.Model;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 using CloudStorage.Transfer;
 
@@ -35,11 +36,13 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
     /// <summary>The objects (or, with -Recurse, prefixes) to read.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
 
     /// <summary>The local file, or a folder to download into.</summary>
     [Parameter(ParameterSetName = ToFileParameterSet, Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string Destination { get; set; } = "";
 
     /// <summary>Download everything under a prefix.</summary>

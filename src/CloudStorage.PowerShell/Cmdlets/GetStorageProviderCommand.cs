@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 
 namespace CloudStorage.PowerShell.Cmdlets;
@@ -17,6 +18,7 @@ public sealed class GetStorageProviderCommand : StorageCmdletBase
     /// <summary>Names or wildcard patterns; all providers when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(ProviderNameArgumentCompleter))]
     public string[]? Name { get; set; }
 
     /// <inheritdoc />

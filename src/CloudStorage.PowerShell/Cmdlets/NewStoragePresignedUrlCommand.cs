@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using CloudStorage.Errors;
 using CloudStorage.Model;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 using CloudStorage.Transfer;
 
@@ -19,6 +20,7 @@ public sealed class NewStoragePresignedUrlCommand : StorageCmdletBase
     /// <summary>The objects to sign URLs for.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
 
     /// <summary>The HTTP method the URL allows.</summary>

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 
 namespace CloudStorage.PowerShell.Cmdlets;
@@ -27,6 +28,7 @@ public sealed class RegisterStorageProviderCommand : StorageCmdletBase
     /// <summary>The root address the name stands for.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string Uri { get; set; } = "";
 
     /// <summary>Non-secret provider options.</summary>

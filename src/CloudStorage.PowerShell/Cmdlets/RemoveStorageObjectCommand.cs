@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using CloudStorage.Addressing;
 using CloudStorage.Model;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 using CloudStorage.Transfer;
 
@@ -18,6 +19,7 @@ public sealed class RemoveStorageObjectCommand : StorageCmdletBase
     /// <summary>The objects (or, with -Recurse, prefixes) to delete.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
 
     /// <summary>Delete everything under a prefix.</summary>

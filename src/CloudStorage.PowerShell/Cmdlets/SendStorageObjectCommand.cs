@@ -4,6 +4,7 @@ using System.Text;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
 using CloudStorage.Model;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 using CloudStorage.Transfer;
 
@@ -44,6 +45,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     /// <summary>The destination key, or a folder (ending in '/' or existing) to upload under.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string Destination { get; set; } = "";
 
     /// <summary>Upload folders with everything in them.</summary>

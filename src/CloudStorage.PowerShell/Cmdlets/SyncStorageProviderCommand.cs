@@ -3,6 +3,7 @@ using System.Management.Automation;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
 using CloudStorage.Model;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 using CloudStorage.Sync;
 using CloudStorage.Transfer;
@@ -23,11 +24,13 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
     /// <summary>The source prefix.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string Source { get; set; } = "";
 
     /// <summary>The destination prefix.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string Destination { get; set; } = "";
 
     /// <summary>Delete destination objects the source does not have.</summary>

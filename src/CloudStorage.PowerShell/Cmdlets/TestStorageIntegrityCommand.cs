@@ -2,6 +2,7 @@ using System.Management.Automation;
 using CloudStorage.Addressing;
 using CloudStorage.Integrity;
 using CloudStorage.Model;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 using CloudStorage.Transfer;
 
@@ -22,11 +23,13 @@ public sealed class TestStorageIntegrityCommand : StorageCmdletBase
     /// <summary>The objects or prefixes to check.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
 
     /// <summary>The object or prefix to compare with.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [Alias("SourceUri", "ReferenceUri")]
+    [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string? Reference { get; set; }
 
     /// <summary>Read the content when no hash can decide.</summary>

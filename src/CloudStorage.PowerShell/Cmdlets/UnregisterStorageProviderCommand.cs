@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
+using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 
 namespace CloudStorage.PowerShell.Cmdlets;
@@ -16,6 +17,7 @@ public sealed class UnregisterStorageProviderCommand : StorageCmdletBase
     /// <summary>The providers' names.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProviderNameArgumentCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>Also remove them from the config file.</summary>

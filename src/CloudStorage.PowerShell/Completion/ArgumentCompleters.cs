@@ -1,0 +1,50 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Management.Automation.Runspaces;
+using CloudStorage.Addressing;
+
+namespace CloudStorage.PowerShell.Completion;
+
+/// <summary>
+/// Tab completion for address parameters (-Uri, -Source, -Destination, -Reference): schemes, provider names and one
+/// listing level of keys. Only adapts <see cref="AddressCompleter"/> (tested without PowerShell) to CompletionResult.
+/// </summary>
+public sealed class AddressArgumentCompleter : IArgumentCompleter
+{
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        new AddressCompleter(ProviderRegistry.Session, SessionCurrentDirectory).Complete(wordToComplete).Select(ToResult).ToList();
+
+    internal static CompletionResult ToResult(AddressCompletion completion) =>
+        new(completion.CompletionText, completion.ListItemText,
+            completion.Kind is AddressCompletionKind.Object ? CompletionResultType.ParameterValue : CompletionResultType.ProviderContainer,
+            completion.ToolTip);
+
+    /// <summary>The session's current file-system folder (what relative local paths mean), else the process's.</summary>
+    internal static string SessionCurrentDirectory()
+    {
+        try
+        {
+            var path = Runspace.DefaultRunspace?.SessionStateProxy?.Path?.CurrentFileSystemLocation?.ProviderPath;
+            if (!string.IsNullOrEmpty(path)) return path;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // No runspace on this thread, or a host without a file-system location.
+        }
+        return Directory.GetCurrentDirectory();
+    }
+}
+
+/// <summary>Tab completion for -Name of Get-/Unregister-StorageProvider: the registered provider names.</summary>
+public sealed class ProviderNameArgumentCompleter : IArgumentCompleter
+{
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        new AddressCompleter(ProviderRegistry.Session).CompleteProviderNames(wordToComplete)
+            .Select(c => new CompletionResult(c.CompletionText, c.ListItemText, CompletionResultType.ParameterValue, c.ToolTip))
+            .ToList();
+}
