@@ -36,8 +36,12 @@ public class ReadAheadStreamTests
     {
         var source = new CountingStream(new byte[1000]);
         await using var ahead = new ReadAheadStream(source, 10, depth: 2);
-        await Task.Delay(100); // let the producer run as far as it may
-        Assert.InRange(source.BytesRead, 1, 30); // at most depth queued + one being filled
+        // With nobody reading, the producer fills depth queued chunks plus one waiting to be queued, then stops.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Interlocked.Read(ref source.BytesRead) < 30 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.Equal(30, Interlocked.Read(ref source.BytesRead));
+        await Task.Delay(200);
+        Assert.Equal(30, Interlocked.Read(ref source.BytesRead)); // and goes no further
     }
 
     private sealed class FailingStream(int after) : Stream
