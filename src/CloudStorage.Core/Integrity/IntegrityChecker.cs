@@ -23,7 +23,7 @@ public sealed record IntegrityOptions
 /// </summary>
 public sealed class IntegrityChecker
 {
-    private static readonly HashAlgorithmKind[] Preference = [HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256];
+    private static readonly IReadOnlyList<HashAlgorithmKind> Preference = ProviderAbilities.HashPreference;
     private readonly TransferEngine _transfer;
 
     /// <summary>A checker reading through <paramref name="transfer"/>.</summary>

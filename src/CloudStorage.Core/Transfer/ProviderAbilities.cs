@@ -48,16 +48,17 @@ public static class ProviderAbilities
         return caps.Hashes.Contains(algorithm) && Find<IHashSource>(location) is not null;
     }
 
+    /// <summary>The order in which the engine prefers hashes when several are common: MD5, CRC32C, SHA-256.</summary>
+    public static IReadOnlyList<HashAlgorithmKind> HashPreference { get; } = [HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256];
+
     /// <summary>
     /// The algorithm to compare two locations by, or null: first one both list natively (free), then one both can
-    /// produce; MD5 before CRC32C before SHA-256 within each tier.
+    /// produce; in <see cref="HashPreference"/> order within each tier.
     /// </summary>
     public static HashAlgorithmKind? CommonHash(StorageLocation a, StorageLocation b)
     {
-        HashAlgorithmKind[] order = [HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256];
-        foreach (var alg in order)
-            if (a.Provider.Capabilities.ListedHashes.Contains(alg) && b.Provider.Capabilities.ListedHashes.Contains(alg)) return alg;
-        foreach (var alg in order)
+        if (CommonListedHash(a, b) is { } listed) return listed;
+        foreach (var alg in HashPreference)
             if (CanHash(a, alg) && CanHash(b, alg)) return alg;
         return null;
     }
@@ -65,7 +66,7 @@ public static class ProviderAbilities
     /// <summary>The algorithm both providers list in their listings (no extra I/O), or null.</summary>
     public static HashAlgorithmKind? CommonListedHash(StorageLocation a, StorageLocation b)
     {
-        foreach (var alg in new[] { HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256 })
+        foreach (var alg in HashPreference)
             if (a.Provider.Capabilities.ListedHashes.Contains(alg) && b.Provider.Capabilities.ListedHashes.Contains(alg)) return alg;
         return null;
     }
