@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -13,19 +12,9 @@ public sealed class S3EmulatorCollection : ICollectionFixture<S3EmulatorFixture>
     public const string Name = "S3 emulator";
 }
 
-/// <summary>
-/// Starts the project's S3 emulator (tests/emulators/emulators.sh: installs it from npm on first use, binds a free
-/// port on 127.0.0.1) with its own state directory, reads the endpoint and development credentials from the
-/// script's <c>env</c>, and stops exactly that emulator afterwards. An emulator that cannot start fails every test
-/// that needs it with the script's message: no silent skip, in CI or outside it.
-/// </summary>
-public sealed class S3EmulatorFixture : IAsyncLifetime
+/// <summary>The S3 emulator (@20minutes/s3rver with the project's fixes) for the S3 tests.</summary>
+public sealed class S3EmulatorFixture() : EmulatorFixture("s3", "S3_EMULATOR_PORT")
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(10);
-    private readonly string _stateDir = Path.Combine(Path.GetTempPath(), $"cloudstorage-s3-emulator-{Environment.ProcessId}-{Guid.NewGuid():N}");
-    private string? _startError;
-    private bool _started;
-
     public Uri Endpoint { get; private set; } = null!;
     public string AccessKey { get; private set; } = "";
     public string SecretKey { get; private set; } = "";
@@ -34,59 +23,12 @@ public sealed class S3EmulatorFixture : IAsyncLifetime
     /// <summary>The development credentials of the emulator (not secrets).</summary>
     public AWSCredentials Credentials => new BasicAWSCredentials(AccessKey, SecretKey);
 
-    public static string RepositoryRoot()
+    protected override void Configure(IReadOnlyDictionary<string, string> values)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "StoragePs.sln"))) return dir.FullName;
-        throw new InvalidOperationException("StoragePs.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string Script => Path.Combine(RepositoryRoot(), "tests", "emulators", "emulators.sh");
-
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            var (code, output) = await RunScriptAsync("start", StartTimeout);
-            if (code != 0)
-            {
-                _startError = $"tests/emulators/emulators.sh start s3 exited with {code}:\n{output}";
-                return;
-            }
-            _started = true;
-            var (envCode, env) = await RunScriptAsync("env", TimeSpan.FromSeconds(30));
-            if (envCode != 0)
-            {
-                _startError = $"tests/emulators/emulators.sh env s3 exited with {envCode}:\n{env}";
-                return;
-            }
-            var values = env.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
-                .Select(l => l["export ".Length..].Split('=', 2))
-                .ToDictionary(p => p[0], p => p[1].Trim('\''));
-            Endpoint = new Uri(values["S3_EMULATOR_ENDPOINT"]);
-            AccessKey = values["AWS_ACCESS_KEY_ID"];
-            SecretKey = values["AWS_SECRET_ACCESS_KEY"];
-            Region = values.GetValueOrDefault("AWS_REGION", "us-east-1");
-        }
-        catch (Exception e)
-        {
-            _startError = $"The S3 emulator could not be started through tests/emulators/emulators.sh: {e}";
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_started) await RunScriptAsync("stop", TimeSpan.FromSeconds(60));
-        try { Directory.Delete(_stateDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    /// <summary>Fails the calling test with the emulator's start-up error, when there was one.</summary>
-    public void EnsureStarted()
-    {
-        if (_startError is not null)
-            Assert.Fail("The S3 emulator is required for this test and did not start (Node.js >= 20 and npm with access to " +
-                        "the npm registry are needed; see tests/emulators/emulators.sh).\n" + _startError);
+        Endpoint = new Uri(values["S3_EMULATOR_ENDPOINT"]);
+        AccessKey = values["AWS_ACCESS_KEY_ID"];
+        SecretKey = values["AWS_SECRET_ACCESS_KEY"];
+        Region = values.GetValueOrDefault("AWS_REGION", "us-east-1");
     }
 
     /// <summary>Provider options for <paramref name="bucket"/> on the emulator, with its development credentials.</summary>
@@ -118,7 +60,7 @@ public sealed class S3EmulatorFixture : IAsyncLifetime
     /// <summary>Deletes every object and upload of a bucket, then the bucket.</summary>
     public async Task DeleteBucketAsync(string bucket)
     {
-        if (_startError is not null) return;
+        if (!Started) return;
         using var client = CreateClient();
         try
         {
@@ -140,33 +82,5 @@ public sealed class S3EmulatorFixture : IAsyncLifetime
         {
             // Best effort: the emulator's data directory goes away when it stops.
         }
-    }
-
-    private async Task<(int ExitCode, string Output)> RunScriptAsync(string command, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo("bash", [Script, command, "s3"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["EMULATOR_STATE_DIR"] = _stateDir;
-        start.Environment["S3_EMULATOR_PORT"] = "0";
-        // Should this process die without disposing the fixture, the script's watchdog stops the emulator.
-        start.Environment["EMULATOR_OWNER_PID"] = Environment.ProcessId.ToString();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash could not be started");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {timeout}\n{await stdout}\n{await stderr}");
-        }
-        return (process.ExitCode, (await stdout) + (await stderr));
     }
 }
