@@ -93,6 +93,6 @@ internal sealed class AzureSasPolicy(AzureSasCredential credential) : HttpPipeli
         var uri = message.Request.Uri;
         var query = uri.Query;
         if (query.Contains("sig=", StringComparison.Ordinal)) return; // already signed (a retried message)
-        uri.Query = string.IsNullOrEmpty(query) || query == "?" ? "?" + credential.Query : query + "&" + credential.Token;
+        uri.Query = string.IsNullOrEmpty(query) || query == "?" ? "?" + credential.Query : query + "&" + credential.Query;
     }
 }
