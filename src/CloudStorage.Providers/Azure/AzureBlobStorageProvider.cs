@@ -95,7 +95,7 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
         KeyValidator.ValidatePrefix(request.Prefix, Name);
         var pageSize = Math.Clamp(request.PageSize ?? Capabilities.MaxListPageSize, 1, Capabilities.MaxListPageSize);
         string? marker = null;
-        string? last = null;
+        string? lastPrefix = null;
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -106,9 +106,9 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
             // The service sends blobs and prefixes in order; sorting the page guards the contract's byte order within it.
             foreach (var entry in page.Entries.OrderBy(e => e.Name, KeyComparer.Instance))
             {
-                // A prefix can close one page and open the next: each key once.
-                if (last is not null && KeyComparer.Instance.Compare(entry.Name, last) <= 0) continue;
-                last = entry.Name;
+                // A prefix can close one page and open the next: each prefix once.
+                if (entry.IsPrefix && entry.Name == lastPrefix) continue;
+                if (entry.IsPrefix) lastPrefix = entry.Name;
                 yield return entry.IsPrefix
                     ? new StorageItem { ProviderName = Name, Key = entry.Name, Uri = AddressRoot + entry.Name, IsPrefix = true }
                     : ToItem(entry.Name, entry.Properties!);

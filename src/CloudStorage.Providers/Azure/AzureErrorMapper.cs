@@ -102,7 +102,7 @@ internal static class AzureErrorMapper
                 return e.Status == 404
                     ? Make(StorageErrorKind.NotFound, $"The copy source of '{target}' was not found")
                     : Make(StorageErrorKind.PermissionDenied, $"The copy source of '{target}' could not be read", transient: false);
-            case "InvalidMetadata" or "MetadataTooLarge" or "InvalidHeaderValue" or "InvalidQueryParameterValue" or "InvalidInput"
+            case "InvalidMetadata" or "MetadataTooLarge" or "InvalidTag" or "DuplicateTagNames" or "InvalidHeaderValue" or "InvalidQueryParameterValue" or "InvalidInput"
                 or "OutOfRangeInput" or "RequestBodyTooLarge" or "InvalidBlobTier" or "InvalidXmlDocument" or "MissingRequiredHeader"
                 or "InvalidRange" or "InvalidBlobType" or "UnsupportedHeader" or "InvalidUri":
                 return Make(StorageErrorKind.InvalidArgument, $"Azure Storage refused the request for '{target}'");
