@@ -48,6 +48,7 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
             CanSetModifiedTime = false,
             ModifiedTimePrecision = TimeSpan.FromSeconds(1),
             MaxListPageSize = 5000,
+            ParallelRangeReads = true,
             ServerSideCopy = true,
             Presign = canPresign,
             MaxPresignExpiry = canPresign ? options.MaxPresignExpiry : TimeSpan.Zero,
