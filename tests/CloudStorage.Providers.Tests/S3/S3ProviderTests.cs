@@ -488,21 +488,57 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
     // ---------------------------------------------------------------- bulk delete
 
     [Fact]
-    public async Task DeleteMany_removes_objects_in_batches_of_a_thousand_and_ignores_missing_keys()
+    public async Task DeleteMany_removes_2500_keys_in_three_DeleteObjects_requests_and_a_missing_key_is_a_success()
     {
-        var provider = Provider();
+        var recorder = new RecordingHttpClientFactory();
+        var options = emulator.Options(_bucket);
+        var config = S3StorageProvider.CreateConfig(options);
+        config.HttpClientFactory = recorder;
+        var recordedClient = new AmazonS3Client(options.Credentials, config);
+        _disposables.Add(recordedClient);
+        var provider = new S3StorageProvider(options, recordedClient);
         var client = Client();
-        var keys = Enumerable.Range(0, 1003).Select(i => $"bulk/{i:D4}.txt").ToList();
+        var keys = Enumerable.Range(0, 2499).Select(i => $"bulk/{i:D4}.txt").ToList();
         foreach (var batch in keys.Chunk(50))
             await Task.WhenAll(batch.Select(k => client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = k, ContentBody = k })));
-        await provider.WriteAsync("keep.txt", new MemoryStream([1]), new WriteOptions());
+        await client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "keep.txt", ContentBody = "keep" });
+        var requested = keys.Take(1200).Append("bulk/missing.txt").Concat(keys.Skip(1200)).ToList();
 
-        var failures = await provider.DeleteManyAsync(keys.Append("bulk/missing.txt"));
+        var results = await provider.DeleteManyAsync(requested);
 
-        Assert.Empty(failures);
+        Assert.Equal(requested, results.Select(r => r.Key));
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Error?.Message));
+        var deletes = recorder.Requests.Where(r => r.Method == "POST" && r.PathAndQuery.Contains("delete")).ToList();
+        Assert.Equal(3, deletes.Count);
+        Assert.Equal(3, recorder.Requests.Count);
         var left = new List<string>();
         await foreach (var item in provider.ListAsync(ListRequest.Recursive())) left.Add(item.Key);
         Assert.Equal(["keep.txt"], left);
+    }
+
+    [Fact]
+    public async Task The_engine_deletes_in_batches_through_the_resilience_layer_and_a_name_prefix_and_reports_invalid_keys_per_key()
+    {
+        var s3 = Provider();
+        // What the factory builds for s3:// addresses, registered under a name confined to a prefix.
+        var named = new NamedProvider("bk", new ResilientStorageProvider(s3), "r/");
+        for (var i = 0; i < 5; i++) await named.WriteAsync($"{i}", new MemoryStream([1]), new WriteOptions());
+        await s3.WriteAsync("0", new MemoryStream([2]), new WriteOptions());
+        var outcome = new List<(string Key, Exception? Error)>();
+
+        using (var batcher = new DeleteBatcher<int>(named, 2, (key, _, error) => outcome.Add((key, error))))
+        {
+            Assert.Equal(1000, batcher.BatchSize);
+            foreach (var key in new[] { "0", "1", "2", "3", "4", "ends/with/" }) await batcher.AddAsync(key, 0);
+            await batcher.CompleteAsync();
+        }
+
+        Assert.Equal(["0", "1", "2", "3", "4", "ends/with/"], outcome.Select(o => o.Key).Order(StringComparer.Ordinal));
+        var refused = Assert.Single(outcome, o => o.Error is not null);
+        Assert.Equal(("ends/with/", StorageErrorKind.InvalidKey), (refused.Key, Assert.IsType<StorageException>(refused.Error).Kind));
+        var left = new List<string>();
+        await foreach (var item in s3.ListAsync(ListRequest.Recursive())) left.Add(item.Key);
+        Assert.Equal(["0"], left);
     }
 
     // ---------------------------------------------------------------- errors
