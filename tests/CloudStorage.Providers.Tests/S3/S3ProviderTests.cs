@@ -473,6 +473,24 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task Storage_class_and_tags_from_the_engine_survive_a_multipart_stream_whose_MD5_is_stored_by_a_copy_afterwards()
+    {
+        var provider = SmallPartsProvider();
+        var data = RandomBytes(11 * MiB, seed: 14);
+        var request = new CopyRequest { StorageClass = "ONEZONE_IA", Tags = new Dictionary<string, string> { ["retention"] = "30d" } };
+
+        var written = await new TransferEngine().UploadAsync(new NonSeekableStream(new MemoryStream(data)), null, new StorageLocation(provider, "tagged.bin"), request);
+
+        Assert.True(provider.LastUpload!.Multipart);
+        Assert.True(provider.LastUpload.Md5Stored); // the object was copied onto itself after completion
+        var head = await Client().GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = "tagged.bin" });
+        var tagging = await Client().GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = _bucket, Key = "tagged.bin" });
+        Assert.Equal("ONEZONE_IA", head.StorageClass.Value);
+        Assert.Equal("ONEZONE_IA", written.StorageClass);
+        Assert.Equal(("retention", "30d"), (Assert.Single(tagging.Tagging).Key, tagging.Tagging[0].Value));
+    }
+
+    [Fact]
     public async Task Objects_without_a_content_type_are_stored_as_octet_streams_and_list_as_STANDARD()
     {
         var provider = Provider();
