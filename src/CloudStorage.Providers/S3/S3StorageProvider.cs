@@ -49,6 +49,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
             MaxListPageSize = 1000,
             ServerSideCopy = true,
             BatchDelete = true,
+            ParallelRangeReads = true,
             Presign = true,
             MaxPresignExpiry = S3Presigner.MaxExpiry,
         };
