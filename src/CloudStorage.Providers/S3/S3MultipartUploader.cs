@@ -103,6 +103,9 @@ internal sealed class S3MultipartUploader
         var partNumber = 0;
         var md5Stored = false;
 
+        // The pool bounds the buffers (concurrency + 1); this bounds the uploads, which the pool alone does not: the
+        // last part is sent without a read-ahead buffer, so it could otherwise join `concurrency` parts already going.
+        using var uploadSlots = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);
         var current = await pool.RentAsync(token).ConfigureAwait(false);
         var currentCount = await FillAsync(content, current, token).ConfigureAwait(false);
         long total = currentCount;
@@ -149,6 +152,7 @@ internal sealed class S3MultipartUploader
                 var count = currentCount;
                 var number = partNumber;
                 var id = uploadId;
+                await uploadSlots.WaitAsync(token).ConfigureAwait(false);
                 parts.Add(Task.Run(async () =>
                 {
                     var now = Interlocked.Increment(ref inFlight);
@@ -166,6 +170,7 @@ internal sealed class S3MultipartUploader
                     finally
                     {
                         Interlocked.Decrement(ref inFlight);
+                        uploadSlots.Release();
                         pool.Return(buffer);
                     }
                 }, CancellationToken.None));
