@@ -156,10 +156,26 @@ EOF
   local n
   for n in s3rver azurite gcs; do mkdir -p "$EMULATOR_HOME/$n"; done
   write_helpers
-  if selected s3rver; then
-    node "$EMULATOR_HOME/s3rver/patch.js" "$EMULATOR_HOME/s3rver" || die "could not patch $S3RVER_PKG $S3RVER_VERSION"
-  fi
+  if selected s3rver; then patch_s3rver; fi
   flock -u 9
+}
+
+# patch.js applies its patches to the package as npm installed it. The installation records which patch.js it
+# got (a hash); when this script brings a different patch.js, the package is installed afresh before patching,
+# so an older patch set never lingers and no anchor is missing.
+patch_s3rver() {
+  local dir="$EMULATOR_HOME/s3rver" want
+  want=$(sha256sum "$dir/patch.js" | cut -d' ' -f1)
+  [ "$(cat "$dir/.patched" 2>/dev/null)" = "$want" ] && return 0
+  if [ -f "$dir/.patched" ] || grep -rqs -- '// patched' "$dir/node_modules/$S3RVER_PKG/lib"; then
+    rm -rf "${dir:?}/node_modules/$S3RVER_PKG"
+    if ! npm_install "$dir" "$S3RVER_PKG" "$S3RVER_VERSION"; then
+      log_tail "$EMULATOR_HOME/logs/npm-s3rver.log"
+      die "npm install $S3RVER_PKG@$S3RVER_VERSION failed (is the npm registry reachable?)"
+    fi
+  fi
+  node "$dir/patch.js" "$dir" || die "could not patch $S3RVER_PKG $S3RVER_VERSION"
+  echo "$want" > "$dir/.patched"
 }
 
 write_helpers() {
@@ -222,23 +238,31 @@ const patches = [
     "    ctx.header['x-amz-content-sha256'] === 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD'\n      ? ctx.req.pipe(\n          new AwsChunkedTransform(\n            parseInt(ctx.get('X-Amz-Decoded-Content-Length')),\n          ),",
     "    String(ctx.header['x-amz-content-sha256']).startsWith('STREAMING-AWS4-HMAC-SHA256-PAYLOAD') // patched\n      ? ctx.req.pipe(\n          new AwsChunkedTransform(\n            parseInt(ctx.get('X-Amz-Decoded-Content-Length')),\n            ctx.header['x-amz-content-sha256'].endsWith('-TRAILER'),\n          ),"],
   // ---- added by this project (tests/emulators) to make the emulator behave like S3 where our tests need it ----
-  // Writes land in a temporary file renamed into place: a reader keeps the version it opened, concurrent
-  // writers leave one whole version, and a failed upload leaves the previous object (S3 is atomic per object).
+  // Writes land in a temporary file renamed into place: a reader keeps the version it opened, and a failed upload
+  // leaves the previous object (S3 is atomic per object). The commit (metadata and ETag files, rename, tags) runs
+  // under a per-key lock, as do deletes, copies onto the key and a reader's look-up of metadata and content: the
+  // content, the ETag and the metadata are always those of one upload, however many writers race on the key.
+  ['stores/filesystem.js',
+    "  async putObject(object) {\n",
+    "  async putObject(object, etag) { // patched: etag given for a multipart upload\n"],
   ['stores/filesystem.js',
     "    await ensureDir(path.dirname(objectPath));\n    const [size, md5] = await this.putContent(objectPath, object.content);\n    await this.putMetadata(object.bucket, object.key, object.metadata, md5);\n    return { size, md5 };",
     String.raw`    await ensureDir(path.dirname(objectPath));
-    // patched: temporary file renamed into place; tags sent with the upload replace the object's tags
+    // patched: temporary file, then a commit under the key's lock; tags sent with the upload replace the object's tags
     const tmpPath = objectPath + '.' + crypto.randomBytes(8).toString('hex') + '.tmp';
     let size, md5;
     try {
       [size, md5] = await this.putContent(tmpPath, object.content);
+      if (etag) md5 = etag;
+      await this.withKeyLock(object.bucket, object.key, async () => {
+        await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+        await fs.rename(tmpPath, objectPath);
+        await this.putTagging(object);
+      });
     } catch (err) {
       await fs.rm(tmpPath, { force: true });
       throw err;
     }
-    await this.putMetadata(object.bucket, object.key, object.metadata, md5);
-    await fs.rename(tmpPath, objectPath);
-    await this.putTagging(object);
     return { size, md5 };`],
   ['stores/filesystem.js',
     "        writeStream.end(content);\n        md5Context.update(content);\n        resolve([content.length, md5Context.digest('hex')]);",
@@ -254,8 +278,42 @@ const patches = [
     await fs.writeFile(taggingPath, '<Tagging><TagSet>' + tags + '</TagSet></Tagging>');
   }
 
-  async copyObject(
+  // patched: runs fn after every earlier fn of the same key has settled (a promise chain per key)
+  withKeyLock(bucket, key, fn) {
+    const locks = this.keyLocks || (this.keyLocks = new Map());
+    const id = bucket + '\0' + key;
+    const run = (locks.get(id) || Promise.resolve()).then(() => fn());
+    const tail = run.catch(() => {});
+    locks.set(id, tail);
+    tail.then(() => { if (locks.get(id) === tail) locks.delete(id); });
+    return run;
+  }
+
+  async getObject(bucket, key, options) { // patched: metadata and content of one version
+    return this.withKeyLock(bucket, key, () => this.getObjectUnlocked(bucket, key, options));
+  }
+
+  async deleteObject(bucket, key) { // patched: not in the middle of a commit
+    return this.withKeyLock(bucket, key, () => this.deleteObjectUnlocked(bucket, key));
+  }
+
+  async copyObject(...args) { // patched: under the destination key's lock
+    return this.withKeyLock(args[2], args[3], () => this.copyObjectUnlocked(...args));
+  }
+
+  async copyObjectUnlocked(
 `],
+  ['stores/filesystem.js',
+    "  async getObject(bucket, key, options) {\n    try {\n",
+    "  async getObjectUnlocked(bucket, key, options) {\n    try {\n"],
+  ['stores/filesystem.js',
+    "  async deleteObject(bucket, key) {\n    await Promise.all(\n",
+    "  async deleteObjectUnlocked(bucket, key) {\n    await Promise.all(\n"],
+  // Deleting a key removed its directories when they looked empty with rm -r, which also deleted files that a
+  // concurrent upload or delete of a sibling key had just created there (or failed on a directory already gone).
+  ['stores/filesystem.js',
+    "    while (\n      parts.length &&\n      !readdirSync(path.join(bucketPath, ...parts)).length\n    ) {\n      await fs.rm(path.join(bucketPath, ...parts), { recursive: true });\n      parts.pop();\n    }",
+    "    while (parts.length) { // patched: rmdir refuses a directory that is not empty\n      try {\n        await fs.rmdir(path.join(bucketPath, ...parts));\n      } catch (err) {\n        if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST') break;\n        if (err.code !== 'ENOENT') throw err;\n      }\n      parts.pop();\n    }"],
   ['models/object.js',
     "    this.content = content;\n",
     "    this.content = content;\n    this.tagging = metadata ? metadata['x-amz-tagging'] : undefined; // patched\n"],
@@ -266,12 +324,11 @@ const patches = [
   // object's MD5, so clients are tested against the real distinction.
   ['stores/filesystem.js',
     "    const result = await this.putObject(object);\n    await fs.rm(uploadDir, { recursive: true });\n    return result;",
-    String.raw`    const result = await this.putObject(object);
-    // patched: S3-style multipart ETag
+    String.raw`    // patched: S3-style multipart ETag, committed together with the object
     const partMd5s = await Promise.all(sortBy(parts, (part) => part.number).map((part) =>
       fs.readFile(path.join(uploadDir, part.number + '.md5')).then((b) => Buffer.from(b.toString(), 'hex'))));
-    result.md5 = crypto.createHash('md5').update(Buffer.concat(partMd5s)).digest('hex') + '-' + parts.length;
-    await fs.writeFile(this.getResourcePath(bucket, key, 'object.md5'), result.md5);
+    const etag = crypto.createHash('md5').update(Buffer.concat(partMd5s)).digest('hex') + '-' + parts.length;
+    const result = await this.putObject(object, etag);
     await fs.rm(uploadDir, { recursive: true });
     return result;`],
   // ListObjects(V2): keys in UTF-8 byte order (the walk gave directory order, so "a/x" came before "a-b"),
@@ -352,6 +409,10 @@ const patches = [
       case 'tagging':
       case 'versioning':
 `],
+  // DeleteObjects in Quiet mode listed every deleted key; S3 answers only the keys it could not delete.
+  ['controllers/object.js',
+    "      Deleted: keys.map((k) => ({ Key: k })),\n",
+    "      Deleted: String(ctx.request.body.Delete.Quiet) === 'true' ? [] : keys.map((k) => ({ Key: k })), // patched\n"],
   // CopyObject with MetadataDirective REPLACE onto another key kept the destination's old ETag.
   ['stores/filesystem.js',
     "    if (replacementMetadata) {\n      await this.putMetadata(destBucket, destKey, replacementMetadata);",

@@ -28,3 +28,18 @@ public interface IHashSource
     /// <summary>The hash, or null when this provider cannot produce that algorithm for this object. NotFound when missing.</summary>
     Task<ContentHash?> GetHashAsync(string key, HashAlgorithmKind algorithm, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Optional: deletes many objects in few requests (S3's DeleteObjects), announced by <see cref="ProviderCapabilities.BatchDelete"/>.</summary>
+public interface IBatchDeleter
+{
+    /// <summary>The most keys one request removes; callers that stream keys batch them by this.</summary>
+    int MaxBatchSize { get; }
+
+    /// <summary>
+    /// Deletes the keys (any number; sent <see cref="MaxBatchSize"/> at a time) and returns one result per key, in the
+    /// given order. A missing key is a success, as for <see cref="IStorageProvider.DeleteAsync"/>. Failures are
+    /// reported per key, never thrown for the call as a whole: a key the service refused carries its error, and a
+    /// request that failed entirely gives that error to each of its keys. Only cancellation throws.
+    /// </summary>
+    Task<IReadOnlyList<DeleteResult>> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default);
+}

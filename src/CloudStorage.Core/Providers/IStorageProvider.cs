@@ -6,7 +6,7 @@ namespace CloudStorage.Providers;
 /// The contract every provider implements fully. Keys are '/'-separated, never start with '/', and are
 /// validated by the provider (<see cref="Errors.StorageErrorKind.InvalidKey"/>). Every failure is a
 /// <see cref="Errors.StorageException"/>. Optional abilities are separate interfaces
-/// (<see cref="IServerSideCopier"/>, <see cref="IPresigner"/>, <see cref="IHashSource"/>) announced in
+/// (<see cref="IServerSideCopier"/>, <see cref="IPresigner"/>, <see cref="IHashSource"/>, <see cref="IBatchDeleter"/>) announced in
 /// <see cref="Capabilities"/>; the engine asks before it uses one.
 /// </summary>
 public interface IStorageProvider

@@ -41,6 +41,9 @@ public sealed record ProviderCapabilities
     /// <summary>The provider copies objects server-side (it implements <see cref="IServerSideCopier"/>).</summary>
     public bool ServerSideCopy { get; init; }
 
+    /// <summary>The provider deletes many objects per request (it implements <see cref="IBatchDeleter"/>).</summary>
+    public bool BatchDelete { get; init; }
+
     /// <summary>The provider creates presigned URLs (it implements <see cref="IPresigner"/>).</summary>
     public bool Presign { get; init; }
 

@@ -100,20 +100,25 @@ public sealed class SyncEngine
         else if (options.MaxDelete is { } max && pendingDeletes.Count > max)
             holdBack = $"not deleted: {pendingDeletes.Count} deletions planned, more than -MaxDelete {max}";
 
-        foreach (var action in pendingDeletes)
+        // Batched where the destination deletes many keys per request (S3's DeleteObjects), else one by one.
+        using (var deletes = new DeleteBatcher<SyncAction>(destination.Provider, options.Parallelism, (_, action, error) =>
+                   Report(error is null ? action with { Status = SyncActionStatus.Completed } : action with { Status = SyncActionStatus.Failed, Error = error.Message }),
+                   ct))
         {
-            ct.ThrowIfCancellationRequested();
-            if (holdBack is not null) { Report(action with { Status = SyncActionStatus.NotPerformed, Error = holdBack }); continue; }
-            if (!Ask(action)) { Report(action with { Status = SyncActionStatus.NotPerformed }); continue; }
-            try
+            foreach (var action in pendingDeletes)
             {
-                await _transfer.DeleteAsync(destination.Child(action.Key), ct).ConfigureAwait(false);
-                Report(action with { Status = SyncActionStatus.Completed });
+                ct.ThrowIfCancellationRequested();
+                if (holdBack is not null) { Report(action with { Status = SyncActionStatus.NotPerformed, Error = holdBack }); continue; }
+                if (!Ask(action)) { Report(action with { Status = SyncActionStatus.NotPerformed }); continue; }
+                var target = destination.Child(action.Key);
+                if (target.IsPrefixOnly)
+                {
+                    Report(action with { Status = SyncActionStatus.Failed, Error = $"'{target.Uri}' names a prefix, not an object." });
+                    continue;
+                }
+                await deletes.AddAsync(target.Key, action).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException)
-            {
-                Report(action with { Status = SyncActionStatus.Failed, Error = ex.Message });
-            }
+            await deletes.CompleteAsync().ConfigureAwait(false);
         }
 
         return new SyncSummary

@@ -12,6 +12,13 @@ public sealed record CopyRequest
     /// <summary>Metadata for the destination; null keeps the source's.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
+    /// <summary>Storage class or tier for the destination (S3 <c>STANDARD_IA</c>, ...); null leaves the provider's default.
+    /// Unsupported when the destination has no storage classes.</summary>
+    public string? StorageClass { get; init; }
+
+    /// <summary>Tags for the destination; null sets none. Unsupported when the destination has no tags.</summary>
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+
     /// <summary>Let the provider copy without moving bytes through this process when it can.</summary>
     public bool AllowServerSideCopy { get; init; } = true;
 

@@ -31,6 +31,27 @@ public static class ProviderAbilities
         }
     }
 
+    /// <summary>
+    /// The first provider in <paramref name="provider"/>'s decorator chain that implements <typeparamref name="T"/>,
+    /// with the mapping from <paramref name="provider"/>'s keys to its keys (for abilities that take many keys).
+    /// </summary>
+    public static (T Ability, Func<string, string> ToAbilityKey)? Find<T>(IStorageProvider provider) where T : class
+    {
+        var decorators = new List<ProviderDecorator>();
+        while (true)
+        {
+            if (provider is T ability)
+                return (ability, key =>
+                {
+                    foreach (var d in decorators) key = d.ToInnerKey(key);
+                    return key;
+                });
+            if (provider is not ProviderDecorator d) return null;
+            decorators.Add(d);
+            provider = d.Inner;
+        }
+    }
+
     /// <summary>A hash of the object: from the item when listed, else from the provider's <see cref="IHashSource"/>, else null.</summary>
     public static async Task<ContentHash?> GetHashAsync(StorageLocation location, StorageItem? item, HashAlgorithmKind algorithm, CancellationToken ct)
     {

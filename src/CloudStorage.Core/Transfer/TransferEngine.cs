@@ -41,6 +41,7 @@ public sealed class TransferEngine
     {
         if (destination.IsPrefixOnly)
             throw new StorageException(StorageErrorKind.InvalidKey, $"'{destination.Uri}' names a prefix, not an object.", destination.Uri, destination.Provider.Name);
+        EnsureCapable(destination, request);
         await EnsureWritableAsync(destination, request.Overwrite, ct).ConfigureAwait(false);
 
         var options = new WriteOptions
@@ -49,7 +50,8 @@ public sealed class TransferEngine
             ContentType = request.ContentType ?? item.ContentType,
             Metadata = request.Metadata ?? item.Metadata,
             ModifiedTime = request.PreserveModifiedTime ? item.LastModified : null,
-            StorageClass = null,
+            StorageClass = request.StorageClass,
+            Tags = request.Tags,
             ExpectedHashes = item.Hashes.Count > 0 ? item.Hashes : null,
         };
 
@@ -90,8 +92,12 @@ public sealed class TransferEngine
     {
         if (destination.IsPrefixOnly)
             throw new StorageException(StorageErrorKind.InvalidKey, $"'{destination.Uri}' names a prefix, not an object.", destination.Uri, destination.Provider.Name);
+        EnsureCapable(destination, request);
         await EnsureWritableAsync(destination, request.Overwrite, ct).ConfigureAwait(false);
-        var options = new WriteOptions { Length = length, ContentType = request.ContentType, Metadata = request.Metadata };
+        var options = new WriteOptions
+        {
+            Length = length, ContentType = request.ContentType, Metadata = request.Metadata, StorageClass = request.StorageClass, Tags = request.Tags,
+        };
         return await WriteStreamAsync(content, destination, options, progress, ct).ConfigureAwait(false);
     }
 
@@ -115,6 +121,16 @@ public sealed class TransferEngine
         if (location.IsPrefixOnly)
             throw new StorageException(StorageErrorKind.InvalidKey, $"'{location.Uri}' names a prefix, not an object.", location.Uri, location.Provider.Name);
         return location.Provider.DeleteAsync(location.Key, ct);
+    }
+
+    // Asked-for properties the destination cannot keep are refused up front rather than silently dropped.
+    private static void EnsureCapable(StorageLocation destination, CopyRequest request)
+    {
+        var caps = destination.Provider.Capabilities;
+        if (!string.IsNullOrWhiteSpace(request.StorageClass) && !caps.StorageClass)
+            throw StorageException.Unsupported(destination.Provider.Name, "storage classes");
+        if (request.Tags is { Count: > 0 } && !caps.Tags)
+            throw StorageException.Unsupported(destination.Provider.Name, "object tags");
     }
 
     private async Task EnsureWritableAsync(StorageLocation destination, bool overwrite, CancellationToken ct)

@@ -41,28 +41,35 @@ public sealed class RemoveStorageObjectCommand : StorageCmdletBase
             try
             {
                 var location = Resolve(context, address);
-                // Deletes follow the listing a few at a time; listings page by key marker (never by offset), so
-                // removing keys already listed cannot make the listing skip any, and memory stays flat.
-                using var deletes = new BoundedWorkQueue(_engine.Options.Parallelism, ct);
-                await foreach (var (item, _) in ItemLister.ExpandAsync(location, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))
+                // Deletes follow the listing, in batches where the provider deletes many keys per request (S3), else
+                // a few at a time; listings page by key marker (never by offset), so removing keys already listed
+                // cannot make the listing skip any, and memory stays flat.
+                using var deletes = new DeleteBatcher<StorageItem>(location.Provider, _engine.Options.Parallelism, (_, item, error) =>
                 {
-                    ct.ThrowIfCancellationRequested();
-                    if (!context.ShouldProcess(item.Uri, "Remove storage object")) continue;
-                    await deletes.EnqueueAsync(async () =>
+                    if (error is not null)
                     {
-                        try
-                        {
-                            await _engine.DeleteAsync(new StorageLocation(location.Provider, item.Key), ct).ConfigureAwait(false);
-                            context.WriteVerbose($"Removed {item.Uri}");
-                            if (IsSet(nameof(PassThru))) context.WriteObject(item);
-                        }
-                        catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
-                        {
-                            WriteFailure(context, ex, item.Uri);
-                        }
-                    }).ConfigureAwait(false);
+                        WriteFailure(context, error, item.Uri);
+                        return;
+                    }
+                    context.WriteVerbose($"Removed {item.Uri}");
+                    if (IsSet(nameof(PassThru))) context.WriteObject(item);
+                }, ct);
+                Exception? listingFailure = null;
+                try
+                {
+                    await foreach (var (item, _) in ItemLister.ExpandAsync(location, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        if (!context.ShouldProcess(item.Uri, "Remove storage object")) continue;
+                        await deletes.AddAsync(item.Key, item).ConfigureAwait(false);
+                    }
                 }
-                await deletes.DrainAsync().ConfigureAwait(false);
+                catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
+                {
+                    listingFailure = ex; // what was confirmed before the listing failed is still deleted and reported
+                }
+                await deletes.CompleteAsync().ConfigureAwait(false);
+                if (listingFailure is not null) WriteFailure(context, listingFailure, address);
             }
             catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
             {

@@ -60,6 +60,15 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
+    /// <summary>The storage class or tier (S3: STANDARD_IA, GLACIER_IR, ...); by default the bucket's. Refused by providers without storage classes.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StorageClass { get; set; }
+
+    /// <summary>Tags to store with each object (a hashtable of names and values). Refused by providers without tags.</summary>
+    [Parameter]
+    public Hashtable? Tag { get; set; }
+
     /// <summary>Replace existing objects.</summary>
     [Parameter]
     public SwitchParameter Force { get => Switch(nameof(Force)); set => Switch(nameof(Force), value); }
@@ -181,7 +190,10 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     private async Task UploadAsync(ICmdletContext context, Stream content, long length, string what, StorageLocation target, string contentType,
         IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
     {
-        var request = new CopyRequest { Overwrite = IsSet(nameof(Force)), ContentType = contentType, Metadata = metadata };
+        var request = new CopyRequest
+        {
+            Overwrite = IsSet(nameof(Force)), ContentType = contentType, Metadata = metadata, StorageClass = StorageClass, Tags = ToDictionary(Tag),
+        };
         var item = await _engine.UploadAsync(content, length, target, request, ProgressFor(context, "Uploading"), ct).ConfigureAwait(false);
         context.WriteVerbose($"Uploaded {length:N0} bytes from {what} to {item.Uri}");
         context.WriteObject(item);

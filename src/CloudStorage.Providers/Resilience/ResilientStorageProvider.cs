@@ -14,9 +14,11 @@ namespace CloudStorage.Providers.Resilience;
 /// <item>A write is retried only when its stream can seek back to where it started; a non-seekable stream that
 /// failed has been consumed (providers retry their own parts, whose bytes they hold in memory).</item>
 /// <item>Opening a read is retried; a stream that breaks while being read is the caller's to reopen with a range.</item>
+/// <item>A batch delete is retried for the keys that failed transiently (the whole batch when its request failed);
+/// keys already deleted are not sent again.</item>
 /// </list>
 /// </summary>
-public sealed class ResilientStorageProvider : ProviderDecorator, IServerSideCopier, IPresigner, IHashSource
+public sealed class ResilientStorageProvider : ProviderDecorator, IServerSideCopier, IPresigner, IHashSource, IBatchDeleter
 {
     private readonly ResiliencePipeline _pipeline;
 
@@ -133,6 +135,37 @@ public sealed class ResilientStorageProvider : ProviderDecorator, IServerSideCop
         Inner is IHashSource hashes
             ? _pipeline.ExecuteAsync("Hash", ct => new ValueTask<ContentHash?>(hashes.GetHashAsync(key, algorithm, ct)), cancellationToken).AsTask()
             : Task.FromResult<ContentHash?>(null);
+
+    /// <inheritdoc />
+    public int MaxBatchSize => Inner is IBatchDeleter deleter ? deleter.MaxBatchSize : 1;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DeleteResult>> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        if (Inner is not IBatchDeleter deleter)
+            throw new Errors.StorageException(Errors.StorageErrorKind.Unsupported, $"Provider '{Name}' cannot delete in batches.", Name, Name);
+        var results = new Dictionary<string, DeleteResult>(StringComparer.Ordinal);
+        IReadOnlyList<string> pending = keys.Distinct(StringComparer.Ordinal).ToList();
+        try
+        {
+            await _pipeline.ExecuteAsync("DeleteMany", async ct =>
+            {
+                var answered = await deleter.DeleteManyAsync(pending, ct).ConfigureAwait(false);
+                foreach (var result in answered) results[result.Key] = result;
+                var retry = answered.Where(r => r.Error is { } e && StorageResilience.IsRetryable(e)).ToList();
+                if (retry.Count == 0) return true;
+                pending = retry.Select(r => r.Key).ToList();
+                throw retry[0].Error!; // one transient error (with its Retry-After) stands for the keys to send again
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.StorageException e)
+        {
+            // Retries used up (those keys keep their own last error), or a failure thrown for the whole call.
+            foreach (var key in pending) results.TryAdd(key, new DeleteResult(key, e));
+        }
+        return keys.Select(k => results.GetValueOrDefault(k) ?? new DeleteResult(k, new Errors.StorageException(Errors.StorageErrorKind.Unknown,
+            $"Provider '{Name}' reported nothing about '{AddressRoot + k}'.", AddressRoot + k, Name))).ToList();
+    }
 
     // The engine hands copiers the innermost source; a resilient source is unwrapped here too.
     private static IStorageProvider Unwrap(IStorageProvider source) => source is ResilientStorageProvider r ? r.Inner : source;

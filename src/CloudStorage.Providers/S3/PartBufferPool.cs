@@ -2,7 +2,8 @@ namespace CloudStorage.Providers.S3;
 
 /// <summary>
 /// At most <c>capacity</c> part buffers for one upload, allocated on first need and reused: the memory an upload
-/// holds is bounded by capacity × part size however long the stream is.
+/// holds is bounded by capacity × part size however long the stream is. The uploader sizes it at concurrency + 1:
+/// the parts being uploaded plus the one being filled.
 /// </summary>
 internal sealed class PartBufferPool : IDisposable
 {
@@ -23,12 +24,18 @@ internal sealed class PartBufferPool : IDisposable
     /// <summary>Buffers allocated so far (never more than the capacity).</summary>
     public int Allocated { get; private set; }
 
+    /// <summary>The most buffers that were rented at the same time (the high-water mark of buffered parts).</summary>
+    public int PeakRented { get; private set; }
+
+    private int _rented;
+
     /// <summary>Waits for a free slot and returns a buffer of the part size.</summary>
     public async Task<byte[]> RentAsync(CancellationToken ct)
     {
         await _slots.WaitAsync(ct).ConfigureAwait(false);
         lock (_lock)
         {
+            PeakRented = Math.Max(PeakRented, ++_rented);
             if (_free.TryPop(out var buffer)) return buffer;
             Allocated++;
         }
@@ -38,7 +45,11 @@ internal sealed class PartBufferPool : IDisposable
     /// <summary>Gives a buffer back for the next part.</summary>
     public void Return(byte[] buffer)
     {
-        lock (_lock) _free.Push(buffer);
+        lock (_lock)
+        {
+            _rented--;
+            _free.Push(buffer);
+        }
         _slots.Release();
     }
 

@@ -64,14 +64,19 @@ internal static class S3ErrorMapper
         }
     }
 
-    private static StorageException MapService(AmazonServiceException e, string target, string provider)
+    /// <summary>The StorageException for an error S3 reports inside a response (a key of DeleteObjects), by its code.</summary>
+    public static StorageException FromErrorCode(string? code, string? message, string target, string provider) =>
+        Classify(code ?? "", 0, message, target, provider, null, null);
+
+    private static StorageException MapService(AmazonServiceException e, string target, string provider) =>
+        Classify(e.ErrorCode ?? "", (int)e.StatusCode, e.Message, target, provider, e, RetryAfter(e));
+
+    private static StorageException Classify(string code, int status, string? serverMessage, string target, string provider, Exception? inner, TimeSpan? retryAfter)
     {
-        var code = e.ErrorCode ?? "";
-        var status = (int)e.StatusCode;
-        var retryAfter = RetryAfter(e);
-        var detail = string.IsNullOrEmpty(code) ? $"HTTP {status}" : $"{code}, HTTP {status}";
+        var detail = status == 0 ? (string.IsNullOrEmpty(code) ? "no error code" : code)
+            : string.IsNullOrEmpty(code) ? $"HTTP {status}" : $"{code}, HTTP {status}";
         StorageException Make(StorageErrorKind kind, string message, bool? transient = null) =>
-            new(kind, $"{message} ({detail}).", target, provider, e, transient, retryAfter);
+            new(kind, $"{message} ({detail}).", target, provider, inner, transient, retryAfter);
 
         switch (code)
         {
@@ -114,7 +119,7 @@ internal static class S3ErrorMapper
             503 => Make(StorageErrorKind.Throttled, $"S3 is unavailable or asked to slow down while working on '{target}'"),
             408 or >= 500 => Make(StorageErrorKind.Transient, $"S3 failed temporarily while working on '{target}'"),
             400 => Make(StorageErrorKind.InvalidArgument, $"S3 refused the request for '{target}'"),
-            _ => Make(StorageErrorKind.Unknown, $"S3 failed on '{target}': {e.Message}"),
+            _ => Make(StorageErrorKind.Unknown, $"S3 failed on '{target}': {serverMessage}"),
         };
     }
 

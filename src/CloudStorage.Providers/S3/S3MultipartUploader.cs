@@ -18,6 +18,8 @@ public sealed record S3UploadStatistics
     public long PartSize { get; init; }
     /// <summary>Part buffers allocated; memory held was at most this × <see cref="PartSize"/>.</summary>
     public int BuffersAllocated { get; init; }
+    /// <summary>The most part buffers held at once (parts uploading plus the one being filled); at most concurrency + 1.</summary>
+    public int PeakBuffersInUse { get; init; }
     /// <summary>The most parts that were on their way at once.</summary>
     public int PeakPartsInFlight { get; init; }
     /// <summary>True when the whole-object MD5 was stored in metadata.</summary>
@@ -86,7 +88,7 @@ internal sealed class S3MultipartUploader
         };
         S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, _options.StoreMd5 ? md5 : null));
         var response = await S3ErrorMapper.RunAsync(() => _client.PutObjectAsync(request, ct), target, _owner.Name, ct).ConfigureAwait(false);
-        return (response.ETag, new S3UploadStatistics { Parts = 1, PartSize = count, BuffersAllocated = 1, PeakPartsInFlight = 1, Md5Stored = _options.StoreMd5 });
+        return (response.ETag, new S3UploadStatistics { Parts = 1, PartSize = count, BuffersAllocated = 1, PeakBuffersInUse = 1, PeakPartsInFlight = 1, Md5Stored = _options.StoreMd5 });
     }
 
     private async Task<(string, S3UploadStatistics)> UploadPartsAsync(string key, string target, Stream content, WriteOptions options, long partSize,
@@ -101,6 +103,9 @@ internal sealed class S3MultipartUploader
         var partNumber = 0;
         var md5Stored = false;
 
+        // The pool bounds the buffers (concurrency + 1); this bounds the uploads, which the pool alone does not: the
+        // last part is sent without a read-ahead buffer, so it could otherwise join `concurrency` parts already going.
+        using var uploadSlots = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);
         var current = await pool.RentAsync(token).ConfigureAwait(false);
         var currentCount = await FillAsync(content, current, token).ConfigureAwait(false);
         long total = currentCount;
@@ -128,7 +133,7 @@ internal sealed class S3MultipartUploader
                     if (next is not null) pool.Return(next);
                     var single = await PutSingleAsync(key, target, current, currentCount, options, hasher, sourceHasMore, ct).ConfigureAwait(false);
                     pool.Return(current);
-                    return (single.Item1, single.Item2 with { PartSize = partSize, BuffersAllocated = pool.Allocated });
+                    return (single.Item1, single.Item2 with { PartSize = partSize, BuffersAllocated = pool.Allocated, PeakBuffersInUse = pool.PeakRented });
                 }
 
                 if (++partNumber > S3ProviderOptions.MaxParts)
@@ -147,6 +152,7 @@ internal sealed class S3MultipartUploader
                 var count = currentCount;
                 var number = partNumber;
                 var id = uploadId;
+                await uploadSlots.WaitAsync(token).ConfigureAwait(false);
                 parts.Add(Task.Run(async () =>
                 {
                     var now = Interlocked.Increment(ref inFlight);
@@ -164,6 +170,7 @@ internal sealed class S3MultipartUploader
                     finally
                     {
                         Interlocked.Decrement(ref inFlight);
+                        uploadSlots.Release();
                         pool.Return(buffer);
                     }
                 }, CancellationToken.None));
@@ -190,7 +197,7 @@ internal sealed class S3MultipartUploader
             return (response.ETag, new S3UploadStatistics
             {
                 Multipart = true, Parts = partNumber, PartSize = partSize, BuffersAllocated = pool.Allocated,
-                PeakPartsInFlight = peak, Md5Stored = md5Stored,
+                PeakBuffersInUse = pool.PeakRented, PeakPartsInFlight = peak, Md5Stored = md5Stored,
             });
         }
         catch (Exception error)

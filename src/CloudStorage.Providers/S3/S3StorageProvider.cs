@@ -18,7 +18,7 @@ namespace CloudStorage.Providers.S3;
 /// as the caller enumerates; writes stream through <see cref="S3MultipartUploader"/>; single-part ETags are reported
 /// as MD5s, multipart objects carry their MD5 in metadata (<c>cloudstorage-md5</c>) and through <see cref="IHashSource"/>.
 /// </summary>
-public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPresigner, IHashSource, IDisposable
+public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPresigner, IHashSource, IBatchDeleter, IDisposable
 {
     internal const string DefaultContentType = "application/octet-stream";
     private readonly bool _ownsClient;
@@ -48,6 +48,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
             ModifiedTimePrecision = TimeSpan.FromSeconds(1),
             MaxListPageSize = 1000,
             ServerSideCopy = true,
+            BatchDelete = true,
             ParallelRangeReads = true,
             Presign = true,
             MaxPresignExpiry = S3Presigner.MaxExpiry,
@@ -285,47 +286,76 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
             AddressRoot + key, Name, cancellationToken);
     }
 
+    /// <summary>DeleteObjects takes up to 1,000 keys.</summary>
+    public int MaxBatchSize => 1000;
+
     /// <summary>
-    /// Deletes many objects with DeleteObjects, 1,000 keys per request; missing keys count as deleted. Returns the
-    /// keys S3 could not delete, each with its error (empty when all went).
+    /// Deletes the keys with DeleteObjects in Quiet mode, 1,000 per request; S3 reports missing keys as deleted. Keys
+    /// S3 could not delete carry their error, mapped like any other S3 error; a request that failed as a whole gives
+    /// its error to each of its keys. A service without DeleteObjects (NotImplemented) gets one DeleteObject per key.
     /// </summary>
-    public async Task<IReadOnlyList<StorageException>> DeleteManyAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DeleteResult>> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
     {
-        var failures = new List<StorageException>();
-        foreach (var batch in keys.Chunk(1000))
+        var results = new DeleteResult[keys.Count];
+        var valid = new List<int>(keys.Count);
+        for (var i = 0; i < keys.Count; i++)
         {
-            foreach (var key in batch) KeyValidator.ValidateObjectKey(key, Name);
-            var request = new DeleteObjectsRequest
-            {
-                BucketName = Bucket,
-                Quiet = true,
-                Objects = batch.Select(k => new KeyVersion { Key = k }).ToList(),
-            };
             try
             {
+                KeyValidator.ValidateObjectKey(keys[i], Name);
+                valid.Add(i);
+            }
+            catch (StorageException e)
+            {
+                results[i] = new DeleteResult(keys[i], e);
+            }
+        }
+        foreach (var batch in valid.Chunk(MaxBatchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var errors = new Dictionary<string, StorageException>(StringComparer.Ordinal);
+            StorageException? requestFailure = null;
+            try
+            {
+                var request = new DeleteObjectsRequest
+                {
+                    BucketName = Bucket,
+                    Quiet = true,
+                    Objects = batch.Select(i => new KeyVersion { Key = keys[i] }).ToList(),
+                };
                 var response = await S3ErrorMapper.RunAsync(() => Client.DeleteObjectsAsync(request, cancellationToken), AddressRoot, Name, cancellationToken).ConfigureAwait(false);
-                foreach (var error in response.DeleteErrors ?? [])
-                    failures.Add(DeleteFailure(error.Key, error.Code, error.Message));
+                foreach (var error in response.DeleteErrors ?? []) errors[error.Key] = S3ErrorMapper.FromErrorCode(error.Code, error.Message, AddressRoot + error.Key, Name);
             }
             catch (StorageException e) when (e.InnerException is DeleteObjectsException { Response: { } partial })
             {
-                foreach (var error in partial.DeleteErrors ?? [])
-                    failures.Add(DeleteFailure(error.Key, error.Code, error.Message));
+                foreach (var error in partial.DeleteErrors ?? []) errors[error.Key] = S3ErrorMapper.FromErrorCode(error.Code, error.Message, AddressRoot + error.Key, Name);
             }
+            catch (StorageException e) when (e.Kind == StorageErrorKind.Unsupported)
+            {
+                foreach (var i in batch) results[i] = await DeleteOneAsync(keys[i], cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            catch (StorageException e)
+            {
+                requestFailure = e;
+            }
+            foreach (var i in batch)
+                results[i] = new DeleteResult(keys[i], requestFailure ?? errors.GetValueOrDefault(keys[i]));
         }
-        return failures;
+        return results;
     }
 
-    private StorageException DeleteFailure(string key, string code, string message)
+    private async Task<DeleteResult> DeleteOneAsync(string key, CancellationToken ct)
     {
-        var kind = code switch
+        try
         {
-            "AccessDenied" => StorageErrorKind.PermissionDenied,
-            "SlowDown" => StorageErrorKind.Throttled,
-            "InternalError" => StorageErrorKind.Transient,
-            _ => StorageErrorKind.Unknown,
-        };
-        return new StorageException(kind, $"'{AddressRoot + key}' could not be deleted: {message} ({code}).", AddressRoot + key, Name);
+            await DeleteAsync(key, ct).ConfigureAwait(false);
+            return new DeleteResult(key);
+        }
+        catch (StorageException e)
+        {
+            return new DeleteResult(key, e);
+        }
     }
 
     // ---------------------------------------------------------------- optional abilities

@@ -137,6 +137,75 @@ public class SyncEngineTests
     }
 
     [Fact]
+    public async Task Sync_with_Delete_deletes_in_batches_where_the_destination_can_after_every_copy()
+    {
+        var src = Mem.Store(); var dst = new BatchDeletingStore(Mem.Store(), maxBatchSize: 2);
+        await src.PutAsync("keep", "1");
+        for (var i = 0; i < 5; i++) await dst.Store.PutAsync($"old{i}", "x");
+        var obs = new Observer();
+        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { Delete = true }, obs);
+        Assert.Equal(5, summary.Deleted);
+        // Two full batches; the odd key left over takes the plain delete.
+        Assert.Equal(["old0", "old1", "old2", "old3"], dst.Batches.SelectMany(b => b).Order());
+        Assert.All(dst.Batches, b => Assert.Equal(2, b.Count));
+        Assert.Equal(1, dst.SingleDeletes);
+        Assert.Equal(["keep"], (await dst.Store.ListAsync(ListRequest.Recursive()).ToListAsync()).Select(i => i.Key));
+        Assert.Equal(SyncActionKind.Copy, obs.Results[0].Action);
+        Assert.All(obs.Results.Skip(1), a => Assert.Equal((SyncActionKind.Delete, SyncActionStatus.Completed), (a.Action, a.Status)));
+    }
+
+    [Fact]
+    public async Task A_failed_copy_holds_back_batched_deletes_and_MaxDelete_still_guards_them()
+    {
+        var batching = new BatchDeletingStore(Mem.Store());
+        var src = Mem.Store(); var dst = new FailingWrites(batching, failKey: "bad");
+        await src.PutAsync("bad", "1");
+        for (var i = 0; i < 3; i++) await batching.Store.PutAsync($"old{i}", "x");
+        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { Delete = true }, new Observer());
+        Assert.Equal((1, 0, 3), (summary.Failed, summary.Deleted, summary.NotPerformed));
+
+        var guarded = new BatchDeletingStore(Mem.Store());
+        for (var i = 0; i < 3; i++) await guarded.Store.PutAsync($"old{i}", "x");
+        var guardedSummary = await _sync.RunAsync(Mem.Store().At(""), new(guarded, ""), new SyncOptions { Delete = true, MaxDelete = 2 }, new Observer());
+        Assert.Equal((0, 3), (guardedSummary.Deleted, guardedSummary.NotPerformed));
+
+        Assert.Empty(batching.Batches);
+        Assert.Empty(guarded.Batches);
+        Assert.Equal(0, batching.SingleDeletes + guarded.SingleDeletes);
+        Assert.Equal(3, batching.Store.Count);
+        Assert.Equal(3, guarded.Store.Count);
+    }
+
+    [Fact]
+    public async Task A_key_refused_in_a_batched_delete_is_a_Failed_action_and_the_others_complete()
+    {
+        var src = Mem.Store(); var dst = new BatchDeletingStore(Mem.Store());
+        for (var i = 0; i < 4; i++) await dst.Store.PutAsync($"old{i}", "x");
+        dst.Refused["old2"] = true;
+        var obs = new Observer();
+        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { Delete = true }, obs);
+        Assert.Equal((3, 1), (summary.Deleted, summary.Failed));
+        var failed = Assert.Single(obs.Results, a => a.Status == SyncActionStatus.Failed);
+        Assert.Equal("old2", failed.Key);
+        Assert.Contains("denied", failed.Error);
+        Assert.Single(dst.Batches);
+        Assert.Equal(["old2"], (await dst.Store.ListAsync(ListRequest.Recursive()).ToListAsync()).Select(i => i.Key));
+    }
+
+    [Fact]
+    public async Task Declined_deletes_are_not_sent_in_the_batch()
+    {
+        var src = Mem.Store(); var dst = new BatchDeletingStore(Mem.Store());
+        for (var i = 0; i < 4; i++) await dst.Store.PutAsync($"old{i}", "x");
+        var obs = new Observer { Approve = a => a.Key != "old1" };
+        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { Delete = true }, obs);
+        Assert.Equal((3, 1), (summary.Deleted, summary.NotPerformed));
+        Assert.Equal(4, obs.Questions.Count);
+        Assert.Equal(["old0", "old2", "old3"], Assert.Single(dst.Batches).Order());
+        Assert.Equal(["old1"], (await dst.Store.ListAsync(ListRequest.Recursive()).ToListAsync()).Select(i => i.Key));
+    }
+
+    [Fact]
     public async Task Plan_has_no_side_effects()
     {
         var src = Mem.Store(); var dst = Mem.Store();

@@ -11,6 +11,50 @@ public class TransferEngineTests
     private readonly TransferEngine _engine = new();
 
     [Fact]
+    public async Task Storage_class_and_tags_asked_for_reach_the_destination_on_uploads_and_copies()
+    {
+        var src = Mem.Store();
+        await src.PutAsync("a", "hello");
+        var dst = new WriteRecorder(Mem.Store());
+        var request = new CopyRequest { StorageClass = "COLD", Tags = new Dictionary<string, string> { ["team"] = "ops" } };
+
+        await _engine.UploadAsync(new MemoryStream([1, 2]), 2, new(dst, "up"), request);
+        await _engine.CopyAsync(src.At("a"), new(dst, "copied"), request);
+
+        Assert.Equal(2, dst.Writes.Count);
+        Assert.All(dst.Writes, w => Assert.Equal(("COLD", "ops"), (w.StorageClass, w.Tags!["team"])));
+    }
+
+    [Fact]
+    public async Task A_storage_class_or_tags_the_destination_cannot_keep_are_refused_before_anything_is_written()
+    {
+        var dst = Mem.Store();
+        var noClass = await Assert.ThrowsAsync<StorageException>(() =>
+            _engine.UploadAsync(new MemoryStream([1]), 1, dst.At("a"), new CopyRequest { StorageClass = "COLD" }));
+        var noTags = await Assert.ThrowsAsync<StorageException>(() =>
+            _engine.UploadAsync(new MemoryStream([1]), 1, new(new WriteRecorder(dst) { HasTags = false }, "b"), new CopyRequest { Tags = new Dictionary<string, string> { ["k"] = "v" } }));
+        Assert.Equal((StorageErrorKind.Unsupported, StorageErrorKind.Unsupported), (noClass.Kind, noTags.Kind));
+        Assert.Equal(0, dst.Count);
+    }
+
+    // Declares storage classes (memory has none) and records what each write was asked to store.
+    private sealed class WriteRecorder(IStorageProvider inner) : ProviderDecorator(inner)
+    {
+        public List<WriteOptions> Writes { get; } = [];
+        public bool HasTags { get; init; } = true;
+        public override string Name => "recorder";
+        public override string AddressRoot => "recorder:";
+        public override ProviderCapabilities Capabilities => Inner.Capabilities with { StorageClass = true, Tags = HasTags, ServerSideCopy = false };
+        public override string ToInnerKey(string key) => key;
+        public override string FromInnerKey(string innerKey) => innerKey;
+        public override Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default)
+        {
+            lock (Writes) Writes.Add(options);
+            return base.WriteAsync(key, content, options, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Copy_between_memory_stores_uses_server_side_copy_and_keeps_metadata()
     {
         var a = Mem.Store(); var b = Mem.Store();

@@ -119,6 +119,36 @@ public sealed class RemoveStorageObjectTests : IDisposable
     }
 
     [Fact]
+    public async Task Recurse_on_a_store_that_deletes_in_batches_asks_per_object_and_sends_only_approved_keys_in_batches()
+    {
+        for (var i = 0; i < 2500; i++) await _s.PutAsync($"s3://bucket/big/{i:D5}", "x");
+        await _s.PutAsync("s3://bucket/bigger", "keep");
+        var ctx = _s.Context();
+        ctx.OnShouldProcess = (target, _) => target != "s3://bucket/big/00007";
+        Run(new RemoveStorageObjectCommand { Uri = ["s3://bucket/big/"] }.With("Recurse", "PassThru"), ctx);
+        Assert.Empty(ctx.Errors);
+        Assert.Equal(2500, ctx.Questions.Count);
+        Assert.Equal(2499, ctx.Output.Count);
+        Assert.Equal([1000, 1000, 499], _s.Cloud.DeleteBatches.Select(b => b.Count).Order().Reverse());
+        Assert.DoesNotContain("big/00007", _s.Cloud.DeleteBatches.SelectMany(b => b));
+        Assert.Equal(0, _s.Cloud.SingleDeletes);
+        Assert.Equal(["big/00007", "bigger"], await _s.KeysAsync("s3://bucket/"));
+    }
+
+    [Fact]
+    public async Task A_key_refused_in_a_batch_is_one_error_for_that_object_and_the_others_are_removed()
+    {
+        foreach (var k in new[] { "a", "b", "c" }) await _s.PutAsync($"s3://bucket/dir/{k}", k);
+        _s.Cloud.RefusedDeletes.Add("dir/b");
+        var ctx = Run(new RemoveStorageObjectCommand { Uri = ["s3://bucket/dir/"] }.With("Recurse", "PassThru"));
+        var error = Assert.Single(ctx.Errors);
+        Assert.Equal(("StoragePermissionDenied", ErrorCategory.PermissionDenied, "s3://bucket/dir/b"), (error.ErrorId, error.Category, error.TargetObject));
+        Assert.Equal(["s3://bucket/dir/a", "s3://bucket/dir/c"], ctx.Output.Cast<StorageItem>().Select(i => i.Uri).Order());
+        Assert.Single(_s.Cloud.DeleteBatches);
+        Assert.Equal(["dir/b"], await _s.KeysAsync("s3://bucket/"));
+    }
+
+    [Fact]
     public void Recurse_removes_a_local_tree_while_walking_it()
     {
         for (var d = 0; d < 5; d++)

@@ -148,6 +148,28 @@ public sealed class SendStorageObjectTests : IDisposable
     }
 
     [Fact]
+    public void Tags_are_stored_with_each_object()
+    {
+        var file = _s.WriteFile("a.txt", "x");
+        var ctx = Run(new SendStorageObjectCommand { Path = [file], Destination = "mem://t/a.txt", Tag = new Hashtable { ["team"] = "ops", ["tier"] = 2 } });
+        Assert.Empty(ctx.Errors);
+        var location = _s.Registry.Resolve("mem://t/a.txt");
+        var store = Assert.IsType<CloudStorage.Providers.Memory.MemoryStorageProvider>(location.Provider);
+        Assert.Equal(new Dictionary<string, string> { ["team"] = "ops", ["tier"] = "2" }, store.GetTags("a.txt"));
+    }
+
+    [Fact]
+    public async Task A_StorageClass_for_a_provider_without_storage_classes_is_an_Unsupported_error_and_nothing_is_stored()
+    {
+        var file = _s.WriteFile("a.txt", "x");
+        var ctx = Run(new SendStorageObjectCommand { Path = [file], Destination = "mem://t/a.txt", StorageClass = "STANDARD_IA" });
+        var error = Assert.Single(ctx.Errors);
+        Assert.Equal("StorageUnsupported", error.ErrorId);
+        Assert.Contains("storage classes", error.Exception.Message);
+        Assert.Null(await _s.StatAsync("mem://t/a.txt"));
+    }
+
+    [Fact]
     public async Task A_string_value_is_stored_as_UTF8_without_BOM()
     {
         var ctx = Run(new SendStorageObjectCommand { Value = "héllo", Destination = "mem://t/greeting" });

@@ -10,9 +10,9 @@ namespace CloudStorage.Tests.PowerShell.Support;
 /// A memory store dressed as <c>s3://bucket</c>: it presigns (with a recognisable fake signature), and it can be
 /// told to fail a read midway or to block reads until cancelled, for atomicity and cancellation tests. It wraps its
 /// store by composition (not as a decorator), so the engine sees a foreign provider and streams rather than copying
-/// server-side from the memory store inside.
+/// server-side from the memory store inside. Like S3 it deletes in batches (recorded), and it can refuse keys.
 /// </summary>
-public sealed class FakeCloudProvider : IStorageProvider, IPresigner
+public sealed class FakeCloudProvider : IStorageProvider, IPresigner, IBatchDeleter
 {
     public const string Signature = "X-Fake-Signature=s3cr3t";
     private readonly MemoryStorageProvider _store;
@@ -26,7 +26,7 @@ public sealed class FakeCloudProvider : IStorageProvider, IPresigner
     public string Bucket { get; }
     public string Name => "s3://" + Bucket;
     public string AddressRoot => "s3://" + Bucket + "/";
-    public ProviderCapabilities Capabilities => _store.Capabilities with { Presign = true, MaxPresignExpiry = TimeSpan.FromDays(7), ServerSideCopy = false };
+    public ProviderCapabilities Capabilities => _store.Capabilities with { Presign = true, MaxPresignExpiry = TimeSpan.FromDays(7), ServerSideCopy = false, BatchDelete = true };
 
     /// <summary>Reads throw after this many bytes.</summary>
     public long? FailReadsAfter { get; set; }
@@ -48,7 +48,40 @@ public sealed class FakeCloudProvider : IStorageProvider, IPresigner
     public async Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default) =>
         Readdress(await _store.WriteAsync(key, content, options, cancellationToken));
 
-    public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => _store.DeleteAsync(key, cancellationToken);
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _singleDeletes);
+        return RefusedDeletes.Contains(key) ? Task.FromException(Refusal(key)) : _store.DeleteAsync(key, cancellationToken);
+    }
+
+    private int _singleDeletes;
+
+    /// <summary>Deletes of one key through <see cref="DeleteAsync"/>.</summary>
+    public int SingleDeletes => _singleDeletes;
+
+    /// <summary>The keys of each DeleteManyAsync call.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<IReadOnlyList<string>> DeleteBatches { get; } = new();
+
+    /// <summary>Keys whose deletion is refused (PermissionDenied), alone or in a batch.</summary>
+    public HashSet<string> RefusedDeletes { get; } = [];
+
+    public int MaxBatchSize => 1000;
+
+    public async Task<IReadOnlyList<DeleteResult>> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        DeleteBatches.Enqueue(keys.ToArray());
+        var results = new List<DeleteResult>();
+        foreach (var key in keys)
+        {
+            if (RefusedDeletes.Contains(key)) { results.Add(new DeleteResult(key, Refusal(key))); continue; }
+            await _store.DeleteAsync(key, cancellationToken);
+            results.Add(new DeleteResult(key));
+        }
+        return results;
+    }
+
+    private StorageException Refusal(string key) =>
+        new(StorageErrorKind.PermissionDenied, $"Access to '{AddressRoot + key}' was denied (test).", AddressRoot + key, Name);
 
     public async Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
     {

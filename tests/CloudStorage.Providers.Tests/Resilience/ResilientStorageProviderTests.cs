@@ -230,6 +230,52 @@ public sealed class ResilientStorageProviderTests
         Assert.Empty(_clock.Delays);
     }
 
+    private static HttpResponseMessage DeleteResult(params (string Key, string Code)[] errors) => new(HttpStatusCode.OK)
+    {
+        Content = new StringContent("<?xml version=\"1.0\" encoding=\"UTF-8\"?><DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            + string.Concat(errors.Select(e => $"<Error><Key>{e.Key}</Key><Code>{e.Code}</Code><Message>{e.Code} (test)</Message></Error>"))
+            + "</DeleteResult>", System.Text.Encoding.UTF8, "application/xml"),
+    };
+
+    [Fact]
+    public async Task A_batch_delete_maps_per_key_S3_errors_and_retries_only_the_keys_that_failed_transiently()
+    {
+        var bodies = new List<string>();
+        string Body(HttpRequestMessage r) { var b = r.Content!.ReadAsStringAsync().GetAwaiter().GetResult(); lock (bodies) bodies.Add(b); return b; }
+        var stub = new StubHttpClientFactory()
+            .Then(r => { Body(r); return DeleteResult(("a", "SlowDown"), ("b", "AccessDenied"), ("c", "InternalError")); })
+            .Then(r => { Body(r); return StubHttpClientFactory.Error(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable"); })
+            .Then(r => { Body(r); return DeleteResult(("c", "InternalError")); })
+            .Then(r => { Body(r); return DeleteResult(("c", "InternalError")); });
+        var options = new S3ProviderOptions
+        {
+            Bucket = "bucket", Endpoint = new Uri("http://s3.test.invalid"), Credentials = new BasicAWSCredentials("AKID", "secret"), SdkMaxErrorRetry = 0,
+        };
+        var config = S3StorageProvider.CreateConfig(options);
+        config.HttpClientFactory = stub;
+        using var client = new AmazonS3Client(options.Credentials, config);
+        using var s3 = new S3StorageProvider(options, client);
+        var provider = new ResilientStorageProvider(s3, new StorageResilienceOptions { TimeProvider = _clock, MaxRetryAttempts = 3 });
+
+        var results = await provider.DeleteManyAsync(["a", "b", "c", "d"]);
+
+        Assert.Equal(["a", "b", "c", "d"], results.Select(r => r.Key));
+        Assert.True(results[0].Succeeded);
+        Assert.Equal(StorageErrorKind.PermissionDenied, results[1].Error!.Kind);
+        Assert.Equal("s3://bucket/b", results[1].Error!.Target);
+        Assert.Equal(StorageErrorKind.Transient, results[2].Error!.Kind);
+        Assert.True(results[3].Succeeded);
+        Assert.Equal(4, stub.Requests);
+        // The first request carries every key; the retries only those that failed transiently.
+        Assert.All(["a", "b", "c", "d"], k => Assert.Contains($"<Key>{k}</Key>", bodies[0]));
+        Assert.Contains("<Key>a</Key>", bodies[1]);
+        Assert.Contains("<Key>c</Key>", bodies[1]);
+        Assert.DoesNotContain("<Key>b</Key>", bodies[1]);
+        Assert.DoesNotContain("<Key>d</Key>", bodies[1]);
+        Assert.All(bodies.Skip(1), b => Assert.DoesNotContain("<Key>b</Key>", b));
+        Assert.Equal(3, _clock.Delays.Count);
+    }
+
     [Fact]
     public void Options_out_of_range_are_refused()
     {
