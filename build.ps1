@@ -4,8 +4,11 @@
     Builds, tests, packages and demonstrates the CloudStorage module.
 
 .DESCRIPTION
-    Build    dotnet build StoragePs.sln, then assemble out/CloudStorage/<version>/ (the module as it ships),
-             with the manifest's version stamped from Directory.Build.props.
+    Build    dotnet build StoragePs.sln, which also lays the module out as it ships in
+             artifacts/module/<Configuration>/CloudStorage/ (src/CloudStorage.PowerShell/ModuleLayout.targets:
+             manifest stamped from Directory.Build.props, cmdlets and engine in the root, the cloud providers and
+             their SDKs in Dependencies/); then copy that folder to out/CloudStorage/<version>/ and check it with
+             Test-ModuleManifest.
     Test     Build, dotnet test StoragePs.sln, then the Pester 5 suite in tests/Pester against the built
              module when Pester 5 is installed (otherwise it says so and skips only that part).
     Package  Build, then a .nupkg for the PowerShell Gallery in out/packages (through a local
@@ -37,8 +40,6 @@ $RepoRoot = $PSScriptRoot
 $Solution = Join-Path $RepoRoot 'StoragePs.sln'
 $OutRoot = Join-Path $RepoRoot 'out'
 $ModuleName = 'CloudStorage'
-# The assemblies that make up the module, in the order they are copied (the first is the RootModule).
-$ModuleAssemblies = @('CloudStorage.PowerShell', 'CloudStorage.Core')
 
 $script:Completed = @{}
 
@@ -91,30 +92,6 @@ function Get-PwshPath {
     $path
 }
 
-function Set-ManifestVersion {
-    param(
-        [Parameter(Mandatory)][string]$Path,
-        [Parameter(Mandatory)][string]$Prefix,
-        [AllowEmptyString()][string]$Suffix
-    )
-    $text = Get-Content -LiteralPath $Path -Raw
-    $versionPattern = "(?m)^(\s*)ModuleVersion(\s*)=\s*'[^']*'"
-    if ($text -notmatch $versionPattern) { throw "No ModuleVersion line in $Path." }
-    $text = [regex]::Replace($text, $versionPattern, ('${1}ModuleVersion${2}= ''' + $Prefix + ''''))
-
-    $prereleasePattern = "(?m)^(\s*)Prerelease(\s*)=\s*'[^']*'"
-    if ($text -notmatch $prereleasePattern) { throw "No PSData Prerelease line in $Path." }
-    if ([string]::IsNullOrEmpty($Suffix)) {
-        # A release: no Prerelease entry at all (an empty one confuses some Gallery tooling).
-        $text = [regex]::Replace($text, $prereleasePattern, '${1}# Prerelease${2}= ''''')
-    }
-    else {
-        $text = [regex]::Replace($text, $prereleasePattern, ('${1}Prerelease${2}= ''' + $Suffix + ''''))
-    }
-    # UTF-8 with BOM: Windows PowerShell-era tools read manifests without a BOM as ANSI.
-    Set-Content -LiteralPath $Path -Value $text -Encoding utf8BOM -NoNewline
-}
-
 function Invoke-BuildTask {
     if ($script:Completed.ContainsKey('Build')) { return }
     Write-Step "Build ($Configuration)"
@@ -122,36 +99,15 @@ function Invoke-BuildTask {
 
     $version = Get-ProjectVersion
     $moduleDir = Get-ModuleOutputDirectory
-    $binDir = Join-Path $RepoRoot "src/CloudStorage.PowerShell/bin/$Configuration/net8.0"
-    if (-not (Test-Path -LiteralPath $binDir)) { throw "Build output not found: $binDir" }
+    # Laid out by the build itself (so `dotnet build` alone, and the .NET tests, see the same module).
+    $layoutDir = Join-Path $RepoRoot "artifacts/module/$Configuration/$ModuleName"
+    if (-not (Test-Path -LiteralPath (Join-Path $layoutDir "$ModuleName.psd1"))) { throw "Module layout not found: $layoutDir" }
 
     Write-Step "Assemble $moduleDir"
     if (Test-Path -LiteralPath $moduleDir) { Remove-Item -LiteralPath $moduleDir -Recurse -Force }
     New-Item -ItemType Directory -Path $moduleDir -Force | Out-Null
-
-    foreach ($assembly in $ModuleAssemblies) {
-        $dll = Join-Path $binDir "$assembly.dll"
-        if (-not (Test-Path -LiteralPath $dll)) { throw "Missing build output: $dll" }
-        Copy-Item -LiteralPath $dll -Destination $moduleDir
-        foreach ($extension in @('.pdb', '.xml')) {
-            $extra = Join-Path $binDir ($assembly + $extension)
-            if (Test-Path -LiteralPath $extra) { Copy-Item -LiteralPath $extra -Destination $moduleDir }
-        }
-    }
-
+    Copy-Item -Path (Join-Path $layoutDir '*') -Destination $moduleDir -Recurse
     $manifest = Join-Path $moduleDir "$ModuleName.psd1"
-    Copy-Item -LiteralPath (Join-Path $RepoRoot "$ModuleName.psd1") -Destination $manifest
-    Set-ManifestVersion -Path $manifest -Prefix $version.Prefix -Suffix $version.Suffix
-
-    Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'module') -Filter '*.ps1xml' -File |
-        Copy-Item -Destination $moduleDir
-    $helpSource = Join-Path $RepoRoot 'module/en-US'
-    if (Test-Path -LiteralPath $helpSource) {
-        $helpTarget = Join-Path $moduleDir 'en-US'
-        New-Item -ItemType Directory -Path $helpTarget -Force | Out-Null
-        Get-ChildItem -LiteralPath $helpSource -File | Copy-Item -Destination $helpTarget
-    }
-    Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $moduleDir
 
     # Fails (and stops the build) when a file the manifest names is missing or a field is invalid.
     $info = Test-ModuleManifest -Path $manifest

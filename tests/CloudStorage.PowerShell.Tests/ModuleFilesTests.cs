@@ -206,11 +206,15 @@ public sealed partial class ModuleFilesTests
     }
 
     [Fact]
-    public void Build_script_copies_the_module_folders_ps1xml_files_and_help()
+    public void Module_layout_takes_the_module_folders_ps1xml_files_and_help_and_build_script_ships_that_layout()
     {
+        // What goes where is decided once, by the build (the layout tests check the result); build.ps1 copies it.
+        var targets = File.ReadAllText(Path.Combine(RepoRoot, "src", "CloudStorage.PowerShell", "ModuleLayout.targets"));
+        Assert.Contains("module/*.ps1xml", targets);
+        Assert.Contains("module/en-US/*", targets);
         var build = File.ReadAllText(Path.Combine(RepoRoot, "build.ps1"));
-        Assert.Contains("-Filter '*.ps1xml'", build);
-        Assert.Contains("module/en-US", build);
+        Assert.Contains("artifacts/module/$Configuration/$ModuleName", build);
+        Assert.Contains("Test-ModuleManifest", build);
     }
 
     [Fact]
