@@ -11,8 +11,8 @@
              Test-ModuleManifest.
     Test     Build, dotnet test StoragePs.sln, then the Pester 5 suite in tests/Pester against the built
              module when Pester 5 is installed (otherwise it says so and skips only that part).
-    Package  Build, then a .nupkg for the PowerShell Gallery in out/packages (through a local
-             PSResourceGet repository; a plain zip-with-nuspec fallback if that is unavailable).
+    Package  Build, then a .nupkg for the PowerShell Gallery in out/packages: the module folder packed by
+             `dotnet pack src/CloudStorage.PowerShell` with the nuspec Publish-Module would write.
     Example  Build, then run examples/local-runbook.ps1 against the built module (local provider only,
              no cloud account).
     All      Build, Test, Package, Example.
@@ -183,64 +183,11 @@ exit 0
     $script:Completed['Test'] = $true
 }
 
-function New-FallbackPackage {
-    # Used only when PSResourceGet cannot publish: a .nupkg is a zip with the .nuspec at its root.
-    param(
-        [Parameter(Mandatory)][string]$ModuleDir,
-        [Parameter(Mandatory)][string]$PackageDir
-    )
-    $manifestPath = Join-Path $ModuleDir "$ModuleName.psd1"
-    $data = Import-PowerShellDataFile -LiteralPath $manifestPath
-    $psData = $data.PrivateData.PSData
-    $version = $data.ModuleVersion
-    if ($psData.ContainsKey('Prerelease') -and -not [string]::IsNullOrEmpty($psData.Prerelease)) {
-        $version = "$version-$($psData.Prerelease)"
-    }
-    $tags = @($psData.Tags) + @('PSModule') + @($data.CmdletsToExport | ForEach-Object { "PSCmdlet_$_" }) + @($data.CmdletsToExport | ForEach-Object { "PSCommand_$_" })
-    $escape = { param($s) [System.Security.SecurityElement]::Escape([string]$s) }
-
-    $nuspec = @"
-<?xml version="1.0" encoding="utf-8"?>
-<package xmlns="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd">
-  <metadata>
-    <id>$ModuleName</id>
-    <version>$version</version>
-    <authors>$(& $escape $data.Author)</authors>
-    <owners>$(& $escape $data.CompanyName)</owners>
-    <description>$(& $escape $data.Description)</description>
-    <releaseNotes>$(& $escape $psData.ReleaseNotes)</releaseNotes>
-    <copyright>$(& $escape $data.Copyright)</copyright>
-    <tags>$(& $escape ($tags -join ' '))</tags>
-    <projectUrl>$(& $escape $psData.ProjectUri)</projectUrl>
-    <licenseUrl>$(& $escape $psData.LicenseUri)</licenseUrl>
-    <requireLicenseAcceptance>false</requireLicenseAcceptance>
-  </metadata>
-</package>
-"@
-    $staging = Join-Path $OutRoot 'package-staging'
-    if (Test-Path -LiteralPath $staging) { Remove-Item -LiteralPath $staging -Recurse -Force }
-    New-Item -ItemType Directory -Path $staging -Force | Out-Null
-    Copy-Item -Path (Join-Path $ModuleDir '*') -Destination $staging -Recurse
-    Set-Content -LiteralPath (Join-Path $staging "$ModuleName.nuspec") -Value $nuspec -Encoding utf8
-
-    $zip = Join-Path $PackageDir "$ModuleName.$version.zip"
-    $nupkg = Join-Path $PackageDir "$ModuleName.$version.nupkg"
-    foreach ($old in @($zip, $nupkg)) {
-        if (Test-Path -LiteralPath $old) { Remove-Item -LiteralPath $old -Force }
-    }
-    Compress-Archive -Path (Join-Path $staging '*') -DestinationPath $zip
-    Move-Item -LiteralPath $zip -Destination $nupkg
-    Remove-Item -LiteralPath $staging -Recurse -Force
-    $nupkg
-}
-
 function Invoke-PackageTask {
     if ($script:Completed.ContainsKey('Package')) { return }
     Invoke-BuildTask
     Write-Step 'Package'
 
-    $moduleDir = Get-ModuleOutputDirectory
-    $manifest = Get-BuiltManifestPath
     $packageDir = Join-Path $OutRoot 'packages'
     New-Item -ItemType Directory -Path $packageDir -Force | Out-Null
     # -like, not -Filter: file name matching is case-sensitive on Linux and the package id's case may vary.
@@ -248,42 +195,19 @@ function Invoke-PackageTask {
         Where-Object { $_.Name -like "$ModuleName.*.nupkg" } |
         Remove-Item -Force
 
-    $published = $false
-    if (Get-Command -Name Publish-PSResource -ErrorAction SilentlyContinue) {
-        $repositoryName = 'CloudStorageBuildOutput'
-        try {
-            if (Get-PSResourceRepository -Name $repositoryName -ErrorAction SilentlyContinue) {
-                Unregister-PSResourceRepository -Name $repositoryName
-            }
-            Register-PSResourceRepository -Name $repositoryName -Uri $packageDir -Trusted
-            Publish-PSResource -Path $manifest -Repository $repositoryName
-            $published = $true
-        }
-        catch {
-            Write-Warning "PSResourceGet could not publish to the local repository: $($_.Exception.Message)"
-        }
-        finally {
-            if (Get-PSResourceRepository -Name $repositoryName -ErrorAction SilentlyContinue) {
-                Unregister-PSResourceRepository -Name $repositoryName
-            }
-        }
-    }
-    else {
-        Write-Warning 'PSResourceGet (Publish-PSResource) is not available.'
-    }
+    # The module folder the build laid out, packed with the nuspec Publish-Module would write (id, version with the
+    # Prerelease label, PSData fields, PSModule/PSCmdlet_/PSCommand_ tags; files at the package root):
+    # src/CloudStorage.PowerShell/ModuleLayout.targets. The .NET tests unpack and check the same package.
+    $project = Join-Path $RepoRoot 'src/CloudStorage.PowerShell/CloudStorage.PowerShell.csproj'
+    Invoke-Dotnet -Arguments @('pack', $project, '-c', $Configuration, '--no-build', '-o', $packageDir)
 
-    if ($published) {
-        $package = Get-ChildItem -LiteralPath $packageDir -Filter '*.nupkg' -File |
-            Where-Object { $_.Name -like "$ModuleName.*.nupkg" } |
-            Select-Object -First 1
-        if ($null -eq $package) { throw "Publish-PSResource reported success but no $ModuleName .nupkg is in $packageDir." }
-        Write-Host "Package (PSResourceGet): $($package.FullName)"
-    }
-    else {
-        Write-Warning 'Falling back to a plain .nupkg (zip with a .nuspec). Prefer publishing with PSResourceGet.'
-        $fallback = New-FallbackPackage -ModuleDir $moduleDir -PackageDir $packageDir
-        Write-Host "Package (fallback): $fallback"
-    }
+    $package = Get-ChildItem -LiteralPath $packageDir -Filter '*.nupkg' -File |
+        Where-Object { $_.Name -like "$ModuleName.*.nupkg" } |
+        Select-Object -First 1
+    if ($null -eq $package) { throw "dotnet pack reported success but no $ModuleName .nupkg is in $packageDir." }
+    Write-Host "Package: $($package.FullName)"
+    Write-Host "Publish with: Publish-PSResource -Path $(Get-ModuleOutputDirectory) -Repository PSGallery -ApiKey <key>"
+    Write-Host "Try it with:  Register-PSResourceRepository -Name local -Uri $packageDir -Trusted; Install-PSResource $ModuleName -Repository local -Prerelease"
     $script:Completed['Package'] = $true
 }
 

@@ -251,19 +251,6 @@ public sealed partial class ModuleFilesTests
     }
 
     [Fact]
-    public void Fallback_nuspec_carries_the_Gallery_fields()
-    {
-        var build = File.ReadAllText(Path.Combine(RepoRoot, "build.ps1"));
-        foreach (var field in new[] { "<id>", "<version>", "<authors>", "<description>", "<releaseNotes>", "<tags>", "<projectUrl>", "<licenseUrl>", "<copyright>" })
-            Assert.Contains(field, build);
-        // What the Gallery's search uses to find a module and its commands.
-        Assert.Contains("'PSModule'", build);
-        Assert.Contains("PSCmdlet_", build);
-        Assert.Contains("PSCommand_", build);
-        Assert.Contains("$version-$($psData.Prerelease)", build);
-    }
-
-    [Fact]
     public void About_help_exists_for_the_module()
     {
         Assert.True(File.Exists(Path.Combine(ModuleDir, "en-US", "about_CloudStorage.help.txt")));

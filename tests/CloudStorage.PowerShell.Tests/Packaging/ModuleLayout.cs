@@ -14,6 +14,9 @@ public static class ModuleLayout
     /// <summary>tests/CloudStorage.ModuleHost's built assembly.</summary>
     public static string Host => Metadata("CloudStorageModuleHost");
 
+    /// <summary>The configuration the tests (and so the layout) were built in.</summary>
+    public static string Configuration => Metadata("Configuration");
+
     private static string Metadata(string key)
     {
         var value = typeof(ModuleLayout).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == key)?.Value;
