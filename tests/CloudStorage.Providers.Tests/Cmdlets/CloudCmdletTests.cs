@@ -18,10 +18,10 @@ namespace CloudStorage.Providers.Tests.Cmdlets;
 /// </summary>
 public abstract class CloudCmdletTests : IAsyncLifetime
 {
-    private readonly string _temp = Path.Combine(Path.GetTempPath(), "cs-cloud-cmdlets-" + Guid.NewGuid().ToString("N")[..10]);
+    private TestStores _stores = null!;
 
     /// <summary>The registry the cmdlets resolve addresses with (the provider's factory, configured for the emulator).</summary>
-    protected ProviderRegistry Registry { get; private set; } = null!;
+    protected ProviderRegistry Registry => _stores.Registry;
 
     /// <summary>A fresh, empty container address ending in '/', e.g. <c>s3://cs-1a2b/</c>.</summary>
     protected string Root { get; private set; } = "";
@@ -46,8 +46,7 @@ public abstract class CloudCmdletTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_temp);
-        Registry = CreateRegistry();
+        _stores = new TestStores(CreateRegistry());
         Root = await CreateRootAsync();
         Assert.EndsWith("/", Root);
     }
@@ -55,10 +54,10 @@ public abstract class CloudCmdletTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         try { await DeleteRootAsync(Root); } catch (Exception) { /* best effort: the emulator's data goes when it stops */ }
-        try { Directory.Delete(_temp, recursive: true); } catch (IOException) { }
+        _stores.Dispose();
     }
 
-    private RecordingContext Context() => new(Registry, _temp);
+    private RecordingContext Context() => _stores.Context();
 
     private RecordingContext Run(PowerShell.Infrastructure.StorageCmdletBase cmdlet)
     {
@@ -69,31 +68,13 @@ public abstract class CloudCmdletTests : IAsyncLifetime
     private static void NoErrors(RecordingContext ctx) =>
         Assert.True(ctx.Errors.Count == 0, string.Join("\n", ctx.Errors));
 
-    private string WriteFile(string relative, byte[] content)
-    {
-        var path = Path.Combine(_temp, relative.Replace('/', Path.DirectorySeparatorChar));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, content);
-        return path;
-    }
+    private string WriteFile(string relative, byte[] content) => _stores.WriteFile(relative, content);
 
-    private string WriteFile(string relative, string text) => WriteFile(relative, Encoding.UTF8.GetBytes(text));
+    private string WriteFile(string relative, string text) => _stores.WriteFile(relative, text);
 
-    private async Task<string?> TextAsync(string uri)
-    {
-        var location = Registry.Resolve(uri);
-        if (await location.Provider.StatAsync(location.Key) is null) return null;
-        await using var s = await location.Provider.OpenReadAsync(location.Key);
-        return await new StreamReader(s).ReadToEndAsync();
-    }
+    private Task<string?> TextAsync(string uri) => _stores.TextAsync(uri);
 
-    private async Task<List<string>> KeysAsync(string prefixUri)
-    {
-        var location = Registry.Resolve(prefixUri);
-        var keys = new List<string>();
-        await foreach (var item in location.Provider.ListAsync(ListRequest.Recursive(location.Key))) keys.Add(item.Key);
-        return keys;
-    }
+    private Task<List<string>> KeysAsync(string prefixUri) => _stores.KeysAsync(prefixUri);
 
     private static byte[] RandomBytes(int size, int seed)
     {
@@ -113,7 +94,7 @@ public abstract class CloudCmdletTests : IAsyncLifetime
         Assert.Equal(11, item.Size);
         Assert.Equal("application/json", item.ContentType);
 
-        var target = Path.Combine(_temp, "out", "copy.json");
+        var target = Path.Combine(_stores.Temp, "out", "copy.json");
         var got = Run(new GetStorageObjectCommand { Uri = [item.Uri], Destination = target });
         NoErrors(got);
         Assert.Equal(target, Assert.IsType<FileInfo>(Assert.Single(got.Output)).FullName);
@@ -145,7 +126,7 @@ public abstract class CloudCmdletTests : IAsyncLifetime
         WriteFile("tree/a.txt", "a");
         WriteFile("tree/sub/b.txt", "bb");
         WriteFile("tree/sub/deeper/c.txt", "ccc");
-        var sent = Run(new SendStorageObjectCommand { Path = [Path.Combine(_temp, "tree")], Destination = Root + "up/" }.With("Recurse"));
+        var sent = Run(new SendStorageObjectCommand { Path = [Path.Combine(_stores.Temp, "tree")], Destination = Root + "up/" }.With("Recurse"));
         NoErrors(sent);
         Assert.Equal(3, sent.OutputOf<StorageItem>().Count());
         // Like Copy-Item -Recurse into a folder: the folder itself goes below the destination prefix.
@@ -176,7 +157,7 @@ public abstract class CloudCmdletTests : IAsyncLifetime
         Assert.Equal(IntegrityStatus.Match, result.Status);
         Assert.NotEqual(IntegrityMethod.Download, result.Method);
 
-        var back = Path.Combine(_temp, "big.back");
+        var back = Path.Combine(_stores.Temp, "big.back");
         NoErrors(Run(new GetStorageObjectCommand { Uri = [Root + "big.bin"], Destination = back }));
         Assert.Equal(MD5.HashData(content), MD5.HashData(await File.ReadAllBytesAsync(back)));
     }
@@ -226,7 +207,7 @@ public abstract class CloudCmdletTests : IAsyncLifetime
     [Fact]
     public async Task Sync_uploads_updates_and_deletes_only_after_the_copies_and_a_second_run_changes_nothing()
     {
-        var folder = Path.Combine(_temp, "site");
+        var folder = Path.Combine(_stores.Temp, "site");
         WriteFile("site/index.html", "<h1>v1</h1>");
         WriteFile("site/css/app.css", "body{}");
         WriteFile("site/old.txt", "stale");
@@ -248,7 +229,7 @@ public abstract class CloudCmdletTests : IAsyncLifetime
         var s3 = third.OutputOf<SyncSummary>().Single();
         Assert.Equal((0, 0, 0, 2), (s3.Copied, s3.Updated, s3.Deleted, s3.Unchanged));
 
-        var down = Path.Combine(_temp, "mirror");
+        var down = Path.Combine(_stores.Temp, "mirror");
         var back = Run(new SyncStorageProviderCommand { Source = Root + "www/", Destination = down });
         NoErrors(back);
         Assert.Equal("body{}", await File.ReadAllTextAsync(Path.Combine(down, "css", "app.css")));
@@ -257,7 +238,7 @@ public abstract class CloudCmdletTests : IAsyncLifetime
     [Fact]
     public void Test_StorageIntegrity_matches_a_synced_tree_and_finds_a_changed_object()
     {
-        var folder = Path.Combine(_temp, "data");
+        var folder = Path.Combine(_stores.Temp, "data");
         WriteFile("data/x.csv", "1,2,3");
         WriteFile("data/y/z.csv", "4,5,6");
         NoErrors(Run(new SyncStorageProviderCommand { Source = folder, Destination = Root + "data/" }));
