@@ -4,12 +4,15 @@
     Builds, tests, packages and demonstrates the CloudStorage module.
 
 .DESCRIPTION
-    Build    dotnet build StoragePs.sln, then assemble out/CloudStorage/<version>/ (the module as it ships),
-             with the manifest's version stamped from Directory.Build.props.
+    Build    dotnet build StoragePs.sln, which also lays the module out as it ships in
+             artifacts/module/<Configuration>/CloudStorage/ (src/CloudStorage.PowerShell/ModuleLayout.targets:
+             manifest stamped from Directory.Build.props, cmdlets and engine in the root, the cloud providers and
+             their SDKs in Dependencies/); then copy that folder to out/CloudStorage/<version>/ and check it with
+             Test-ModuleManifest.
     Test     Build, dotnet test StoragePs.sln, then the Pester 5 suite in tests/Pester against the built
              module when Pester 5 is installed (otherwise it says so and skips only that part).
-    Package  Build, then a .nupkg for the PowerShell Gallery in out/packages (through a local
-             PSResourceGet repository; a plain zip-with-nuspec fallback if that is unavailable).
+    Package  Build, then a .nupkg for the PowerShell Gallery in out/packages: the module folder packed by
+             `dotnet pack src/CloudStorage.PowerShell` with the nuspec Publish-Module would write.
     Example  Build, then run examples/local-runbook.ps1 against the built module (local provider only,
              no cloud account).
     All      Build, Test, Package, Example.
@@ -37,8 +40,6 @@ $RepoRoot = $PSScriptRoot
 $Solution = Join-Path $RepoRoot 'StoragePs.sln'
 $OutRoot = Join-Path $RepoRoot 'out'
 $ModuleName = 'CloudStorage'
-# The assemblies that make up the module, in the order they are copied (the first is the RootModule).
-$ModuleAssemblies = @('CloudStorage.PowerShell', 'CloudStorage.Core')
 
 $script:Completed = @{}
 
@@ -91,30 +92,6 @@ function Get-PwshPath {
     $path
 }
 
-function Set-ManifestVersion {
-    param(
-        [Parameter(Mandatory)][string]$Path,
-        [Parameter(Mandatory)][string]$Prefix,
-        [AllowEmptyString()][string]$Suffix
-    )
-    $text = Get-Content -LiteralPath $Path -Raw
-    $versionPattern = "(?m)^(\s*)ModuleVersion(\s*)=\s*'[^']*'"
-    if ($text -notmatch $versionPattern) { throw "No ModuleVersion line in $Path." }
-    $text = [regex]::Replace($text, $versionPattern, ('${1}ModuleVersion${2}= ''' + $Prefix + ''''))
-
-    $prereleasePattern = "(?m)^(\s*)Prerelease(\s*)=\s*'[^']*'"
-    if ($text -notmatch $prereleasePattern) { throw "No PSData Prerelease line in $Path." }
-    if ([string]::IsNullOrEmpty($Suffix)) {
-        # A release: no Prerelease entry at all (an empty one confuses some Gallery tooling).
-        $text = [regex]::Replace($text, $prereleasePattern, '${1}# Prerelease${2}= ''''')
-    }
-    else {
-        $text = [regex]::Replace($text, $prereleasePattern, ('${1}Prerelease${2}= ''' + $Suffix + ''''))
-    }
-    # UTF-8 with BOM: Windows PowerShell-era tools read manifests without a BOM as ANSI.
-    Set-Content -LiteralPath $Path -Value $text -Encoding utf8BOM -NoNewline
-}
-
 function Invoke-BuildTask {
     if ($script:Completed.ContainsKey('Build')) { return }
     Write-Step "Build ($Configuration)"
@@ -122,36 +99,15 @@ function Invoke-BuildTask {
 
     $version = Get-ProjectVersion
     $moduleDir = Get-ModuleOutputDirectory
-    $binDir = Join-Path $RepoRoot "src/CloudStorage.PowerShell/bin/$Configuration/net8.0"
-    if (-not (Test-Path -LiteralPath $binDir)) { throw "Build output not found: $binDir" }
+    # Laid out by the build itself (so `dotnet build` alone, and the .NET tests, see the same module).
+    $layoutDir = Join-Path $RepoRoot "artifacts/module/$Configuration/$ModuleName"
+    if (-not (Test-Path -LiteralPath (Join-Path $layoutDir "$ModuleName.psd1"))) { throw "Module layout not found: $layoutDir" }
 
     Write-Step "Assemble $moduleDir"
     if (Test-Path -LiteralPath $moduleDir) { Remove-Item -LiteralPath $moduleDir -Recurse -Force }
     New-Item -ItemType Directory -Path $moduleDir -Force | Out-Null
-
-    foreach ($assembly in $ModuleAssemblies) {
-        $dll = Join-Path $binDir "$assembly.dll"
-        if (-not (Test-Path -LiteralPath $dll)) { throw "Missing build output: $dll" }
-        Copy-Item -LiteralPath $dll -Destination $moduleDir
-        foreach ($extension in @('.pdb', '.xml')) {
-            $extra = Join-Path $binDir ($assembly + $extension)
-            if (Test-Path -LiteralPath $extra) { Copy-Item -LiteralPath $extra -Destination $moduleDir }
-        }
-    }
-
+    Copy-Item -Path (Join-Path $layoutDir '*') -Destination $moduleDir -Recurse
     $manifest = Join-Path $moduleDir "$ModuleName.psd1"
-    Copy-Item -LiteralPath (Join-Path $RepoRoot "$ModuleName.psd1") -Destination $manifest
-    Set-ManifestVersion -Path $manifest -Prefix $version.Prefix -Suffix $version.Suffix
-
-    Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'module') -Filter '*.ps1xml' -File |
-        Copy-Item -Destination $moduleDir
-    $helpSource = Join-Path $RepoRoot 'module/en-US'
-    if (Test-Path -LiteralPath $helpSource) {
-        $helpTarget = Join-Path $moduleDir 'en-US'
-        New-Item -ItemType Directory -Path $helpTarget -Force | Out-Null
-        Get-ChildItem -LiteralPath $helpSource -File | Copy-Item -Destination $helpTarget
-    }
-    Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $moduleDir
 
     # Fails (and stops the build) when a file the manifest names is missing or a field is invalid.
     $info = Test-ModuleManifest -Path $manifest
@@ -227,64 +183,11 @@ exit 0
     $script:Completed['Test'] = $true
 }
 
-function New-FallbackPackage {
-    # Used only when PSResourceGet cannot publish: a .nupkg is a zip with the .nuspec at its root.
-    param(
-        [Parameter(Mandatory)][string]$ModuleDir,
-        [Parameter(Mandatory)][string]$PackageDir
-    )
-    $manifestPath = Join-Path $ModuleDir "$ModuleName.psd1"
-    $data = Import-PowerShellDataFile -LiteralPath $manifestPath
-    $psData = $data.PrivateData.PSData
-    $version = $data.ModuleVersion
-    if ($psData.ContainsKey('Prerelease') -and -not [string]::IsNullOrEmpty($psData.Prerelease)) {
-        $version = "$version-$($psData.Prerelease)"
-    }
-    $tags = @($psData.Tags) + @('PSModule') + @($data.CmdletsToExport | ForEach-Object { "PSCmdlet_$_" }) + @($data.CmdletsToExport | ForEach-Object { "PSCommand_$_" })
-    $escape = { param($s) [System.Security.SecurityElement]::Escape([string]$s) }
-
-    $nuspec = @"
-<?xml version="1.0" encoding="utf-8"?>
-<package xmlns="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd">
-  <metadata>
-    <id>$ModuleName</id>
-    <version>$version</version>
-    <authors>$(& $escape $data.Author)</authors>
-    <owners>$(& $escape $data.CompanyName)</owners>
-    <description>$(& $escape $data.Description)</description>
-    <releaseNotes>$(& $escape $psData.ReleaseNotes)</releaseNotes>
-    <copyright>$(& $escape $data.Copyright)</copyright>
-    <tags>$(& $escape ($tags -join ' '))</tags>
-    <projectUrl>$(& $escape $psData.ProjectUri)</projectUrl>
-    <licenseUrl>$(& $escape $psData.LicenseUri)</licenseUrl>
-    <requireLicenseAcceptance>false</requireLicenseAcceptance>
-  </metadata>
-</package>
-"@
-    $staging = Join-Path $OutRoot 'package-staging'
-    if (Test-Path -LiteralPath $staging) { Remove-Item -LiteralPath $staging -Recurse -Force }
-    New-Item -ItemType Directory -Path $staging -Force | Out-Null
-    Copy-Item -Path (Join-Path $ModuleDir '*') -Destination $staging -Recurse
-    Set-Content -LiteralPath (Join-Path $staging "$ModuleName.nuspec") -Value $nuspec -Encoding utf8
-
-    $zip = Join-Path $PackageDir "$ModuleName.$version.zip"
-    $nupkg = Join-Path $PackageDir "$ModuleName.$version.nupkg"
-    foreach ($old in @($zip, $nupkg)) {
-        if (Test-Path -LiteralPath $old) { Remove-Item -LiteralPath $old -Force }
-    }
-    Compress-Archive -Path (Join-Path $staging '*') -DestinationPath $zip
-    Move-Item -LiteralPath $zip -Destination $nupkg
-    Remove-Item -LiteralPath $staging -Recurse -Force
-    $nupkg
-}
-
 function Invoke-PackageTask {
     if ($script:Completed.ContainsKey('Package')) { return }
     Invoke-BuildTask
     Write-Step 'Package'
 
-    $moduleDir = Get-ModuleOutputDirectory
-    $manifest = Get-BuiltManifestPath
     $packageDir = Join-Path $OutRoot 'packages'
     New-Item -ItemType Directory -Path $packageDir -Force | Out-Null
     # -like, not -Filter: file name matching is case-sensitive on Linux and the package id's case may vary.
@@ -292,42 +195,19 @@ function Invoke-PackageTask {
         Where-Object { $_.Name -like "$ModuleName.*.nupkg" } |
         Remove-Item -Force
 
-    $published = $false
-    if (Get-Command -Name Publish-PSResource -ErrorAction SilentlyContinue) {
-        $repositoryName = 'CloudStorageBuildOutput'
-        try {
-            if (Get-PSResourceRepository -Name $repositoryName -ErrorAction SilentlyContinue) {
-                Unregister-PSResourceRepository -Name $repositoryName
-            }
-            Register-PSResourceRepository -Name $repositoryName -Uri $packageDir -Trusted
-            Publish-PSResource -Path $manifest -Repository $repositoryName
-            $published = $true
-        }
-        catch {
-            Write-Warning "PSResourceGet could not publish to the local repository: $($_.Exception.Message)"
-        }
-        finally {
-            if (Get-PSResourceRepository -Name $repositoryName -ErrorAction SilentlyContinue) {
-                Unregister-PSResourceRepository -Name $repositoryName
-            }
-        }
-    }
-    else {
-        Write-Warning 'PSResourceGet (Publish-PSResource) is not available.'
-    }
+    # The module folder the build laid out, packed with the nuspec Publish-Module would write (id, version with the
+    # Prerelease label, PSData fields, PSModule/PSCmdlet_/PSCommand_ tags; files at the package root):
+    # src/CloudStorage.PowerShell/ModuleLayout.targets. The .NET tests unpack and check the same package.
+    $project = Join-Path $RepoRoot 'src/CloudStorage.PowerShell/CloudStorage.PowerShell.csproj'
+    Invoke-Dotnet -Arguments @('pack', $project, '-c', $Configuration, '--no-build', '-o', $packageDir)
 
-    if ($published) {
-        $package = Get-ChildItem -LiteralPath $packageDir -Filter '*.nupkg' -File |
-            Where-Object { $_.Name -like "$ModuleName.*.nupkg" } |
-            Select-Object -First 1
-        if ($null -eq $package) { throw "Publish-PSResource reported success but no $ModuleName .nupkg is in $packageDir." }
-        Write-Host "Package (PSResourceGet): $($package.FullName)"
-    }
-    else {
-        Write-Warning 'Falling back to a plain .nupkg (zip with a .nuspec). Prefer publishing with PSResourceGet.'
-        $fallback = New-FallbackPackage -ModuleDir $moduleDir -PackageDir $packageDir
-        Write-Host "Package (fallback): $fallback"
-    }
+    $package = Get-ChildItem -LiteralPath $packageDir -Filter '*.nupkg' -File |
+        Where-Object { $_.Name -like "$ModuleName.*.nupkg" } |
+        Select-Object -First 1
+    if ($null -eq $package) { throw "dotnet pack reported success but no $ModuleName .nupkg is in $packageDir." }
+    Write-Host "Package: $($package.FullName)"
+    Write-Host "Publish with: Publish-PSResource -Path $(Get-ModuleOutputDirectory) -Repository PSGallery -ApiKey <key>"
+    Write-Host "Try it with:  Register-PSResourceRepository -Name local -Uri $packageDir -Trusted; Install-PSResource $ModuleName -Repository local -Prerelease"
     $script:Completed['Package'] = $true
 }
 

@@ -206,11 +206,15 @@ public sealed partial class ModuleFilesTests
     }
 
     [Fact]
-    public void Build_script_copies_the_module_folders_ps1xml_files_and_help()
+    public void Module_layout_takes_the_module_folders_ps1xml_files_and_help_and_build_script_ships_that_layout()
     {
+        // What goes where is decided once, by the build (the layout tests check the result); build.ps1 copies it.
+        var targets = File.ReadAllText(Path.Combine(RepoRoot, "src", "CloudStorage.PowerShell", "ModuleLayout.targets"));
+        Assert.Contains("module/*.ps1xml", targets);
+        Assert.Contains("module/en-US/*", targets);
         var build = File.ReadAllText(Path.Combine(RepoRoot, "build.ps1"));
-        Assert.Contains("-Filter '*.ps1xml'", build);
-        Assert.Contains("module/en-US", build);
+        Assert.Contains("artifacts/module/$Configuration/$ModuleName", build);
+        Assert.Contains("Test-ModuleManifest", build);
     }
 
     [Fact]
@@ -247,19 +251,6 @@ public sealed partial class ModuleFilesTests
     }
 
     [Fact]
-    public void Fallback_nuspec_carries_the_Gallery_fields()
-    {
-        var build = File.ReadAllText(Path.Combine(RepoRoot, "build.ps1"));
-        foreach (var field in new[] { "<id>", "<version>", "<authors>", "<description>", "<releaseNotes>", "<tags>", "<projectUrl>", "<licenseUrl>", "<copyright>" })
-            Assert.Contains(field, build);
-        // What the Gallery's search uses to find a module and its commands.
-        Assert.Contains("'PSModule'", build);
-        Assert.Contains("PSCmdlet_", build);
-        Assert.Contains("PSCommand_", build);
-        Assert.Contains("$version-$($psData.Prerelease)", build);
-    }
-
-    [Fact]
     public void About_help_exists_for_the_module()
     {
         Assert.True(File.Exists(Path.Combine(ModuleDir, "en-US", "about_CloudStorage.help.txt")));
@@ -286,60 +277,5 @@ public sealed partial class ModuleFilesTests
             if (File.Exists(Path.Combine(dir.FullName, "StoragePs.sln")))
                 return dir.FullName;
         throw new InvalidOperationException($"No StoragePs.sln above {AppContext.BaseDirectory}.");
-    }
-
-    /// <summary>
-    /// Just enough of a .psd1 reader for a manifest: <c>Key = 'value'</c> and <c>Key = @('a', 'b')</c>, comments ignored.
-    /// It reads single-quoted strings only, which is what our manifest uses.
-    /// </summary>
-    private sealed partial class PowerShellDataFile
-    {
-        private readonly string _text;
-
-        private PowerShellDataFile(string text) => _text = text;
-
-        public static PowerShellDataFile Load(string path)
-        {
-            var text = File.ReadAllText(path);
-            text = BlockComment().Replace(text, "");
-            text = string.Join('\n', text.Split('\n').Select(StripLineComment));
-            return new PowerShellDataFile(text);
-        }
-
-        /// <summary>The single-quoted value of <paramref name="key"/>, or null when the key is absent.</summary>
-        public string? GetString(string key)
-        {
-            var matches = Regex.Matches(_text, $@"(?m)^\s*{Regex.Escape(key)}\s*=\s*'((?:[^']|'')*)'");
-            Assert.True(matches.Count <= 1, $"The manifest sets {key} more than once.");
-            return matches.Count == 0 ? null : matches[0].Groups[1].Value.Replace("''", "'");
-        }
-
-        /// <summary>The values of <paramref name="key"/>: an @(...) list or one string; empty when absent.</summary>
-        public IReadOnlyList<string> GetStrings(string key)
-        {
-            var list = Regex.Match(_text, $@"(?ms)^\s*{Regex.Escape(key)}\s*=\s*@\((.*?)\)");
-            if (list.Success)
-                return QuotedString().Matches(list.Groups[1].Value).Select(m => m.Groups[1].Value.Replace("''", "'")).ToList();
-            var single = GetString(key);
-            return single is null ? [] : [single];
-        }
-
-        // Drops a '#' comment unless the '#' is inside a single-quoted string.
-        private static string StripLineComment(string line)
-        {
-            var inString = false;
-            for (var i = 0; i < line.Length; i++)
-            {
-                if (line[i] == '\'') inString = !inString;
-                else if (line[i] == '#' && !inString) return line[..i];
-            }
-            return line;
-        }
-
-        [GeneratedRegex(@"<#.*?#>", RegexOptions.Singleline)]
-        private static partial Regex BlockComment();
-
-        [GeneratedRegex(@"'((?:[^']|'')*)'")]
-        private static partial Regex QuotedString();
     }
 }

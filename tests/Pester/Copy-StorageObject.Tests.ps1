@@ -19,7 +19,7 @@ Describe 'Copy-StorageObject' {
             Remove-TestStore $other
         }
 
-        It 'copies one object to a full key and returns the new item' {
+        It 'copies one object to a full key and returns the new item' -Tag 'ParameterSet:__AllParameterSets' {
             $item = Copy-StorageObject -Uri (Join-StorageAddress $store 'src/a.txt') -Destination (Join-StorageAddress $store 'one/copy.txt')
 
             $item.PSObject.TypeNames | Should -Contain 'CloudStorage.Model.StorageItem'

@@ -17,7 +17,7 @@ Describe 'Get-StorageItem' {
             Remove-TestStore $store
         }
 
-        It 'lists one level: the objects and one prefix entry per group of deeper keys' {
+        It 'lists one level: the objects and one prefix entry per group of deeper keys' -Tag 'ParameterSet:__AllParameterSets' {
             $items = @(Get-StorageItem -Uri (Join-StorageAddress $store 'list/'))
 
             (@($items | Where-Object { -not $_.IsPrefix } | ForEach-Object Name | Sort-Object) -join ',') | Should -Be 'a.txt,b.log'
@@ -106,7 +106,14 @@ Describe 'Get-StorageItem' {
 
     Context 'addresses' {
         It 'reports StorageUnsupported for a cloud scheme whose provider is not loaded in this version' {
-            { Get-StorageItem -Uri 's3://some-bucket/key' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageUnsupported*'
+            # s3:// is loaded; gs:// and az:// follow. Take one that is not, while there is one.
+            $loaded = [CloudStorage.PowerShell.Infrastructure.ModuleServices]::Registry.Schemes
+            $scheme = @('gs', 'az') | Where-Object { $_ -notin $loaded } | Select-Object -First 1
+            if ($null -eq $scheme) {
+                Set-ItResult -Skipped -Because 'every cloud scheme has a provider in this version'
+                return
+            }
+            { Get-StorageItem -Uri "${scheme}://some-bucket/key" -ErrorAction Stop } | Should -Throw -ErrorId 'StorageUnsupported*'
         }
 
         It 'reports StorageInvalidKey for an unknown scheme' {

@@ -23,7 +23,7 @@ Describe 'Get-StorageObject' {
             if (Test-Path -LiteralPath $downloads) { Remove-Item -LiteralPath $downloads -Recurse -Force }
         }
 
-        It 'reads an object as a string (AsString set, UTF-8 by default)' {
+        It 'reads an object as a string (AsString set, UTF-8 by default)' -Tag 'ParameterSet:AsString' {
             Get-StorageObject -Uri (Join-StorageAddress $store 'get/hello.txt') -AsString | Should -Be 'hello wörld'
         }
 
@@ -31,7 +31,7 @@ Describe 'Get-StorageObject' {
             Get-StorageObject -Uri (Join-StorageAddress $store 'get/utf16.txt') -AsString -Encoding 'unicode' | Should -Be 'utf-16 text'
         }
 
-        It 'reads an object as one byte[] (AsByteArray set)' {
+        It 'reads an object as one byte[] (AsByteArray set)' -Tag 'ParameterSet:AsByteArray' {
             $result = Get-StorageObject -Uri (Join-StorageAddress $store 'get/data.bin') -AsByteArray
 
             # One byte[] on the pipeline, not one byte per object.
@@ -39,7 +39,7 @@ Describe 'Get-StorageObject' {
             [Convert]::ToBase64String($result) | Should -Be ([Convert]::ToBase64String($bytes))
         }
 
-        It 'downloads to a file (ToFile set) and returns its FileInfo' {
+        It 'downloads to a file (ToFile set) and returns its FileInfo' -Tag 'ParameterSet:ToFile' {
             $target = Join-Path $downloads 'hello.txt'
             $file = Get-StorageObject -Uri (Join-StorageAddress $store 'get/hello.txt') -Destination $target
 

@@ -20,7 +20,7 @@ Describe 'Get-StorageProvider' {
             Remove-TestStore $store
         }
 
-        It 'lists every registration, including these two' {
+        It 'lists every registration, including these two' -Tag 'ParameterSet:__AllParameterSets' {
             $all = @(Get-StorageProvider)
             $names = @($all | ForEach-Object Name)
             $names | Should -Contain $first

@@ -81,6 +81,50 @@ Describe 'The CloudStorage module' {
         }
     }
 
+    Context 'dependency isolation' {
+        BeforeAll {
+            # Using an s3:// address makes the module load its cloud providers (and AWSSDK, Polly) on first use.
+            $saved = @{ Id = $env:AWS_ACCESS_KEY_ID; Secret = $env:AWS_SECRET_ACCESS_KEY; Region = $env:AWS_REGION }
+            $env:AWS_ACCESS_KEY_ID = 'AKIDPESTEREXAMPLE'
+            $env:AWS_SECRET_ACCESS_KEY = 'pester-example-secret'
+            $env:AWS_REGION = 'eu-west-1'
+            try {
+                New-StoragePresignedUrl -Uri 's3://pester-isolation/key.txt' | Out-Null
+            }
+            finally {
+                $env:AWS_ACCESS_KEY_ID = $saved.Id
+                $env:AWS_SECRET_ACCESS_KEY = $saved.Secret
+                $env:AWS_REGION = $saved.Region
+            }
+            $loaded = foreach ($context in [System.Runtime.Loader.AssemblyLoadContext]::All) {
+                foreach ($assembly in $context.Assemblies) {
+                    [pscustomobject]@{ Name = $assembly.GetName().Name; Context = $context.Name; Location = $assembly.Location }
+                }
+            }
+            $dependencies = Join-Path $module.ModuleBase 'Dependencies'
+        }
+
+        It 'loads the cloud providers from Dependencies/ in the module''s own load context' {
+            $providers = @($loaded | Where-Object Name -eq 'CloudStorage.Providers')
+            $providers.Count | Should -Be 1
+            $providers[0].Context | Should -Be 'CloudStorage.Dependencies'
+            $providers[0].Location | Should -Be (Join-Path $dependencies 'CloudStorage.Providers.dll')
+        }
+
+        It 'loads every assembly of Dependencies/ only in that context' {
+            $fromDependencies = @($loaded | Where-Object { $_.Location -and $_.Location.StartsWith($dependencies) })
+            $fromDependencies.Count | Should -BeGreaterThan 1
+            $fromDependencies | ForEach-Object { $_.Context | Should -Be 'CloudStorage.Dependencies' -Because $_.Name }
+        }
+
+        It 'shares the engine with the session: CloudStorage.Core once, in the default context' {
+            $core = @($loaded | Where-Object Name -eq 'CloudStorage.Core')
+            $core.Count | Should -Be 1
+            $core[0].Context | Should -Be 'Default'
+            $core[0].Location | Should -Be (Join-Path $module.ModuleBase 'CloudStorage.Core.dll')
+        }
+    }
+
     Context 'help' {
         It 'ships about_CloudStorage' {
             Join-Path $module.ModuleBase 'en-US/about_CloudStorage.help.txt' | Should -Exist

@@ -28,7 +28,7 @@ Describe 'New-StoragePresignedUrl' {
             Remove-TestStore $store
         }
 
-        It 'reports a NotImplemented StorageUnsupported error (Get)' {
+        It 'reports a NotImplemented StorageUnsupported error (Get)' -Tag 'ParameterSet:__AllParameterSets' {
             $err = Get-CaughtError { New-StoragePresignedUrl -Uri (Join-StorageAddress $store 'presign/a.txt') -Method Get -ErrorAction Stop }
 
             $err | Should -Not -BeNullOrEmpty
@@ -68,8 +68,29 @@ Describe 'New-StoragePresignedUrl' {
             { New-StoragePresignedUrl -Uri 'mem://pester-presign/a.txt' -Method Post -ErrorAction Stop } | Should -Throw
         }
 
-        It 'reports StorageUnsupported for s3:// while its provider is not loaded' {
-            { New-StoragePresignedUrl -Uri 's3://some-bucket/key' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageUnsupported*'
+        It 'signs an s3:// URL offline with credentials from the environment (SigV4)' -Tag 'ParameterSet:__AllParameterSets' {
+            $names = 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_PROFILE'
+            $saved = @{}
+            foreach ($name in $names) { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+            try {
+                $env:AWS_ACCESS_KEY_ID = 'AKIDPESTEREXAMPLE'
+                $env:AWS_SECRET_ACCESS_KEY = 'pester-example-secret'
+                $env:AWS_SESSION_TOKEN = $null
+                $env:AWS_PROFILE = $null
+                $env:AWS_REGION = 'eu-west-1'
+                $bucket = 'pester-' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+
+                $url = New-StoragePresignedUrl -Uri "s3://$bucket/reports/q1.pdf" -Method Get -ExpiresIn '00:05:00'
+
+                $url | Should -BeOfType [CloudStorage.Model.PresignedUrl]
+                $url.Uri | Should -Be "s3://$bucket/reports/q1.pdf"
+                $url.Url.Host | Should -Be "$bucket.s3.eu-west-1.amazonaws.com"
+                $url.Url.Query | Should -Match 'X-Amz-Signature='
+                "$url" | Should -Not -Match 'X-Amz-Signature'
+            }
+            finally {
+                foreach ($name in $names) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ Describe 'Register-StorageProvider' {
             Remove-TestStore $store
         }
 
-        It 'registers a name for a root, and name:key addresses objects under it' {
+        It 'registers a name for a root, and name:key addresses objects under it' -Tag 'ParameterSet:__AllParameterSets' {
             $name = New-ProviderName
             $names.Add($name)
             Register-StorageProvider -Name $name -Uri $store.Root

@@ -13,7 +13,7 @@ Describe 'Remove-StorageObject' {
             Remove-TestStore $store
         }
 
-        It 'removes one object and emits nothing' {
+        It 'removes one object and emits nothing' -Tag 'ParameterSet:__AllParameterSets' {
             Add-TestObject $store 'one/a.txt' 'a'
             $result = @(Remove-StorageObject -Uri (Join-StorageAddress $store 'one/a.txt') -Confirm:$false)
 

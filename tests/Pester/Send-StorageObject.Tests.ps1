@@ -19,7 +19,7 @@ Describe 'Send-StorageObject' {
             if (Test-Path -LiteralPath $files) { Remove-Item -LiteralPath $files -Recurse -Force }
         }
 
-        It 'uploads a file to a full key (Path set) and returns the stored item' {
+        It 'uploads a file to a full key (Path set) and returns the stored item' -Tag 'ParameterSet:Path' {
             $destination = Join-StorageAddress $store 'path/one.txt'
             $item = Send-StorageObject -Path (Join-Path $files 'one.txt') -Destination $destination
 
@@ -59,7 +59,7 @@ Describe 'Send-StorageObject' {
             Test-TestObject $store 'strings/one.txt' | Should -BeTrue
         }
 
-        It 'stores a string -Value as UTF-8 (Value set)' {
+        It 'stores a string -Value as UTF-8 (Value set)' -Tag 'ParameterSet:Value' {
             $item = Send-StorageObject -Value 'héllo' -Destination (Join-StorageAddress $store 'value/text.txt')
 
             $item.Size | Should -Be 6

@@ -43,7 +43,7 @@ Describe 'Sync-StorageProvider' {
             Remove-TestStore $other
         }
 
-        It 'copies every missing object and ends with a summary' {
+        It 'copies every missing object and ends with a summary' -Tag 'ParameterSet:__AllParameterSets' {
             $case = New-SyncCase $store
             $out = @(Sync-StorageProvider -Source $case.Source -Destination $case.Destination)
 

@@ -31,7 +31,7 @@ Describe 'Test-StorageIntegrity' {
             Remove-TestStore $other
         }
 
-        It 'reports Match for every object of an identical tree' {
+        It 'reports Match for every object of an identical tree' -Tag 'ParameterSet:__AllParameterSets' {
             $results = @(Test-StorageIntegrity -Uri (Join-StorageAddress $store 'same/') -Reference (Join-StorageAddress $store 'ref/') -Recurse)
 
             $results[0].PSObject.TypeNames | Should -Contain 'CloudStorage.Model.IntegrityResult'

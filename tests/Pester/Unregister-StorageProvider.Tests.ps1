@@ -21,7 +21,7 @@ Describe 'Unregister-StorageProvider' {
             Remove-TestStore $store
         }
 
-        It 'removes the name, and the name no longer resolves (StorageNotFound)' {
+        It 'removes the name, and the name no longer resolves (StorageNotFound)' -Tag 'ParameterSet:__AllParameterSets' {
             $name = New-ProviderName
             Register-StorageProvider -Name $name -Uri $store.Root
             Unregister-StorageProvider -Name $name

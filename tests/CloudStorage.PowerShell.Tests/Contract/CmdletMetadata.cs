@@ -52,6 +52,31 @@ public static class CmdletMetadata
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .SelectMany(p => p.Attributes("ParameterAttribute").Select(a => (p, a)));
 
+    /// <summary>The name PowerShell gives the parameters that belong to every set, and the only set of a cmdlet with none.</summary>
+    public const string AllParameterSets = "__AllParameterSets";
+
+    /// <summary>
+    /// The cmdlet's parameter sets as PowerShell builds them: each named set holds its own parameters plus those of
+    /// every set; a cmdlet without named sets has the one set <see cref="AllParameterSets"/>. Default set first.
+    /// </summary>
+    public static IReadOnlyList<ParameterSet> ParameterSets(this Type type)
+    {
+        var all = type.Parameters().ToList();
+        string SetOf(CustomAttributeData p) => p.Named("ParameterSetName") as string ?? AllParameterSets;
+        var names = all.Select(p => SetOf(p.Parameter)).Where(n => n != AllParameterSets).Distinct().ToList();
+        if (names.Count == 0) names.Add(AllParameterSets);
+        var defaultSet = type.Attribute("CmdletAttribute")!.Named("DefaultParameterSetName") as string;
+        return names
+            .OrderBy(n => n == defaultSet ? 0 : 1)
+            .Select(name => new ParameterSet(name, all
+                .Where(p => SetOf(p.Parameter) == name || SetOf(p.Parameter) == AllParameterSets)
+                .Select(p => new SetParameter(p.Property.Name, p.Parameter.Named("Mandatory") is true, p.Parameter.Named("Position") as int?,
+                    p.Parameter.Named("ValueFromPipeline") is true || p.Parameter.Named("ValueFromPipelineByPropertyName") is true,
+                    SetOf(p.Parameter) == AllParameterSets))
+                .ToList()))
+            .ToList();
+    }
+
     private static object? Unwrap(CustomAttributeTypedArgument arg) =>
         arg.Value is IReadOnlyCollection<CustomAttributeTypedArgument> items ? items.Select(i => i.Value).ToArray() : arg.Value;
 
@@ -64,3 +89,16 @@ public static class CmdletMetadata
         return (context, context.LoadFromAssemblyPath(Path.Combine(output, "CloudStorage.PowerShell.dll")));
     }
 }
+
+/// <summary>One parameter set of a cmdlet and the parameters in it.</summary>
+public sealed record ParameterSet(string Name, IReadOnlyList<SetParameter> Parameters)
+{
+    /// <summary>
+    /// The parameters a call must name to be in this set: mandatory, of this set only, neither positional nor bound
+    /// from the pipeline (so <c>-AsString</c>, <c>-Value</c>; none for a set entered by position or pipeline).
+    /// </summary>
+    public IEnumerable<string> NamedSelectors => Parameters.Where(p => p.Mandatory && !p.InAllSets && p.Position is null && !p.FromPipeline).Select(p => p.Name);
+}
+
+/// <summary>A parameter as it is in one set.</summary>
+public sealed record SetParameter(string Name, bool Mandatory, int? Position, bool FromPipeline, bool InAllSets);

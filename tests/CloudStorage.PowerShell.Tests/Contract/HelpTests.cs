@@ -95,6 +95,31 @@ public class HelpTests
 
     [Theory]
     [MemberData(nameof(Cmdlets))]
+    public void Syntax_has_one_item_per_parameter_set_with_that_sets_parameters(string cmdlet)
+    {
+        // Get-Help prints one syntax line per syntaxItem: as many as the cmdlet has parameter sets, default first,
+        // each with exactly the parameters of its set and their Mandatory/Position in that set.
+        var sets = CmdletMetadata.CmdletTypes.Single(t => Name(t) == cmdlet).ParameterSets();
+        var items = Entry(cmdlet)!.Element(Command + "syntax")!.Elements(Command + "syntaxItem").ToList();
+        Assert.True(sets.Count == items.Count, $"{cmdlet} has {sets.Count} parameter sets ({string.Join(", ", sets.Select(s => s.Name))}) but {items.Count} syntaxItems.");
+        for (var i = 0; i < sets.Count; i++)
+        {
+            Assert.Equal(cmdlet, items[i].Element(Maml + "name")?.Value.Trim());
+            var documented = items[i].Elements(Command + "parameter").ToDictionary(p => p.Element(Maml + "name")!.Value.Trim());
+            Assert.True(sets[i].Parameters.Select(p => p.Name).Order().SequenceEqual(documented.Keys.Order()),
+                $"{cmdlet} syntaxItem {i + 1} lists {string.Join(", ", documented.Keys)}; set '{sets[i].Name}' has {string.Join(", ", sets[i].Parameters.Select(p => p.Name))}.");
+            foreach (var parameter in sets[i].Parameters)
+            {
+                var help = documented[parameter.Name];
+                Assert.True(parameter.Mandatory == ((string?)help.Attribute("required") == "true"),
+                    $"{cmdlet} set '{sets[i].Name}': -{parameter.Name} required=\"{help.Attribute("required")?.Value}\" but Mandatory is {parameter.Mandatory}.");
+                Assert.Equal(parameter.Position?.ToString() ?? "named", (string?)help.Attribute("position"));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
     public void Cmdlet_has_at_least_two_examples_using_it(string cmdlet)
     {
         var examples = Entry(cmdlet)!.Descendants(Command + "example").ToList();

@@ -28,4 +28,33 @@ public class ReadmeCommandsTests
         Assert.Contains("'Example'", build);
         Assert.True(File.Exists(Path.Combine(Root(), "examples", "local-runbook.ps1")));
     }
+
+    [Fact]
+    public void The_README_shows_installation_from_the_Gallery_and_from_source_and_the_module_layout()
+    {
+        var readme = File.ReadAllText(Path.Combine(Root(), "README.md"));
+        Assert.Contains("Install-Module CloudStorage", readme);
+        Assert.Contains("pwsh ./build.ps1 -Task Build", readme);
+        Assert.Contains("pwsh ./build.ps1 -Task Package", readme);
+        Assert.Contains("Dependencies/", readme);
+        Assert.Contains("AssemblyLoadContext", readme);
+    }
+
+    [Theory]
+    [InlineData("Cleanup of old files", "Remove-StorageObject")]
+    [InlineData("Storage statistics", "Measure-Object")]
+    [InlineData("Migration between clouds", "Test-StorageIntegrity")]
+    [InlineData("Replication", "-MaxDelete")]
+    public void The_README_has_a_runbook_example_per_seed_use_case(string useCase, string command)
+    {
+        var readme = File.ReadAllText(Path.Combine(Root(), "README.md")).Replace("\r\n", "\n");
+        var runbooks = readme[readme.IndexOf("\n## Runbooks\n", StringComparison.Ordinal)..];
+        runbooks = runbooks[..runbooks.IndexOf("\n## ", 1, StringComparison.Ordinal)];
+        var start = runbooks.IndexOf("\n" + useCase, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"The README's Runbooks section has no '{useCase}' example.");
+        var code = runbooks[start..];
+        code = code[code.IndexOf("```powershell", StringComparison.Ordinal)..];
+        code = code[..code.IndexOf("```", 3, StringComparison.Ordinal)];
+        Assert.Contains(command, code);
+    }
 }

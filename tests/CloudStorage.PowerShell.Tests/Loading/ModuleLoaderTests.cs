@@ -1,0 +1,169 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Runtime.Loader;
+using CloudStorage.PowerShell.Loading;
+using CloudStorage.Providers;
+using CloudStorage.Tests.PowerShell.Packaging;
+
+namespace CloudStorage.Tests.PowerShell.Loading;
+
+/// <summary>
+/// The dependency loader in-process, without PowerShell: what the private context loads and refuses, that the
+/// <c>Resolving</c> handler answers only for the isolated names and only while installed, and that the providers
+/// loaded through it share the engine's types with the default context.
+/// </summary>
+public sealed class ModuleLoaderTests : IDisposable
+{
+    private readonly DirectoryInfo _temp = System.IO.Directory.CreateTempSubdirectory("cs-alc-");
+
+    public void Dispose()
+    {
+        try { _temp.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    [Fact]
+    public void Private_context_loads_an_assembly_from_its_folder_next_to_the_default_contexts_copy()
+    {
+        var context = new DependencyLoadContext(ModuleLayout.Dependencies, ModuleLoader.DefaultSharedAssemblies);
+
+        var isolated = context.LoadFromAssemblyName(new AssemblyName("Polly.Core"));
+        var ours = typeof(Polly.ResiliencePipeline).Assembly; // the test host's copy, in the default context
+
+        Assert.Same(context, AssemblyLoadContext.GetLoadContext(isolated));
+        Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(ours));
+        Assert.NotSame(ours, isolated);
+        Assert.Equal(Path.Combine(ModuleLayout.Dependencies, "Polly.Core.dll"), isolated.Location);
+        Assert.Equal(DependencyLoadContext.ContextName, context.Name);
+    }
+
+    [Theory]
+    [InlineData("CloudStorage.Core")]
+    [InlineData("cloudstorage.core")]
+    [InlineData("System.Management.Automation")]
+    [InlineData("CloudStorage.PowerShell")]
+    public void Shared_assemblies_are_never_loaded_privately_even_when_their_file_is_in_the_folder(string name)
+    {
+        File.WriteAllText(Path.Combine(_temp.FullName, name + ".dll"), "not an assembly");
+        var context = new DependencyLoadContext(_temp.FullName, ModuleLoader.DefaultSharedAssemblies);
+
+        Assert.Null(context.FindAssemblyPath(new AssemblyName(name)));
+    }
+
+    [Fact]
+    public void Shared_engine_types_come_from_the_default_context_so_providers_loaded_privately_fit_the_registry()
+    {
+        var loader = new ModuleLoader(ModuleLayout.Dependencies);
+
+        var providers = loader.Resolve(new AssemblyName("CloudStorage.Providers"));
+
+        Assert.NotNull(providers);
+        Assert.Same(loader.Context, AssemblyLoadContext.GetLoadContext(providers!));
+        Assert.NotSame(typeof(ProviderPack).Assembly, providers);
+        // Its IProviderFactory is the default context's: the factory it registers works with the registry we hold.
+        var factoryType = providers!.GetType("CloudStorage.Providers.S3.S3ProviderFactory", throwOnError: true)!;
+        Assert.True(typeof(CloudStorage.Providers.IProviderFactory).IsAssignableFrom(factoryType));
+        var registry = new CloudStorage.Addressing.ProviderRegistry();
+        providers.GetType("CloudStorage.Providers.ProviderPack", throwOnError: true)!
+            .GetMethod("RegisterAll")!.Invoke(null, [registry, null]);
+        Assert.Contains("s3", registry.Schemes);
+        Assert.DoesNotContain(loader.Context.Assemblies, a => a.GetName().Name == "CloudStorage.Core");
+    }
+
+    [Theory]
+    [InlineData("Polly.Core")]             // in the folder, but not an entry point: only the providers pull it in
+    [InlineData("CloudStorage.Core")]
+    [InlineData("Some.Other.Module")]
+    public void Handler_answers_only_for_the_isolated_names(string name)
+    {
+        var loader = new ModuleLoader(ModuleLayout.Dependencies);
+
+        Assert.Null(loader.Resolve(new AssemblyName(name)));
+    }
+
+    [Fact]
+    public void Handler_answers_null_when_the_isolated_assembly_is_not_in_the_folder()
+    {
+        var loader = new ModuleLoader(_temp.FullName);
+
+        Assert.Null(loader.Resolve(new AssemblyName("CloudStorage.Providers")));
+    }
+
+    [Theory]
+    [InlineData("../CloudStorage.Providers")]
+    [InlineData("sub/CloudStorage.Providers")]
+    [InlineData("..")]
+    public void Names_with_path_characters_are_not_file_names(string name)
+    {
+        var context = new DependencyLoadContext(ModuleLayout.Dependencies, []);
+
+        Assert.Null(context.FindAssemblyPath(new AssemblyName { Name = name }));
+    }
+
+    [Fact]
+    public void Satellite_assemblies_are_found_in_their_culture_folder()
+    {
+        System.IO.Directory.CreateDirectory(Path.Combine(_temp.FullName, "de"));
+        File.WriteAllText(Path.Combine(_temp.FullName, "de", "Sdk.resources.dll"), "x");
+        var context = new DependencyLoadContext(_temp.FullName, []);
+
+        Assert.Equal(Path.Combine(_temp.FullName, "de", "Sdk.resources.dll"),
+            context.FindAssemblyPath(new AssemblyName("Sdk.resources") { CultureName = "de" }));
+        Assert.Null(context.FindAssemblyPath(new AssemblyName("Sdk.resources") { CultureName = "fr" }));
+    }
+
+    [Fact]
+    public void Installed_handler_resolves_a_name_the_default_context_cannot_find_into_the_private_context_and_stops_when_removed()
+    {
+        var first = "CsAlcProbe" + Guid.NewGuid().ToString("N")[..8];
+        var second = first + "B";
+        WriteEmptyAssembly(first);
+        WriteEmptyAssembly(second);
+        var loader = new ModuleLoader(_temp.FullName, isolatedAssemblies: [first, second]);
+
+        loader.Install();
+        loader.Install(); // idempotent: one handler
+        Assembly loaded;
+        try
+        {
+            Assert.True(loader.IsInstalled);
+            loaded = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(first));
+        }
+        finally
+        {
+            loader.Uninstall();
+        }
+
+        Assert.Same(loader.Context, AssemblyLoadContext.GetLoadContext(loaded));
+        Assert.False(loader.IsInstalled);
+        Assert.Throws<FileNotFoundException>(() => AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(second)));
+    }
+
+    [Fact]
+    public void Module_initializer_installs_and_removes_the_shared_loader()
+    {
+        var initializer = new CloudStorageModuleInitializer();
+        var wasInstalled = ModuleLoader.Shared.IsInstalled;
+        try
+        {
+            initializer.OnImport();
+            Assert.True(ModuleLoader.Shared.IsInstalled);
+            initializer.OnRemove(null!);
+            Assert.False(ModuleLoader.Shared.IsInstalled);
+        }
+        finally
+        {
+            if (wasInstalled) ModuleLoader.Shared.Install();
+        }
+        // The shared loader looks in Dependencies/ next to the cmdlet assembly.
+        Assert.Equal(Path.Combine(Path.GetDirectoryName(typeof(ModuleLoader).Assembly.Location)!, "Dependencies"),
+            ModuleLoader.Shared.Context.DependencyDirectory);
+    }
+
+    private void WriteEmptyAssembly(string name)
+    {
+        var builder = new PersistedAssemblyBuilder(new AssemblyName(name) { Version = new Version(1, 0, 0, 0) }, typeof(object).Assembly);
+        var module = builder.DefineDynamicModule(name);
+        module.DefineType(name + ".Marker", TypeAttributes.Public | TypeAttributes.Class).CreateType();
+        builder.Save(Path.Combine(_temp.FullName, name + ".dll"));
+    }
+}
