@@ -9,12 +9,14 @@ namespace CloudStorage.PowerShell.Infrastructure;
 /// </summary>
 public static class ModuleServices
 {
+    // PublicationOnly: a failed registration is not cached, so the next cmdlet call tries again (registering twice
+    // only replaces the same factories).
     private static readonly Lazy<ProviderRegistry> SessionRegistry = new(() =>
     {
         var registry = ProviderRegistry.Session;
         RegisterCloudProviders(registry);
         return registry;
-    });
+    }, LazyThreadSafetyMode.PublicationOnly);
 
     /// <summary>The registry of this session, with the cloud providers registered.</summary>
     public static ProviderRegistry Registry => SessionRegistry.Value;
