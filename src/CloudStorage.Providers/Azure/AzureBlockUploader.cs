@@ -1,3 +1,4 @@
+using CloudStorage.Providers.Uploads;
 using System.Security.Cryptography;
 using System.Text;
 using CloudStorage.Errors;
@@ -60,7 +61,7 @@ internal sealed class AzureBlockUploader(AzureBlobStorageProvider owner)
         ct.ThrowIfCancellationRequested();
         var target = owner.AddressRoot + key;
         var headers = owner.WriteHeaders(options, target);
-        using var hasher = new AzureUploadHasher(options.ExpectedHashes);
+        using var hasher = new UploadHasher(options.ExpectedHashes);
 
         if (options.Length is { } small && small <= Options.SingleUploadThreshold)
         {
@@ -72,12 +73,12 @@ internal sealed class AzureBlockUploader(AzureBlobStorageProvider owner)
         }
 
         var blockSize = options.Length is { } length ? BlockSizing.ForLength(length, Options.BlockSize) : Options.BlockSize;
-        using var pool = new BlockBufferPool(blockSize, Options.Concurrency + 1);
+        using var pool = new PartBufferPool(blockSize, Options.Concurrency + 1);
         return await UploadBlocksAsync(key, target, content, options, headers, blockSize, pool, hasher, ct).ConfigureAwait(false);
     }
 
     private async Task<AzureUploadStatistics> PutSingleAsync(string key, string target, byte[] buffer, int count, WriteOptions options,
-        AzureBlobWriteHeaders headers, AzureUploadHasher hasher, bool sourceHasMore, CancellationToken ct)
+        AzureBlobWriteHeaders headers, UploadHasher hasher, bool sourceHasMore, CancellationToken ct)
     {
         hasher.Append(buffer.AsSpan(0, count));
         hasher.Verify(options.Length, sourceHasMore, target, owner.Name);
@@ -89,7 +90,7 @@ internal sealed class AzureBlockUploader(AzureBlobStorageProvider owner)
     }
 
     private async Task<AzureUploadStatistics> UploadBlocksAsync(string key, string target, Stream content, WriteOptions options,
-        AzureBlobWriteHeaders headers, long blockSize, BlockBufferPool pool, AzureUploadHasher hasher, CancellationToken ct)
+        AzureBlobWriteHeaders headers, long blockSize, PartBufferPool pool, UploadHasher hasher, CancellationToken ct)
     {
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = failFast.Token;

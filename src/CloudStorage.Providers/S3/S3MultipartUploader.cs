@@ -1,3 +1,4 @@
+using CloudStorage.Providers.Uploads;
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;

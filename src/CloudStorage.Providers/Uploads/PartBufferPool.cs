@@ -1,8 +1,8 @@
-namespace CloudStorage.Providers.S3;
+namespace CloudStorage.Providers.Uploads;
 
 /// <summary>
-/// At most <c>capacity</c> part buffers for one upload, allocated on first need and reused: the memory an upload
-/// holds is bounded by capacity × part size however long the stream is. The uploader sizes it at concurrency + 1:
+/// At most <c>capacity</c> part (or block) buffers for one upload, allocated on first need and reused: the memory an upload
+/// holds is bounded by capacity × part size however long the stream is. The S3 and Azure uploaders size it at concurrency + 1:
 /// the parts being uploaded plus the one being filled.
 /// </summary>
 internal sealed class PartBufferPool : IDisposable

@@ -3,10 +3,10 @@ using CloudStorage.Errors;
 using CloudStorage.Hashing;
 using CloudStorage.Model;
 
-namespace CloudStorage.Providers.S3;
+namespace CloudStorage.Providers.Uploads;
 
 /// <summary>
-/// Hashes an upload as its parts are read: MD5 always (stored with the object), CRC-32C and SHA-256 only when the
+/// Hashes an upload as its parts (S3) or blocks (Azure) are read: MD5 always (stored with the object, or as the blob's Content-MD5), CRC-32C and SHA-256 only when the
 /// caller expects them. Checked before the object is committed, so a mismatch stores nothing.
 /// </summary>
 internal sealed class UploadHasher : IDisposable
