@@ -104,8 +104,11 @@ public sealed class ModuleLayoutTests
             if (!reached.Add(name)) continue;
             foreach (var reference in References(Path.Combine(Dependencies, name + ".dll")))
             {
-                if (IsFramework(reference.Name) || reference.Name == "CloudStorage.Core") continue;
+                if (reference.Name == "CloudStorage.Core") continue;
                 var path = Path.Combine(Dependencies, reference.Name + ".dll");
+                // A framework assembly is shipped when a package needs a newer one than net8.0 has (System.Text.Json
+                // for Azure.Core): then it is part of the closure too.
+                if (IsFramework(reference.Name) && !File.Exists(path)) continue;
                 Assert.True(File.Exists(path), $"{name} needs {reference.Name} {reference.Version}, which is not in Dependencies/.");
                 var shipped = AssemblyName.GetAssemblyName(path).Version!;
                 Assert.True(shipped >= reference.Version, $"{name} needs {reference.Name} {reference.Version}; Dependencies/ has {shipped}.");
@@ -116,7 +119,10 @@ public sealed class ModuleLayoutTests
         Assert.Contains("AWSSDK.S3", reached);
         Assert.Contains("Polly.Core", reached);
         var shippedAssemblies = System.IO.Directory.GetFiles(Dependencies, "*.dll").Select(Path.GetFileNameWithoutExtension).ToList();
-        Assert.Empty(shippedAssemblies.Where(a => !reached.Contains(a!)));
+        // Azure.Core's package depends on Microsoft.Bcl.AsyncInterfaces for older frameworks; on net8.0 nothing
+        // references it, but NuGet copies it along. Anything else nobody references should not ship.
+        string[] packageExtras = ["Microsoft.Bcl.AsyncInterfaces"];
+        Assert.Empty(shippedAssemblies.Where(a => !reached.Contains(a!) && !packageExtras.Contains(a)));
     }
 
     [Theory]
