@@ -10,7 +10,9 @@
              their SDKs in Dependencies/); then copy that folder to out/CloudStorage/<version>/ and check it with
              Test-ModuleManifest.
     Test     Build, dotnet test StoragePs.sln, then the Pester 5 suite in tests/Pester against the built
-             module when Pester 5 is installed (otherwise it says so and skips only that part).
+             module when Pester 5 is installed (otherwise it says so and skips only that part). The Pester
+             suite runs on mem and local stores, and on the S3, Azure and GCS emulators whose variables are
+             in the environment (tests/emulators/emulators.sh start; eval "$(tests/emulators/emulators.sh env)").
     Package  Build, then a .nupkg for the PowerShell Gallery in out/packages: the module folder packed by
              `dotnet pack src/CloudStorage.PowerShell` with the nuspec Publish-Module would write.
     Example  Build, then run examples/local-runbook.ps1 against the built module (local provider only,

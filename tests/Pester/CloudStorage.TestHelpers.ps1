@@ -5,6 +5,14 @@
 # Every cmdlet is tested the same way against two stores: a fresh in-memory store (mem://pester-<guid>/)
 # and a fresh temporary directory (a plain local path ending in a separator). Tests address objects as
 # (Join-StorageAddress $store 'key') so the same case runs on both.
+#
+# With the emulators' variables in the environment, the data cmdlets' files run against them too (a fresh
+# prefix in each emulator's default bucket or container):
+#
+#     tests/emulators/emulators.sh start && eval "$(tests/emulators/emulators.sh env)"
+#     pwsh ./build.ps1 -Task Test
+#
+# Such files discover their stores with Get-TestStoreKinds, so they dot-source this file in BeforeDiscovery too.
 
 $CloudStoragePesterRoot = $PSScriptRoot
 
@@ -28,12 +36,38 @@ function Import-CloudStorageForTest {
     }
 }
 
+function Get-TestStoreKinds {
+    # mem and local always; s3, azure and gcs when their emulator's variables (emulators.sh env) are set.
+    $kinds = @('mem', 'local')
+    if ($env:S3_EMULATOR_ENDPOINT -and $env:S3_EMULATOR_BUCKET) { $kinds += 's3' }
+    if ($env:AZURE_STORAGE_CONNECTION_STRING -and $env:AZURE_STORAGE_ACCOUNT -and $env:AZURITE_CONTAINER) { $kinds += 'azure' }
+    if ($env:STORAGE_EMULATOR_HOST -and $env:GCS_EMULATOR_BUCKET) { $kinds += 'gcs' }
+    return $kinds
+}
+
 function New-TestStore {
-    # A fresh, empty store of the given kind: Root is an address prefix ending in a separator.
-    param([Parameter(Mandatory)][ValidateSet('mem', 'local')][string]$Kind)
+    # A fresh, empty store of the given kind: Root is an address prefix ending in a separator (or a named
+    # provider's root, "name:").
+    param([Parameter(Mandatory)][ValidateSet('mem', 'local', 's3', 'azure', 'gcs')][string]$Kind)
     $id = [guid]::NewGuid().ToString('N')
     if ($Kind -eq 'mem') {
         return [pscustomobject]@{ Kind = 'mem'; Root = "mem://pester-$id/"; LocalPath = $null }
+    }
+    if ($Kind -eq 's3') {
+        # A named provider carries the emulator's endpoint; the keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+        $name = "pester-s3-$($id.Substring(0, 12))"
+        $region = if ($env:AWS_REGION) { $env:AWS_REGION } else { 'us-east-1' }
+        Register-StorageProvider -Name $name -Uri "s3://$($env:S3_EMULATOR_BUCKET)/pester-$id/" `
+            -Option @{ endpoint = $env:S3_EMULATOR_ENDPOINT; region = $region } | Out-Null
+        return [pscustomobject]@{ Kind = 's3'; Root = "${name}:"; LocalPath = $null; ProviderName = $name }
+    }
+    if ($Kind -eq 'azure') {
+        # The endpoint and key come from AZURE_STORAGE_CONNECTION_STRING (it names this account).
+        return [pscustomobject]@{ Kind = 'azure'; Root = "az://$($env:AZURE_STORAGE_ACCOUNT)/$($env:AZURITE_CONTAINER)/pester-$id/"; LocalPath = $null }
+    }
+    if ($Kind -eq 'gcs') {
+        # STORAGE_EMULATOR_HOST points gs:// at the emulator (no credentials are sent to it).
+        return [pscustomobject]@{ Kind = 'gcs'; Root = "gs://$($env:GCS_EMULATOR_BUCKET)/pester-$id/"; LocalPath = $null }
     }
     $dir = Join-Path ([System.IO.Path]::GetTempPath()) "cloudstorage-pester-$id"
     New-Item -ItemType Directory -Path $dir -Force | Out-Null
@@ -47,8 +81,9 @@ function Remove-TestStore {
         if (Test-Path -LiteralPath $Store.LocalPath) { Remove-Item -LiteralPath $Store.LocalPath -Recurse -Force }
     }
     else {
-        # Memory stores live as long as the session; empty them so a long session does not hold the data.
+        # Memory stores live as long as the session, and emulator prefixes as long as the emulator: empty them.
         Remove-StorageObject -Uri $Store.Root -Recurse -Confirm:$false -ErrorAction SilentlyContinue
+        if ($Store.PSObject.Properties['ProviderName']) { Unregister-StorageProvider -Name $Store.ProviderName }
     }
 }
 

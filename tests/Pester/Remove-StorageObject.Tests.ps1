@@ -1,10 +1,15 @@
+BeforeDiscovery {
+    # The stores to run against: mem and local, and the emulators whose variables are set.
+    . (Join-Path $PSScriptRoot 'CloudStorage.TestHelpers.ps1')
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'CloudStorage.TestHelpers.ps1')
     Import-CloudStorageForTest
 }
 
 Describe 'Remove-StorageObject' {
-    Context '<_>' -ForEach @('mem', 'local') {
+    Context '<_>' -ForEach (Get-TestStoreKinds) {
         BeforeAll {
             $store = New-TestStore -Kind $_
         }

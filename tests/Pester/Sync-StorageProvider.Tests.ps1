@@ -1,3 +1,8 @@
+BeforeDiscovery {
+    # The stores to run against: mem and local, and the emulators whose variables are set.
+    . (Join-Path $PSScriptRoot 'CloudStorage.TestHelpers.ps1')
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'CloudStorage.TestHelpers.ps1')
     Import-CloudStorageForTest
@@ -32,7 +37,7 @@ BeforeAll {
 }
 
 Describe 'Sync-StorageProvider' {
-    Context '<_>' -ForEach @('mem', 'local') {
+    Context '<_>' -ForEach (Get-TestStoreKinds) {
         BeforeAll {
             $store = New-TestStore -Kind $_
             $other = New-TestStore -Kind (Get-OtherStoreKind $_)
