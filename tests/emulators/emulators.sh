@@ -403,7 +403,8 @@ EOF
   #    signed-URL parameters are accepted, not verified;
   #  * objects.list as GCS does it: names in UTF-8 byte order (the emulator compared UTF-16 code
   #    units), objects and prefixes paged together with maxResults counting both and an opaque
-  #    page token (the emulator paged objects only and repeated every prefix on every page).
+  #    page token (the emulator paged objects only and repeated every prefix on every page);
+  #  * the storageClass given at upload or in a rewrite body is kept (the emulator stored STANDARD).
   # The launcher's file name changes with its content (-2), so that an older copy of this script sharing
   # the installation cannot swap it under a newer one.
   cat > "$EMULATOR_HOME/gcs/gcs-emulator-2.js" <<'EOF'
@@ -416,6 +417,21 @@ const { StorageEmulator } = require('firebase-tools/lib/emulator/storage');
 const { createApp } = require('firebase-tools/lib/emulator/storage/server');
 const { EmulatorRegistry } = require('firebase-tools/lib/emulator/registry');
 const { StorageLayer } = require('firebase-tools/lib/emulator/storage/files');
+
+const uploadObject = StorageLayer.prototype.uploadObject;
+StorageLayer.prototype.uploadObject = async function (upload) {
+  const md = await uploadObject.call(this, upload);
+  const sc = upload.metadata && upload.metadata.storageClass;
+  if (typeof sc === 'string' && sc) md.storageClass = sc.toUpperCase();
+  return md;
+};
+const copyObject = StorageLayer.prototype.copyObject;
+StorageLayer.prototype.copyObject = function (request) {
+  const md = copyObject.call(this, request);
+  const sc = request.incomingMetadata && request.incomingMetadata.storageClass;
+  if (typeof sc === 'string' && sc) md.storageClass = sc.toUpperCase();
+  return md;
+};
 
 StorageLayer.prototype.listObjects = async function listObjects(request) {
   const { bucketId, prefix, delimiter, pageToken } = request;
