@@ -46,4 +46,10 @@ public sealed record ProviderCapabilities
 
     /// <summary>Longest expiry a presigned URL may have.</summary>
     public TimeSpan MaxPresignExpiry { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Ranged reads are independent requests over a network, so the engine reads a large object faster as several
+    /// ranges at once (<see cref="Transfer.ParallelRangeStream"/>). Off for local and memory stores.
+    /// </summary>
+    public bool ParallelRangeReads { get; init; }
 }

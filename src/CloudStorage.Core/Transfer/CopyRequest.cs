@@ -30,4 +30,16 @@ public sealed record TransferOptions
 
     /// <summary>Bytes between two progress reports of one transfer.</summary>
     public long ProgressInterval { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// Objects at least this large are read as parallel ranges when their provider declares
+    /// <see cref="Providers.ProviderCapabilities.ParallelRangeReads"/> (network stores).
+    /// </summary>
+    public long ParallelReadThreshold { get; init; } = 32L << 20;
+
+    /// <summary>Size of one range of a parallel read.</summary>
+    public int ReadChunkSize { get; init; } = 8 << 20;
+
+    /// <summary>Ranges of one object read at once; 1 turns parallel reads off.</summary>
+    public int ReadParallelism { get; init; } = 4;
 }

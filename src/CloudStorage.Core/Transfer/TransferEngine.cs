@@ -70,8 +70,18 @@ public sealed class TransferEngine
             }
         }
 
-        await using var read = await source.Provider.OpenReadAsync(source.Key, null, ct).ConfigureAwait(false);
+        await using var read = await OpenForCopyAsync(source, item.Size, ct).ConfigureAwait(false);
         return await WriteStreamAsync(read, destination, options, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The source's content: as parallel ranges for a large object on a network store, else one sequential read.
+    /// </summary>
+    private async Task<Stream> OpenForCopyAsync(StorageLocation source, long size, CancellationToken ct)
+    {
+        if (size >= Options.ParallelReadThreshold && Options.ReadParallelism > 1 && source.Provider.Capabilities.ParallelRangeReads)
+            return new ParallelRangeStream(source.Provider, source.Key, size, Options.ReadChunkSize, Options.ReadParallelism, ct);
+        return await source.Provider.OpenReadAsync(source.Key, null, ct).ConfigureAwait(false);
     }
 
     /// <summary>Stores a stream (of known or unknown length) at <paramref name="destination"/>.</summary>

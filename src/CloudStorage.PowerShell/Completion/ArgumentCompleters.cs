@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
 using CloudStorage.Addressing;
+using CloudStorage.PowerShell.Infrastructure;
 
 namespace CloudStorage.PowerShell.Completion;
 
@@ -15,7 +16,7 @@ public sealed class AddressArgumentCompleter : IArgumentCompleter
     /// <inheritdoc />
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        new AddressCompleter(ProviderRegistry.Session, SessionCurrentDirectory).Complete(wordToComplete).Select(ToResult).ToList();
+        new AddressCompleter(ModuleServices.Registry, SessionCurrentDirectory).Complete(wordToComplete).Select(ToResult).ToList();
 
     internal static CompletionResult ToResult(AddressCompletion completion) =>
         new(completion.CompletionText, completion.ListItemText,
@@ -44,7 +45,7 @@ public sealed class ProviderNameArgumentCompleter : IArgumentCompleter
     /// <inheritdoc />
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        new AddressCompleter(ProviderRegistry.Session).CompleteProviderNames(wordToComplete)
+        new AddressCompleter(ModuleServices.Registry).CompleteProviderNames(wordToComplete)
             .Select(c => new CompletionResult(c.CompletionText, c.ListItemText, CompletionResultType.ParameterValue, c.ToolTip))
             .ToList();
 }

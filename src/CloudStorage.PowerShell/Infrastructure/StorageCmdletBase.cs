@@ -211,7 +211,7 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
         }
     }
 
-    ProviderRegistry ICmdletContext.Registry => ProviderRegistry.Session;
+    ProviderRegistry ICmdletContext.Registry => ModuleServices.Registry;
 
     CancellationToken ICmdletContext.CancellationToken => _stopping.Token;
 }

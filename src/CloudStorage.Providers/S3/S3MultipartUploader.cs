@@ -248,7 +248,7 @@ internal sealed class S3MultipartUploader
         }
         catch (Exception)
         {
-            // The original failure matters more; a bucket lifecycle rule for incomplete uploads is the backstop (docs/s3.md).
+            // The original failure matters more; a bucket lifecycle rule for incomplete uploads is the backstop (README, "Uploads and memory").
         }
     }
 

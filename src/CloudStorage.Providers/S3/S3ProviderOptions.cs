@@ -72,7 +72,7 @@ public sealed record S3ProviderOptions
 
     /// <summary>
     /// Record the whole-object MD5 in user metadata (<c>cloudstorage-md5</c>) of multipart uploads, so integrity
-    /// checks and sync need no download later (default on). See docs/s3.md for the cost.
+    /// checks and sync need no download later (default on). The README ("ETags, stored MD5s and integrity checks") gives the cost.
     /// </summary>
     public bool StoreMd5 { get; init; } = true;
 

@@ -48,6 +48,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
             ModifiedTimePrecision = TimeSpan.FromSeconds(1),
             MaxListPageSize = 1000,
             ServerSideCopy = true,
+            ParallelRangeReads = true,
             Presign = true,
             MaxPresignExpiry = S3Presigner.MaxExpiry,
         };

@@ -11,14 +11,19 @@ public sealed class TestStores : IDisposable
 
     public TestStores()
     {
-        Cloud = new FakeCloudProvider("bucket");
-        Registry.RegisterFactory(new FakeCloudFactory(Cloud));
+        Registry = new ProviderRegistry();
+        _cloud = new FakeCloudProvider("bucket");
+        Registry.RegisterFactory(new FakeCloudFactory(_cloud));
     }
 
-    public ProviderRegistry Registry { get; } = new();
+    /// <summary>Stores behind <paramref name="registry"/> as given (real cloud providers on their emulators), no fake bucket.</summary>
+    public TestStores(ProviderRegistry registry) => Registry = registry;
+
+    public ProviderRegistry Registry { get; }
 
     /// <summary>The bucket behind <c>s3://bucket/...</c>: a memory store that can presign and fail on demand.</summary>
-    public FakeCloudProvider Cloud { get; }
+    public FakeCloudProvider Cloud => _cloud ?? throw new InvalidOperationException("These stores have no fake bucket.");
+    private readonly FakeCloudProvider? _cloud;
 
     /// <summary>A fresh temporary directory, deleted at the end of the test.</summary>
     public string Temp
@@ -65,11 +70,13 @@ public sealed class TestStores : IDisposable
         return keys;
     }
 
-    public string WriteFile(string relative, string text)
+    public string WriteFile(string relative, string text) => WriteFile(relative, System.Text.Encoding.UTF8.GetBytes(text));
+
+    public string WriteFile(string relative, byte[] content)
     {
         var path = Path.Combine(Temp, relative.Replace('/', Path.DirectorySeparatorChar));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
+        File.WriteAllBytes(path, content);
         return path;
     }
 
