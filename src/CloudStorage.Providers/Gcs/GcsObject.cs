@@ -7,6 +7,12 @@ namespace CloudStorage.Providers.Gcs;
 /// <summary>The fields of a GCS object resource (JSON API <c>storage#object</c>) that the provider uses.</summary>
 internal sealed record GcsObject
 {
+    /// <summary>
+    /// The metadata key gsutil and gcloud storage use for a file's modification time (seconds since the epoch): the
+    /// provider writes it for <see cref="WriteOptions.ModifiedTime"/> and reports it as LastModified.
+    /// </summary>
+    public const string MtimeKey = "goog-reserved-file-mtime";
+
     public required string Name { get; init; }
     public long Size { get; init; }
     public long Generation { get; init; }
@@ -19,6 +25,20 @@ internal sealed record GcsObject
     public string? StorageClass { get; init; }
     public int? ComponentCount { get; init; }
     public Dictionary<string, string> Metadata { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The stored modification time, else the time the object was last updated.</summary>
+    public DateTimeOffset? LastModified =>
+        Metadata.TryGetValue(MtimeKey, out var text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : Updated;
+
+    /// <summary>User metadata without the provider's own modification-time key.</summary>
+    public Dictionary<string, string> UserMetadata()
+    {
+        var result = new Dictionary<string, string>(Metadata, StringComparer.OrdinalIgnoreCase);
+        result.Remove(MtimeKey);
+        return result;
+    }
 
     /// <summary>The hashes GCS reports: crc32c always, md5Hash for objects that are not composite.</summary>
     public IReadOnlyList<ContentHash> Hashes()

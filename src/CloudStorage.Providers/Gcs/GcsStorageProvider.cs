@@ -40,8 +40,9 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
             ContentType = true,
             Tags = false,
             StorageClass = true,
-            CanSetModifiedTime = false,
-            ModifiedTimePrecision = TimeSpan.FromMilliseconds(1),
+            // Modification times are kept as gsutil keeps them (goog-reserved-file-mtime, whole seconds).
+            CanSetModifiedTime = true,
+            ModifiedTimePrecision = TimeSpan.FromSeconds(1),
             MaxListPageSize = 1000,
             Versions = false,
             ServerSideCopy = true,
@@ -120,11 +121,11 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         Key = o.Name,
         Uri = AddressRoot + o.Name,
         Size = o.Size,
-        LastModified = o.Updated,
+        LastModified = o.LastModified,
         ETag = o.ETag,
         ContentType = o.ContentType,
         StorageClass = o.StorageClass,
-        Metadata = o.Metadata,
+        Metadata = o.UserMetadata(),
         Hashes = o.Hashes(),
     };
 
@@ -217,12 +218,17 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         // Without a body the copy keeps the source's content type and metadata; a body replaces them, so the
         // source's are merged with what the caller gives.
         JsonObject? resource = null;
-        if (options.ContentType is not null || options.Metadata is not null || options.StorageClass is not null)
+        if (options.ContentType is not null || options.Metadata is not null || options.StorageClass is not null || options.ModifiedTime is not null)
         {
             var src = await gcs._api.GetObjectAsync(sourceKey, cancellationToken).ConfigureAwait(false) ?? throw NotFound(sourceTarget);
             var metadata = new Dictionary<string, string>(src.Metadata, StringComparer.OrdinalIgnoreCase);
             foreach (var (name, value) in options.Metadata ?? new Dictionary<string, string>()) metadata[name] = value;
-            resource = GcsUploader.Resource(destinationKey, options with { Metadata = metadata, StorageClass = options.StorageClass ?? src.StorageClass },
+            resource = GcsUploader.Resource(destinationKey, options with
+                {
+                    Metadata = metadata,
+                    StorageClass = options.StorageClass ?? src.StorageClass,
+                    ModifiedTime = options.ModifiedTime ?? (src.Metadata.ContainsKey(GcsObject.MtimeKey) ? src.LastModified : null),
+                },
                 options.ContentType ?? src.ContentType ?? DefaultContentType);
         }
         string? token = null;

@@ -162,12 +162,11 @@ internal sealed class GcsUploader(GcsJsonApi api, GcsProviderOptions options, Re
     internal static JsonObject Resource(string key, WriteOptions write, string contentType)
     {
         var resource = new JsonObject { ["name"] = key, ["contentType"] = contentType };
-        if (write.Metadata is { Count: > 0 } metadata)
-        {
-            var m = new JsonObject();
-            foreach (var (name, value) in metadata) m[name] = value;
-            resource["metadata"] = m;
-        }
+        var m = new JsonObject();
+        foreach (var (name, value) in write.Metadata ?? new Dictionary<string, string>())
+            if (!name.Equals(GcsObject.MtimeKey, StringComparison.OrdinalIgnoreCase)) m[name] = value;
+        if (write.ModifiedTime is { } mtime) m[GcsObject.MtimeKey] = mtime.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (m.Count > 0) resource["metadata"] = m;
         if (!string.IsNullOrWhiteSpace(write.StorageClass)) resource["storageClass"] = write.StorageClass.Trim().ToUpperInvariant();
         return resource;
     }

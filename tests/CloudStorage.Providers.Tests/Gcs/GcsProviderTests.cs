@@ -187,6 +187,7 @@ public sealed class GcsProviderTests(GcsEmulatorFixture emulator, ITestOutputHel
         {
             ContentType = "text/plain",
             Metadata = new Dictionary<string, string> { ["origin"] = "source", ["keep"] = "yes" },
+            ModifiedTime = new DateTimeOffset(2020, 5, 6, 7, 8, 9, TimeSpan.Zero),
         });
 
         Assert.True(destination.CanCopyFrom(source));
@@ -202,6 +203,9 @@ public sealed class GcsProviderTests(GcsEmulatorFixture emulator, ITestOutputHel
         Assert.Equal("text/plain", stat!.ContentType);
         Assert.Equal("copy", stat.Metadata["origin"]);
         Assert.Equal("yes", stat.Metadata["keep"]);
+        // The modification time travels with the copy, kept where gsutil keeps it and not shown as user metadata.
+        Assert.Equal(new DateTimeOffset(2020, 5, 6, 7, 8, 9, TimeSpan.Zero), stat.LastModified);
+        Assert.False(stat.Metadata.ContainsKey("goog-reserved-file-mtime"));
         Assert.False(destination.CanCopyFrom(new GcsStorageProvider(emulator.Options(_bucket) with { EmulatorHost = "http://127.0.0.2:1" })));
     }
 
