@@ -404,7 +404,8 @@ EOF
   #  * objects.list as GCS does it: names in UTF-8 byte order (the emulator compared UTF-16 code
   #    units), objects and prefixes paged together with maxResults counting both and an opaque
   #    page token (the emulator paged objects only and repeated every prefix on every page);
-  #  * the storageClass given at upload or in a rewrite body is kept (the emulator stored STANDARD).
+  #  * the storageClass given at upload or in a rewrite body is kept (the emulator stored STANDARD);
+  #  * every write gets a new generation and ETag (the emulator's were equal within one millisecond).
   # The launcher's file name changes with its content (-2), so that an older copy of this script sharing
   # the installation cannot swap it under a newer one.
   cat > "$EMULATOR_HOME/gcs/gcs-emulator-2.js" <<'EOF'
@@ -418,9 +419,19 @@ const { createApp } = require('firebase-tools/lib/emulator/storage/server');
 const { EmulatorRegistry } = require('firebase-tools/lib/emulator/registry');
 const { StorageLayer } = require('firebase-tools/lib/emulator/storage/files');
 
+// GCS gives every write a new generation and ETag; the emulator used Date.now(), the same for two writes in
+// one millisecond.
+let lastGeneration = 0;
+function freshGeneration(md) {
+  const g = Math.max(Date.now() * 1000, lastGeneration + 1);
+  lastGeneration = g;
+  md.generation = g;
+  md.etag = Buffer.from(`${g}/${md.metageneration}`).toString('base64');
+}
 const uploadObject = StorageLayer.prototype.uploadObject;
 StorageLayer.prototype.uploadObject = async function (upload) {
   const md = await uploadObject.call(this, upload);
+  freshGeneration(md);
   const sc = upload.metadata && upload.metadata.storageClass;
   if (typeof sc === 'string' && sc) md.storageClass = sc.toUpperCase();
   return md;
@@ -428,6 +439,7 @@ StorageLayer.prototype.uploadObject = async function (upload) {
 const copyObject = StorageLayer.prototype.copyObject;
 StorageLayer.prototype.copyObject = function (request) {
   const md = copyObject.call(this, request);
+  freshGeneration(md);
   const sc = request.incomingMetadata && request.incomingMetadata.storageClass;
   if (typeof sc === 'string' && sc) md.storageClass = sc.toUpperCase();
   return md;

@@ -57,7 +57,9 @@ internal sealed class GcsUploader(GcsJsonApi api, GcsProviderOptions options, Re
             hasher.Append(buffer.AsSpan(0, filled));
             hasher.Verify(write.ExpectedHashes, target, provider);
             var resource = Resource(key, write, contentType);
-            foreach (var h in hasher.Hashes) resource[h.Algorithm == HashAlgorithmKind.MD5 ? "md5Hash" : "crc32c"] = h.Base64;
+            foreach (var h in hasher.Hashes)
+                if (h.Algorithm is HashAlgorithmKind.MD5 or HashAlgorithmKind.CRC32C)
+                    resource[h.Algorithm == HashAlgorithmKind.MD5 ? "md5Hash" : "crc32c"] = h.Base64;
             var item = await StorageResilience.ExecuteAsync(requestPipeline, "Upload",
                 async token => await api.InsertMultipartAsync(key, resource, buffer.AsMemory(0, filled), contentType, token).ConfigureAwait(false), ct).ConfigureAwait(false);
             CheckStored(item, hasher, target);

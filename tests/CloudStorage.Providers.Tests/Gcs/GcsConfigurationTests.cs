@@ -88,11 +88,11 @@ public sealed class GcsConfigurationTests
     }
 
     [Fact]
-    public void A_credentials_file_that_does_not_exist_is_a_Configuration_error_naming_it()
+    public async Task A_credentials_file_that_does_not_exist_is_a_Configuration_error_naming_it()
     {
-        var provider = new GcsStorageProvider(new GcsProviderOptions { Bucket = "b", CredentialsFile = "/nonexistent/key.json" });
+        using var provider = new GcsStorageProvider(new GcsProviderOptions { Bucket = "b", CredentialsFile = "/nonexistent/key.json" });
 
-        var e = Assert.ThrowsAsync<StorageException>(() => provider.StatAsync("k")).GetAwaiter().GetResult();
+        var e = await Assert.ThrowsAsync<StorageException>(() => provider.StatAsync("k"));
 
         Assert.Equal(StorageErrorKind.Configuration, e.Kind);
         Assert.Contains("/nonexistent/key.json", e.Message);

@@ -28,6 +28,8 @@ public sealed class GcsHttpTests
             Bucket = "b",
             HttpHandler = handler,
             RequestRetry = null,
+            SimpleUploadThreshold = 256 * 1024,
+            ChunkSize = GcsProviderOptions.ChunkGranularity,
         };
         options = credential is null ? options with { EmulatorHost = "http://gcs.test" } : options with { Endpoint = new Uri("http://gcs.test"), Credential = credential };
         var inner = new GcsStorageProvider(options);
@@ -137,6 +139,37 @@ public sealed class GcsHttpTests
         Assert.Equal(transient, e.IsTransient);
         Assert.Contains("gs://b/k.txt", e.Message);
         Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public async Task A_simple_upload_sends_md5Hash_and_crc32c_for_the_service_to_verify_and_X_Goog_Hash_ends_a_resumable_one()
+    {
+        var data = "hello"u8.ToArray();
+        string? multipart = null;
+        var handler = new ScriptedHttpHandler()
+            .Then(r => { multipart = r.Content!.ReadAsStringAsync().Result; return ScriptedHttpHandler.Response(HttpStatusCode.OK, ObjectJson); });
+        var (_, inner, _) = Create(handler);
+        var all = Enum.GetValues<HashAlgorithmKind>().Select(a => ContentHash.Compute(a, data)).ToList();
+
+        await inner.WriteAsync("k.txt", new MemoryStream(data), new WriteOptions { ExpectedHashes = all });
+
+        Assert.Contains("uploadType=multipart", handler.Requests.Single().Url.Query);
+        Assert.Contains($"\"md5Hash\":\"{all[(int)HashAlgorithmKind.MD5].Base64}\"", multipart);
+        Assert.Contains($"\"crc32c\":\"{ContentHash.Compute(HashAlgorithmKind.CRC32C, data).Base64}\"", multipart);
+        Assert.DoesNotContain(ContentHash.Compute(HashAlgorithmKind.SHA256, data).Base64, multipart);
+
+        string? finalHash = null;
+        var resumable = new ScriptedHttpHandler()
+            .Then(HttpStatusCode.OK, "", ("Location", "http://gcs.test/upload/storage/v1/b/b/o?upload_id=s1"))
+            .Then((HttpStatusCode)308, "", ("Range", "bytes=0-262143"))
+            .Then(r => { finalHash = r.Headers.TryGetValues("X-Goog-Hash", out var v) ? v.Single() : null; return ScriptedHttpHandler.Response(HttpStatusCode.OK, ObjectJson); });
+        var (_, chunked, _) = Create(resumable);
+        var big = new byte[300 * 1024];
+        var e = await Assert.ThrowsAsync<StorageException>(() => chunked.WriteAsync("k.txt", new MemoryStream(big), new WriteOptions()));
+        Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
+
+        // The scripted object's hashes are not those of the bytes sent: the upload reports it instead of trusting it.
+        Assert.Equal($"md5={ContentHash.Compute(HashAlgorithmKind.MD5, big).Base64},crc32c={ContentHash.Compute(HashAlgorithmKind.CRC32C, big).Base64}", finalHash);
     }
 
     [Fact]
