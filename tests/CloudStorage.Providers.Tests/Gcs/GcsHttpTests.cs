@@ -20,7 +20,7 @@ public sealed class GcsHttpTests
     private const string ObjectJson = """{"kind":"storage#object","name":"k.txt","bucket":"b","generation":"1","metageneration":"1","size":"5","md5Hash":"XUFAKrxLKna5cZ2REBfFkg==","crc32c":"mnG7TA==","etag":"CAE=","updated":"2024-01-02T03:04:05.678Z","contentType":"text/plain"}""";
     private const string Token = "ya29.SECRET-ACCESS-TOKEN-never-printed";
 
-    private static (ResilientStorageProvider Provider, GcsStorageProvider Inner, InstantTimeProvider Clock) Create(ScriptedHttpHandler handler, GoogleCredential? credential = null)
+    private static (ResilientStorageProvider Provider, GcsStorageProvider Inner, InstantTimeProvider Clock) Create(GcsScriptedHandler handler, GoogleCredential? credential = null)
     {
         var clock = new InstantTimeProvider();
         var options = new GcsProviderOptions
@@ -39,8 +39,8 @@ public sealed class GcsHttpTests
     [Fact]
     public async Task A_429_with_Retry_After_is_Throttled_and_retried_after_the_servers_delay()
     {
-        var handler = new ScriptedHttpHandler()
-            .Then(HttpStatusCode.TooManyRequests, ScriptedHttpHandler.Error(429, "rateLimitExceeded", "slow down"), ("Retry-After", "7"))
+        var handler = new GcsScriptedHandler()
+            .Then(HttpStatusCode.TooManyRequests, GcsScriptedHandler.Error(429, "rateLimitExceeded", "slow down"), ("Retry-After", "7"))
             .Then(HttpStatusCode.OK, ObjectJson);
         var (provider, _, clock) = Create(handler);
 
@@ -59,8 +59,8 @@ public sealed class GcsHttpTests
     [InlineData(HttpStatusCode.RequestTimeout)]
     public async Task Server_errors_are_Transient_and_retried_until_success(HttpStatusCode status)
     {
-        var handler = new ScriptedHttpHandler()
-            .Then(status, ScriptedHttpHandler.Error((int)status, "backendError", "try again"))
+        var handler = new GcsScriptedHandler()
+            .Then(status, GcsScriptedHandler.Error((int)status, "backendError", "try again"))
             .Then(status, "")
             .Then(HttpStatusCode.OK, ObjectJson);
         var (provider, _, clock) = Create(handler);
@@ -73,8 +73,8 @@ public sealed class GcsHttpTests
     [Fact]
     public async Task Persistent_503s_fail_as_Transient_after_the_bounded_retries()
     {
-        var handler = new ScriptedHttpHandler();
-        for (var i = 0; i < 10; i++) handler.Then(HttpStatusCode.ServiceUnavailable, ScriptedHttpHandler.Error(503, "backendError", "unavailable"));
+        var handler = new GcsScriptedHandler();
+        for (var i = 0; i < 10; i++) handler.Then(HttpStatusCode.ServiceUnavailable, GcsScriptedHandler.Error(503, "backendError", "unavailable"));
         var (provider, _, _) = Create(handler);
 
         var e = await Assert.ThrowsAsync<StorageException>(() => provider.DeleteAsync("k.txt"));
@@ -89,8 +89,8 @@ public sealed class GcsHttpTests
     [InlineData(HttpStatusCode.Unauthorized)]
     public async Task Denied_requests_are_PermissionDenied_never_retried_and_never_show_the_token(HttpStatusCode status)
     {
-        var handler = new ScriptedHttpHandler()
-            .Then(status, ScriptedHttpHandler.Error((int)status, "forbidden", "caller does not have storage.objects.get access"));
+        var handler = new GcsScriptedHandler()
+            .Then(status, GcsScriptedHandler.Error((int)status, "forbidden", "caller does not have storage.objects.get access"));
         var (provider, _, clock) = Create(handler, GoogleCredential.FromAccessToken(Token));
 
         var e = await Assert.ThrowsAsync<StorageException>(() => provider.StatAsync("k.txt"));
@@ -107,14 +107,14 @@ public sealed class GcsHttpTests
     [Fact]
     public async Task A_dropped_connection_is_Transient_and_its_message_shows_no_token()
     {
-        var handler = new ScriptedHttpHandler()
+        var handler = new GcsScriptedHandler()
             .Then(_ => throw new HttpRequestException("connection reset by peer"))
             .Then(HttpStatusCode.OK, ObjectJson);
         var (provider, _, _) = Create(handler, GoogleCredential.FromAccessToken(Token));
 
         Assert.NotNull(await provider.StatAsync("k.txt"));
 
-        var (failing, _, _) = Create(new ScriptedHttpHandler().Then(_ => throw new HttpRequestException("reset")), GoogleCredential.FromAccessToken(Token));
+        var (failing, _, _) = Create(new GcsScriptedHandler().Then(_ => throw new HttpRequestException("reset")), GoogleCredential.FromAccessToken(Token));
         var inner = ((GcsStorageProvider)failing.Inner);
         var e = await Assert.ThrowsAsync<StorageException>(() => inner.StatAsync("k.txt"));
         Assert.Equal(StorageErrorKind.Transient, e.Kind);
@@ -133,7 +133,7 @@ public sealed class GcsHttpTests
     [InlineData(400, "invalid", "Invalid argument.", StorageErrorKind.InvalidArgument, false)]
     public void Statuses_map_to_the_engines_error_kinds(int status, string reason, string message, StorageErrorKind kind, bool transient)
     {
-        var e = GcsErrorMapper.FromStatus((HttpStatusCode)status, ScriptedHttpHandler.Error(status, reason, message), null, "gs://b/k.txt", "gs://b");
+        var e = GcsErrorMapper.FromStatus((HttpStatusCode)status, GcsScriptedHandler.Error(status, reason, message), null, "gs://b/k.txt", "gs://b");
 
         Assert.Equal(kind, e.Kind);
         Assert.Equal(transient, e.IsTransient);
@@ -146,8 +146,8 @@ public sealed class GcsHttpTests
     {
         var data = "hello"u8.ToArray();
         string? multipart = null;
-        var handler = new ScriptedHttpHandler()
-            .Then(r => { multipart = r.Content!.ReadAsStringAsync().Result; return ScriptedHttpHandler.Response(HttpStatusCode.OK, ObjectJson); });
+        var handler = new GcsScriptedHandler()
+            .Then(r => { multipart = r.Content!.ReadAsStringAsync().Result; return GcsScriptedHandler.Response(HttpStatusCode.OK, ObjectJson); });
         var (_, inner, _) = Create(handler);
         var all = Enum.GetValues<HashAlgorithmKind>().Select(a => ContentHash.Compute(a, data)).ToList();
 
@@ -159,10 +159,10 @@ public sealed class GcsHttpTests
         Assert.DoesNotContain(ContentHash.Compute(HashAlgorithmKind.SHA256, data).Base64, multipart);
 
         string? finalHash = null;
-        var resumable = new ScriptedHttpHandler()
+        var resumable = new GcsScriptedHandler()
             .Then(HttpStatusCode.OK, "", ("Location", "http://gcs.test/upload/storage/v1/b/b/o?upload_id=s1"))
             .Then((HttpStatusCode)308, "", ("Range", "bytes=0-262143"))
-            .Then(r => { finalHash = r.Headers.TryGetValues("X-Goog-Hash", out var v) ? v.Single() : null; return ScriptedHttpHandler.Response(HttpStatusCode.OK, ObjectJson); });
+            .Then(r => { finalHash = r.Headers.TryGetValues("X-Goog-Hash", out var v) ? v.Single() : null; return GcsScriptedHandler.Response(HttpStatusCode.OK, ObjectJson); });
         var (_, chunked, _) = Create(resumable);
         var big = new byte[300 * 1024];
         var e = await Assert.ThrowsAsync<StorageException>(() => chunked.WriteAsync("k.txt", new MemoryStream(big), new WriteOptions()));
@@ -175,8 +175,8 @@ public sealed class GcsHttpTests
     [Fact]
     public async Task Reading_a_missing_object_is_NotFound_and_stat_is_null()
     {
-        var handler = new ScriptedHttpHandler()
-            .Then(HttpStatusCode.NotFound, ScriptedHttpHandler.Error(404, "notFound", "No such object: b/gone.txt"))
+        var handler = new GcsScriptedHandler()
+            .Then(HttpStatusCode.NotFound, GcsScriptedHandler.Error(404, "notFound", "No such object: b/gone.txt"))
             .Then(HttpStatusCode.NotFound, "No such object: b/gone.txt");
         var (_, inner, _) = Create(handler);
 
@@ -189,7 +189,7 @@ public sealed class GcsHttpTests
     [Fact]
     public async Task A_missing_bucket_is_NotFound_rather_than_a_missing_object()
     {
-        var handler = new ScriptedHttpHandler().Then(HttpStatusCode.NotFound, ScriptedHttpHandler.Error(404, "notFound", "The specified bucket does not exist."));
+        var handler = new GcsScriptedHandler().Then(HttpStatusCode.NotFound, GcsScriptedHandler.Error(404, "notFound", "The specified bucket does not exist."));
         var (_, inner, _) = Create(handler);
 
         var e = await Assert.ThrowsAsync<StorageException>(() => inner.StatAsync("k.txt"));
@@ -200,7 +200,7 @@ public sealed class GcsHttpTests
     [Fact]
     public async Task Listing_merges_each_page_and_yields_a_prefix_repeated_on_the_next_page_once()
     {
-        var handler = new ScriptedHttpHandler()
+        var handler = new GcsScriptedHandler()
             .Then(HttpStatusCode.OK, """{"items":[{"name":"p/a.txt","size":"1"}],"prefixes":["p/b/"],"nextPageToken":"t1"}""")
             .Then(HttpStatusCode.OK, """{"prefixes":["p/b/","p/d/"],"items":[{"name":"p/c.txt","size":"2"}],"nextPageToken":"t2"}""")
             .Then(HttpStatusCode.OK, """{"prefixes":["p/d/"]}""");
@@ -222,7 +222,7 @@ public sealed class GcsHttpTests
     [Fact]
     public async Task Listing_fetches_the_next_page_only_when_enumeration_reaches_it()
     {
-        var handler = new ScriptedHttpHandler()
+        var handler = new GcsScriptedHandler()
             .Then(HttpStatusCode.OK, """{"items":[{"name":"a"},{"name":"b"}],"nextPageToken":"t1"}""")
             .Then(HttpStatusCode.OK, """{"items":[{"name":"c"}]}""");
         var (_, inner, _) = Create(handler);
@@ -236,7 +236,7 @@ public sealed class GcsHttpTests
     [Fact]
     public async Task Server_side_copy_loops_on_the_rewrite_token_until_done()
     {
-        var handler = new ScriptedHttpHandler()
+        var handler = new GcsScriptedHandler()
             .Then(HttpStatusCode.OK, """{"kind":"storage#rewriteResponse","totalBytesRewritten":"1048576","objectSize":"3145728","done":false,"rewriteToken":"tok-1"}""")
             .Then(HttpStatusCode.OK, """{"kind":"storage#rewriteResponse","totalBytesRewritten":"2097152","objectSize":"3145728","done":false,"rewriteToken":"tok-2"}""")
             .Then(HttpStatusCode.OK, "{\"kind\":\"storage#rewriteResponse\",\"done\":true,\"resource\":" + ObjectJson.Replace("\"k.txt\"", "\"dst.txt\"") + "}");
@@ -258,9 +258,9 @@ public sealed class GcsHttpTests
     {
         var clock = new ManualClock(DateTime.UtcNow);
         var tokens = 0;
-        var tokenServer = new ScriptedHttpHandler();
+        var tokenServer = new GcsScriptedHandler();
         for (var i = 0; i < 5; i++)
-            tokenServer.Then(_ => ScriptedHttpHandler.Response(HttpStatusCode.OK,
+            tokenServer.Then(_ => GcsScriptedHandler.Response(HttpStatusCode.OK,
                 $$"""{"access_token":"token-{{Interlocked.Increment(ref tokens)}}","expires_in":3600,"token_type":"Bearer"}"""));
         var pem = System.Text.Json.JsonDocument.Parse(File.ReadAllText(TestData.Path("gcs-v4-signing", "test_service_account.json")))
             .RootElement.GetProperty("private_key").GetString()!;
@@ -270,7 +270,7 @@ public sealed class GcsHttpTests
                 Clock = clock,
                 HttpClientFactory = new HandlerFactory(tokenServer),
             }.FromPrivateKey(pem)));
-        var api = new ScriptedHttpHandler();
+        var api = new GcsScriptedHandler();
         for (var i = 0; i < 4; i++) api.Then(HttpStatusCode.OK, ObjectJson);
         var (_, inner, _) = Create(api, credential);
 

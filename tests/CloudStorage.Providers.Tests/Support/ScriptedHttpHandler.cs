@@ -1,16 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text;
 
 namespace CloudStorage.Providers.Tests.Support;
 
-/// <summary>An HTTP handler that answers from a script instead of the network and records what it was sent.</summary>
+/// <summary>An HTTP handler that answers from a script instead of the network, recording each request.</summary>
 public sealed class ScriptedHttpHandler : HttpMessageHandler
 {
     private readonly ConcurrentQueue<Func<HttpRequestMessage, HttpResponseMessage>> _answers = new();
 
-    /// <summary>Every request, in order: method, URL and the Authorization header (null when none).</summary>
-    public ConcurrentQueue<(string Method, Uri Url, string? Authorization)> Requests { get; } = new();
+    public ConcurrentQueue<HttpRequestMessage> Requests { get; } = new();
 
     public ScriptedHttpHandler Then(Func<HttpRequestMessage, HttpResponseMessage> answer)
     {
@@ -18,26 +16,33 @@ public sealed class ScriptedHttpHandler : HttpMessageHandler
         return this;
     }
 
-    public ScriptedHttpHandler Then(HttpStatusCode status, string json = "", params (string Name, string Value)[] headers) =>
-        Then(_ => Response(status, json, headers));
+    public ScriptedHttpHandler Then(HttpStatusCode status, string? errorCode = null, params (string Name, string Value)[] headers) =>
+        Then(_ => Answer(status, errorCode, headers));
 
-    public static HttpResponseMessage Response(HttpStatusCode status, string json = "", params (string Name, string Value)[] headers)
+    /// <summary>An Azure-style answer: the error code in x-ms-error-code and an XML error body.</summary>
+    public static HttpResponseMessage Answer(HttpStatusCode status, string? errorCode = null, params (string Name, string Value)[] headers)
     {
-        var response = new HttpResponseMessage(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        foreach (var (name, value) in headers) response.Headers.TryAddWithoutValidation(name, value);
+        var response = new HttpResponseMessage(status);
+        if (errorCode is not null)
+        {
+            response.Headers.TryAddWithoutValidation("x-ms-error-code", errorCode);
+            response.Content = new StringContent(
+                $"<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{errorCode}</Code><Message>simulated {errorCode}\nRequestId:r1</Message></Error>",
+                System.Text.Encoding.UTF8, "application/xml");
+        }
+        foreach (var (name, value) in headers)
+            if (!response.Headers.TryAddWithoutValidation(name, value))
+            {
+                response.Content ??= new ByteArrayContent([]);
+                response.Content.Headers.TryAddWithoutValidation(name, value);
+            }
         return response;
     }
 
-    /// <summary>A GCS JSON API error document.</summary>
-    public static string Error(int code, string reason, string message) =>
-        $$$"""{"error":{"code":{{{code}}},"message":"{{{message}}}","errors":[{"message":"{{{message}}}","domain":"global","reason":"{{{reason}}}"}]}}""";
-
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        Requests.Enqueue((request.Method.Method, request.RequestUri!, request.Headers.Authorization?.ToString()));
-        var response = _answers.TryDequeue(out var answer)
-            ? answer(request)
-            : Response(HttpStatusCode.InternalServerError, Error(500, "backendError", "no more scripted answers"));
+        Requests.Enqueue(request);
+        var response = _answers.TryDequeue(out var answer) ? answer(request) : Answer(HttpStatusCode.InternalServerError, "NoMoreScriptedAnswers");
         response.RequestMessage = request;
         return Task.FromResult(response);
     }

@@ -1,0 +1,134 @@
+using System.Net.Sockets;
+using Azure;
+using CloudStorage.Errors;
+using CloudStorage.Providers.Azure.Transport;
+
+namespace CloudStorage.Providers.Azure;
+
+/// <summary>
+/// Turns Blob service answers and transport failures into <see cref="StorageException"/>s with the engine's kinds.
+/// Messages name the object and the service's error code, never a key, signature or token; the service's own
+/// message is kept only in its scrubbed first line, and the exception chain carries no request.
+/// </summary>
+internal static class AzureErrorMapper
+{
+    public static StorageException? Map(Exception error, string target, string provider, CancellationToken cancellationToken)
+    {
+        switch (error)
+        {
+            case StorageException:
+                return null;
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
+                return null;
+            case OperationCanceledException:
+                return new StorageException(StorageErrorKind.Transient, $"The request for '{target}' timed out.", target, provider);
+            case AzureServiceException service:
+                return MapService(service, target, provider);
+            case RequestFailedException { Status: 0 } transport:
+                return new StorageException(StorageErrorKind.Transient,
+                    $"The connection to Azure Blob Storage failed while working on '{target}': {Describe(transport.InnerException ?? transport)}", target, provider);
+            case HttpRequestException or IOException or SocketException:
+                return new StorageException(StorageErrorKind.Transient,
+                    $"The connection to Azure Blob Storage failed while working on '{target}': {Describe(error)}", target, provider);
+            case global::Azure.Identity.AuthenticationFailedException or global::Azure.Identity.CredentialUnavailableException:
+                return new StorageException(StorageErrorKind.PermissionDenied,
+                    $"No Microsoft Entra ID token could be obtained for '{target}' ({error.GetType().Name}); sign in (az login), set a managed identity, or use a key or SAS.",
+                    target, provider, isTransient: false);
+            default:
+                return null;
+        }
+    }
+
+    // Transport messages name hosts and sockets, never URLs with their query: kept, first line only.
+    private static string Describe(Exception e) => e.Message.Split('\n', 2)[0].Trim();
+
+    public static async Task<T> RunAsync<T>(Func<Task<T>> action, string target, string provider, CancellationToken ct)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (Exception e) when (Map(e, target, provider, ct) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    public static async Task RunAsync(Func<Task> action, string target, string provider, CancellationToken ct)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (Exception e) when (Map(e, target, provider, ct) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    private static StorageException MapService(AzureServiceException e, string target, string provider)
+    {
+        var code = e.ErrorCode ?? "";
+        var detail = string.IsNullOrEmpty(code) ? $"HTTP {e.Status}" : $"{code}, HTTP {e.Status}";
+        if (!string.IsNullOrEmpty(e.ServiceMessage) && !IsAuthentication(code)) detail += ": " + e.ServiceMessage;
+        // The inner exception is not attached: its text is the service's, and callers print exception chains.
+        StorageException Make(StorageErrorKind kind, string message, bool? transient = null) =>
+            new(kind, $"{message} ({detail}).", target, provider, null, transient, e.RetryAfter);
+
+        switch (code)
+        {
+            case "BlobNotFound":
+                return Make(StorageErrorKind.NotFound, $"'{target}' was not found");
+            case "ContainerNotFound":
+                return Make(StorageErrorKind.NotFound, $"The container of '{target}' does not exist");
+            case "ResourceNotFound":
+                return Make(StorageErrorKind.NotFound, $"The storage account or container of '{target}' was not found");
+            case var c when IsAuthentication(c):
+                return Make(StorageErrorKind.PermissionDenied, $"Access to '{target}' was denied", transient: false);
+            case "ServerBusy" or "TooManyRequests":
+                return Make(StorageErrorKind.Throttled, $"Azure Storage asked to slow down while working on '{target}'");
+            case "InternalError" or "OperationTimedOut":
+                return Make(StorageErrorKind.Transient, $"Azure Storage failed temporarily while working on '{target}'");
+            case "Md5Mismatch" or "InvalidMd5" or "Crc64Mismatch":
+                return Make(StorageErrorKind.IntegrityFailure, $"Azure Storage received different bytes than were sent for '{target}'");
+            case "ConditionNotMet" or "SourceConditionNotMet" or "TargetConditionNotMet" or "LeaseIdMissing" or "LeaseIdMismatchWithBlobOperation"
+                or "LeaseIdMismatchWithLeaseOperation" or "LeaseLost" or "PendingCopyOperation" or "InvalidBlockList" or "InvalidBlobOrBlock":
+                return Make(StorageErrorKind.Conflict, $"'{target}' changed or is locked while it was being worked on");
+            case "BlobAlreadyExists":
+                return Make(StorageErrorKind.AlreadyExists, $"'{target}' already exists");
+            case "BlobArchived" or "BlobBeingRehydrated":
+                return Make(StorageErrorKind.PermissionDenied, $"'{target}' is in the Archive tier and must be rehydrated first", transient: false);
+            case "CannotVerifyCopySource":
+                return e.Status == 404
+                    ? Make(StorageErrorKind.NotFound, $"The copy source of '{target}' was not found")
+                    : Make(StorageErrorKind.PermissionDenied, $"The copy source of '{target}' could not be read", transient: false);
+            case "InvalidMetadata" or "MetadataTooLarge" or "InvalidTag" or "DuplicateTagNames" or "InvalidHeaderValue" or "InvalidQueryParameterValue" or "InvalidInput"
+                or "OutOfRangeInput" or "RequestBodyTooLarge" or "InvalidBlobTier" or "InvalidXmlDocument" or "MissingRequiredHeader"
+                or "InvalidRange" or "InvalidBlobType" or "UnsupportedHeader" or "InvalidUri":
+                return Make(StorageErrorKind.InvalidArgument, $"Azure Storage refused the request for '{target}'");
+            case "InvalidResourceName" or "OutOfRangeQueryParameterValue" when e.Status == 400:
+                return Make(StorageErrorKind.InvalidKey, $"Azure Storage refused the name in '{target}'");
+            case "NotImplemented" or "FeatureNotSupported" or "FeatureVersionMismatch":
+                return Make(StorageErrorKind.Unsupported, $"This Azure Storage service does not support the operation on '{target}'");
+            case "AccountIsDisabled":
+                return Make(StorageErrorKind.Configuration, $"The storage account of '{target}' is disabled");
+        }
+        return e.Status switch
+        {
+            404 => Make(StorageErrorKind.NotFound, $"'{target}' was not found"),
+            401 or 403 => Make(StorageErrorKind.PermissionDenied, $"Access to '{target}' was denied", transient: false),
+            409 or 412 => Make(StorageErrorKind.Conflict, $"'{target}' changed while it was being worked on"),
+            429 => Make(StorageErrorKind.Throttled, $"Azure Storage asked to slow down while working on '{target}'"),
+            503 => Make(StorageErrorKind.Throttled, $"Azure Storage is busy or unavailable while working on '{target}'"),
+            501 => Make(StorageErrorKind.Unsupported, $"This Azure Storage service does not support the operation on '{target}'"),
+            408 or >= 500 => Make(StorageErrorKind.Transient, $"Azure Storage failed temporarily while working on '{target}'"),
+            400 => Make(StorageErrorKind.InvalidArgument, $"Azure Storage refused the request for '{target}'"),
+            _ => Make(StorageErrorKind.Unknown, $"Azure Storage failed on '{target}'"),
+        };
+    }
+
+    private static bool IsAuthentication(string code) => code is "AuthenticationFailed" or "AuthorizationFailure" or "AuthorizationPermissionMismatch"
+        or "AuthorizationSourceIPMismatch" or "AuthorizationProtocolMismatch" or "AuthorizationResourceTypeMismatch"
+        or "AuthorizationServiceMismatch" or "InsufficientAccountPermissions" or "InvalidAuthenticationInfo" or "NoAuthenticationInformation"
+        or "KeyBasedAuthenticationNotPermitted";
+}
