@@ -1,5 +1,6 @@
 using CloudStorage.Addressing;
 using CloudStorage.Providers.Azure;
+using CloudStorage.Providers.Gcs;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.S3;
 
@@ -8,11 +9,12 @@ namespace CloudStorage.Providers;
 /// <summary>The cloud providers of this assembly, for the PowerShell layer (or any host) to register.</summary>
 public static class ProviderPack
 {
-    /// <summary>Registers every cloud provider factory of this assembly (<c>s3://</c>, <c>az://</c>) with <paramref name="registry"/>.</summary>
+    /// <summary>Registers every cloud provider factory of this assembly (<c>s3://</c>, <c>az://</c>, <c>gs://</c>) with <paramref name="registry"/>.</summary>
     public static void RegisterAll(ProviderRegistry registry, StorageResilienceOptions? resilience = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.RegisterFactory(new S3ProviderFactory(resilience));
         registry.RegisterFactory(new AzureBlobProviderFactory(resilience));
+        registry.RegisterFactory(new GcsProviderFactory(resilience));
     }
 }

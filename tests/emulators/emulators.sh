@@ -461,8 +461,15 @@ EOF
   #    the bucket list work under the real JSON API path;
   #  * resumable uploads may come in several chunks (Content-Range, 308 replies with Range);
   #  * PUT and DELETE on /BUCKET/OBJECT (the form of V4 signed URLs) map onto the JSON API;
-  #    signed-URL parameters are accepted, not verified.
-  cat > "$EMULATOR_HOME/gcs/gcs-emulator.js" <<'EOF'
+  #    signed-URL parameters are accepted, not verified;
+  #  * objects.list as GCS does it: names in UTF-8 byte order (the emulator compared UTF-16 code
+  #    units), objects and prefixes paged together with maxResults counting both and an opaque
+  #    page token (the emulator paged objects only and repeated every prefix on every page);
+  #  * the storageClass given at upload or in a rewrite body is kept (the emulator stored STANDARD);
+  #  * every write gets a new generation and ETag (the emulator's were equal within one millisecond).
+  # The launcher's file name changes with its content (-2), so that an older copy of this script sharing
+  # the installation cannot swap it under a newer one.
+  cat > "$EMULATOR_HOME/gcs/gcs-emulator-2.js" <<'EOF'
 'use strict';
 const http = require('http');
 const host = process.env.GCS_HOST || '127.0.0.1';
@@ -471,6 +478,64 @@ const projectId = process.env.GCS_PROJECT || 'demo-test';
 const { StorageEmulator } = require('firebase-tools/lib/emulator/storage');
 const { createApp } = require('firebase-tools/lib/emulator/storage/server');
 const { EmulatorRegistry } = require('firebase-tools/lib/emulator/registry');
+const { StorageLayer } = require('firebase-tools/lib/emulator/storage/files');
+
+// GCS gives every write a new generation and ETag; the emulator used Date.now(), the same for two writes in
+// one millisecond.
+let lastGeneration = 0;
+function freshGeneration(md) {
+  const g = Math.max(Date.now() * 1000, lastGeneration + 1);
+  lastGeneration = g;
+  md.generation = g;
+  md.etag = Buffer.from(`${g}/${md.metageneration}`).toString('base64');
+}
+const uploadObject = StorageLayer.prototype.uploadObject;
+StorageLayer.prototype.uploadObject = async function (upload) {
+  const md = await uploadObject.call(this, upload);
+  freshGeneration(md);
+  const sc = upload.metadata && upload.metadata.storageClass;
+  if (typeof sc === 'string' && sc) md.storageClass = sc.toUpperCase();
+  return md;
+};
+const copyObject = StorageLayer.prototype.copyObject;
+StorageLayer.prototype.copyObject = function (request) {
+  const md = copyObject.call(this, request);
+  freshGeneration(md);
+  const sc = request.incomingMetadata && request.incomingMetadata.storageClass;
+  if (typeof sc === 'string' && sc) md.storageClass = sc.toUpperCase();
+  return md;
+};
+
+StorageLayer.prototype.listObjects = async function listObjects(request) {
+  const { bucketId, prefix, delimiter, pageToken } = request;
+  const entries = new Map();
+  for (const [, file] of this._files) {
+    const md = file.metadata;
+    if (md.bucket !== bucketId || !md.name.startsWith(prefix)) continue;
+    const cut = delimiter ? md.name.indexOf(delimiter, prefix.length) : -1;
+    if (cut === -1) entries.set(md.name, md);
+    else {
+      const rolled = md.name.slice(0, cut + delimiter.length);
+      if (!entries.has(rolled)) entries.set(rolled, null);
+    }
+  }
+  const names = [...entries.keys()].map((n) => [n, Buffer.from(n, 'utf8')]).sort((a, b) => Buffer.compare(a[1], b[1]));
+  let start = 0;
+  if (pageToken) {
+    const after = Buffer.from(pageToken, 'base64url');
+    while (start < names.length && Buffer.compare(names[start][1], after) <= 0) start++;
+  }
+  const max = Math.min(Math.max(Number(request.maxResults) || 1000, 1), 1000);
+  const page = names.slice(start, start + max);
+  const items = page.filter(([n]) => entries.get(n) !== null).map(([n]) => entries.get(n));
+  const prefixes = page.filter(([n]) => entries.get(n) === null).map(([n]) => n);
+  const more = start + max < names.length;
+  return {
+    nextPageToken: more ? page[page.length - 1][1].toString('base64url') : undefined,
+    prefixes: prefixes.length > 0 ? prefixes : undefined,
+    items: items.length > 0 ? items : undefined,
+  };
+};
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
@@ -694,7 +759,7 @@ start_one() { # name port-variable
       rm -rf "$DATA_DIR/gcs"
       mkdir -p "$DATA_DIR/gcs"
       (cd "$EMULATOR_HOME/gcs" && TMPDIR="$DATA_DIR/gcs" GCS_HOST="$HOST" GCS_PORT="$port" GCS_PROJECT="$GCS_PROJECT" \
-        exec nohup node "$EMULATOR_HOME/gcs/gcs-emulator.js" </dev/null >"$logfile" 2>&1) &
+        exec nohup node "$EMULATOR_HOME/gcs/gcs-emulator-2.js" </dev/null >"$logfile" 2>&1) &
       ;;
   esac
   pid=$!

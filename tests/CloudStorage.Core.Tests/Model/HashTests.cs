@@ -18,6 +18,38 @@ public class HashTests
     public void Crc32C_of_32_zero_bytes_matches_the_iSCSI_test_vector() =>
         Assert.Equal(0x8A9136AAu, Crc32C.Compute(new byte[32]));
 
+    // RFC 3720 (iSCSI), appendix B.4: the CRC32C examples.
+    public static TheoryData<string, uint> Rfc3720Vectors() => new()
+    {
+        { "32 bytes of zeros", 0x8A9136AAu },
+        { "32 bytes of 0xFF", 0x62A8AB43u },
+        { "32 incrementing bytes 0x00..0x1F", 0x46DD794Eu },
+        { "32 decrementing bytes 0x1F..0x00", 0x113FDB5Cu },
+        { "an iSCSI SCSI Read (10) command PDU", 0xD9963A56u },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rfc3720Vectors))]
+    public void Crc32C_matches_the_RFC_3720_examples(string input, uint expected)
+    {
+        var data = input switch
+        {
+            "32 bytes of zeros" => new byte[32],
+            "32 bytes of 0xFF" => Enumerable.Repeat((byte)0xFF, 32).ToArray(),
+            "32 incrementing bytes 0x00..0x1F" => Enumerable.Range(0, 32).Select(i => (byte)i).ToArray(),
+            "32 decrementing bytes 0x1F..0x00" => Enumerable.Range(0, 32).Select(i => (byte)(31 - i)).ToArray(),
+            _ => Convert.FromHexString(
+                "01C00000000000000000000000000000" +
+                "14000000000004000000001400000018" +
+                "28000000000000000200000000000000"),
+        };
+
+        Assert.Equal(expected, Crc32C.Compute(data));
+        var incremental = new Crc32C();
+        foreach (var b in data) incremental.Append([b]);
+        Assert.Equal(expected, incremental.GetCurrentHashAsUInt32());
+    }
+
     [Fact]
     public void Crc32C_incremental_equals_one_shot_for_any_split()
     {

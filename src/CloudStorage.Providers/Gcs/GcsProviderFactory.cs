@@ -1,0 +1,43 @@
+using CloudStorage.Addressing;
+using CloudStorage.Errors;
+using CloudStorage.Providers.Resilience;
+
+namespace CloudStorage.Providers.Gcs;
+
+/// <summary>
+/// Creates providers for <c>gs://bucket/...</c> addresses and GCS registrations: a <see cref="GcsStorageProvider"/>
+/// inside a <see cref="ResilientStorageProvider"/>. Options: see <see cref="GcsProviderOptions.OptionNames"/>, plus
+/// <c>retries</c> (attempts after the first, default 4). <c>STORAGE_EMULATOR_HOST</c> is honoured.
+/// </summary>
+public sealed class GcsProviderFactory : IProviderFactory
+{
+    private readonly StorageResilienceOptions _resilience;
+
+    /// <summary>A factory whose providers retry with <paramref name="resilience"/> (defaults when null).</summary>
+    public GcsProviderFactory(StorageResilienceOptions? resilience = null) => _resilience = resilience ?? new StorageResilienceOptions();
+
+    /// <inheritdoc />
+    public string Scheme => "gs";
+
+    /// <inheritdoc />
+    public IStorageProvider Create(StorageUri uri, IReadOnlyDictionary<string, string> options)
+    {
+        if (!string.Equals(uri.Scheme, Scheme, StringComparison.OrdinalIgnoreCase) || string.IsNullOrEmpty(uri.Container))
+            throw new StorageException(StorageErrorKind.InvalidArgument, $"'{uri.Original}' is not a gs://bucket address.", uri.Original);
+        var resilience = _resilience;
+        var gcsOptions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in options)
+        {
+            if (name.Equals("retries", StringComparison.OrdinalIgnoreCase))
+                resilience = resilience with
+                {
+                    MaxRetryAttempts = int.TryParse(value, out var n) ? n
+                        : throw new StorageException(StorageErrorKind.Configuration, $"GCS option 'retries' must be a whole number, not '{value}'.", uri.Original),
+                };
+            else
+                gcsOptions[name] = value;
+        }
+        var parsed = GcsProviderOptions.FromDictionary(uri.Container, gcsOptions) with { RequestRetry = resilience };
+        return new ResilientStorageProvider(new GcsStorageProvider(parsed), resilience);
+    }
+}
