@@ -1,4 +1,4 @@
-using CloudStorage.Providers.Uploads;
+using CloudStorage.Providers.Common;
 using System.Security.Cryptography;
 using System.Text;
 using CloudStorage.Errors;

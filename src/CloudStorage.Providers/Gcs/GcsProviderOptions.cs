@@ -1,5 +1,5 @@
+using CloudStorage.Providers.Common;
 using CloudStorage.Errors;
-using CloudStorage.Providers.S3;
 using Google.Apis.Auth.OAuth2;
 
 namespace CloudStorage.Providers.Gcs;

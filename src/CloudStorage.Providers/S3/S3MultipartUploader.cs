@@ -1,4 +1,4 @@
-using CloudStorage.Providers.Uploads;
+using CloudStorage.Providers.Common;
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;

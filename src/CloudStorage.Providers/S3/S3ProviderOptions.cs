@@ -1,3 +1,4 @@
+using CloudStorage.Providers.Common;
 using Amazon.Runtime;
 using CloudStorage.Errors;
 

@@ -1,4 +1,4 @@
-namespace CloudStorage.Providers.Uploads;
+namespace CloudStorage.Providers.Common;
 
 /// <summary>
 /// At most <c>capacity</c> part (or block) buffers for one upload, allocated on first need and reused: the memory an upload

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace CloudStorage.Providers.S3;
+namespace CloudStorage.Providers.Common;
 
 /// <summary>Parses sizes written as <c>8388608</c>, <c>16MiB</c>, <c>5MB</c>, <c>1.5GiB</c> (KB/MB/GB are powers of 1024, as S3 documents them).</summary>
 internal static partial class ByteSize

@@ -3,7 +3,7 @@ using CloudStorage.Errors;
 using CloudStorage.Hashing;
 using CloudStorage.Model;
 
-namespace CloudStorage.Providers.Uploads;
+namespace CloudStorage.Providers.Common;
 
 /// <summary>
 /// Hashes an upload as its parts (S3) or blocks (Azure) are read: MD5 always (stored with the object, or as the blob's Content-MD5), CRC-32C and SHA-256 only when the
