@@ -13,7 +13,7 @@
     Author               = 'CloudStorage contributors'
     CompanyName          = 'CloudStorage contributors'
     Copyright            = '(c) 2026 CloudStorage contributors. MIT License.'
-    Description          = 'Object storage across clouds from PowerShell: list, upload, download, copy, remove, sync and verify objects with one set of cmdlets and one addressing scheme (s3://, gs://, az://, mem://, local paths and named providers). This preview ships the in-memory, local-disk and Amazon S3 (and S3-compatible) providers, with the cloud SDKs in the module''s own load context so it coexists with Az and AWS.Tools; Azure Blob and Google Cloud Storage follow.'
+    Description          = 'Object storage across clouds from PowerShell: list, upload, download, copy, remove, sync and verify objects with one set of cmdlets and one addressing scheme (s3://, gs://, az://, mem://, local paths and named providers). This preview ships the Amazon S3 (and S3-compatible), Azure Blob, Google Cloud Storage, in-memory and local-disk providers, with the cloud SDKs in the module''s own load context so it coexists with Az and AWS.Tools.'
     PowerShellVersion    = '7.4'
 
     TypesToProcess       = @('CloudStorage.types.ps1xml')
@@ -42,7 +42,7 @@
             Tags         = @('ObjectStorage', 'S3', 'Azure', 'GCS', 'Cloud', 'Storage', 'Sync', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             ProjectUri   = 'https://github.com/cloudstorage-ps/CloudStorage'
             LicenseUri   = 'https://github.com/cloudstorage-ps/CloudStorage/blob/main/LICENSE'
-            ReleaseNotes = 'Preview: the cmdlets, the addressing scheme, named providers with a config file, sync, integrity checks, presigned URLs, and the in-memory (mem://), local-disk and S3 (s3://, S3-compatible stores) providers; the cloud SDKs load in the module''s own AssemblyLoadContext. Azure Blob and Google Cloud Storage are not loaded yet. See CHANGELOG.md.'
+            ReleaseNotes = 'Preview: the cmdlets, the addressing scheme, named providers with a config file, sync, integrity checks, presigned URLs, and the S3 (s3://, S3-compatible stores), Azure Blob (az://), Google Cloud Storage (gs://), in-memory (mem://) and local-disk providers; the cloud SDKs load in the module''s own AssemblyLoadContext. See CHANGELOG.md.'
             Prerelease   = 'preview1'
         }
     }
