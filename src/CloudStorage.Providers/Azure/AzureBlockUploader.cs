@@ -66,8 +66,8 @@ internal sealed class AzureBlockUploader(AzureBlobStorageProvider owner)
         if (options.Length is { } small && small <= Options.SingleUploadThreshold)
         {
             var buffer = GC.AllocateUninitializedArray<byte>((int)small);
-            var n = await FillAsync(content, buffer, ct).ConfigureAwait(false);
-            var more = n == buffer.Length && await HasMoreAsync(content, ct).ConfigureAwait(false);
+            var n = await UploadSource.FillAsync(content, buffer, ct).ConfigureAwait(false);
+            var more = n == buffer.Length && await UploadSource.HasMoreAsync(content, ct).ConfigureAwait(false);
             return await PutSingleAsync(key, target, buffer, n, options, headers, hasher, more, ct).ConfigureAwait(false)
                 with { BuffersAllocated = 1, BlockSize = small };
         }
@@ -102,7 +102,7 @@ internal sealed class AzureBlockUploader(AzureBlobStorageProvider owner)
         var peak = 0;
 
         var current = await pool.RentAsync(token).ConfigureAwait(false);
-        var currentCount = await FillAsync(content, current, token).ConfigureAwait(false);
+        var currentCount = await UploadSource.FillAsync(content, current, token).ConfigureAwait(false);
         long total = currentCount;
         try
         {
@@ -115,12 +115,12 @@ internal sealed class AzureBlockUploader(AzureBlobStorageProvider owner)
                 if (wantMore)
                 {
                     next = await pool.RentAsync(token).ConfigureAwait(false);
-                    nextCount = await FillAsync(content, next, token).ConfigureAwait(false);
+                    nextCount = await UploadSource.FillAsync(content, next, token).ConfigureAwait(false);
                     total += nextCount;
                 }
                 var isLast = nextCount == 0;
                 var sourceHasMore = isLast && options.Length is { } d && total >= d && currentCount == current.Length
-                    && await HasMoreAsync(content, token).ConfigureAwait(false);
+                    && await UploadSource.HasMoreAsync(content, token).ConfigureAwait(false);
 
                 if (isLast && ids.Count == 0 && options.Length is null)
                 {
@@ -143,7 +143,7 @@ internal sealed class AzureBlockUploader(AzureBlobStorageProvider owner)
                 blocks.Add(Task.Run(async () =>
                 {
                     var now = Interlocked.Increment(ref inFlight);
-                    InterlockedMax(ref peak, now);
+                    UploadSource.InterlockedMax(ref peak, now);
                     try
                     {
                         var md5 = MD5.HashData(buffer.AsSpan(0, count));
@@ -196,29 +196,5 @@ internal sealed class AzureBlockUploader(AzureBlobStorageProvider owner)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
             throw;
         }
-    }
-
-    private static async Task<int> FillAsync(Stream content, byte[] buffer, CancellationToken ct)
-    {
-        var filled = 0;
-        while (filled < buffer.Length)
-        {
-            var n = await content.ReadAsync(buffer.AsMemory(filled), ct).ConfigureAwait(false);
-            if (n == 0) break;
-            filled += n;
-        }
-        return filled;
-    }
-
-    private static async Task<bool> HasMoreAsync(Stream content, CancellationToken ct)
-    {
-        var probe = new byte[1];
-        return await content.ReadAsync(probe, ct).ConfigureAwait(false) > 0;
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
     }
 }

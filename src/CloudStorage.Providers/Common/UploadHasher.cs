@@ -6,8 +6,9 @@ using CloudStorage.Model;
 namespace CloudStorage.Providers.Common;
 
 /// <summary>
-/// Hashes an upload as its parts (S3) or blocks (Azure) are read: MD5 always (stored with the object, or as the blob's Content-MD5), CRC-32C and SHA-256 only when the
-/// caller expects them. Checked before the object is committed, so a mismatch stores nothing.
+/// Hashes an upload as its parts (S3), blocks (Azure) or chunks (GCS) are read: MD5 always (stored with the object, or as the blob's Content-MD5), CRC-32C
+/// when the caller expects it or the service reports it (GCS), SHA-256 only when the caller expects it. Checked before the object is committed, so a mismatch
+/// stores nothing.
 /// </summary>
 internal sealed class UploadHasher : IDisposable
 {
@@ -17,11 +18,11 @@ internal sealed class UploadHasher : IDisposable
     private readonly IReadOnlyList<ContentHash>? _expected;
     private ContentHash[]? _final;
 
-    public UploadHasher(IReadOnlyList<ContentHash>? expected)
+    public UploadHasher(IReadOnlyList<ContentHash>? expected, bool alwaysCrc32C = false)
     {
         _expected = expected;
         if (expected?.Any(h => h.Algorithm == HashAlgorithmKind.SHA256) == true) _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        if (expected?.Any(h => h.Algorithm == HashAlgorithmKind.CRC32C) == true) _crc = new Crc32C();
+        if (alwaysCrc32C || expected?.Any(h => h.Algorithm == HashAlgorithmKind.CRC32C) == true) _crc = new Crc32C();
     }
 
     /// <summary>Bytes hashed so far.</summary>
@@ -56,8 +57,11 @@ internal sealed class UploadHasher : IDisposable
         if (declaredLength is { } declared && (declared != Length || sourceHasMore))
             throw new StorageException(StorageErrorKind.IntegrityFailure,
                 $"Expected {declared} bytes for '{target}' but the stream had {(sourceHasMore ? "more" : Length.ToString())}; nothing was stored.", target, provider);
-        HashVerification.Verify(_expected, Finish(), target, provider);
+        VerifyHashes(target, provider);
     }
+
+    /// <summary>Throws IntegrityFailure when an expected hash does not match (the length is the caller's to check).</summary>
+    public void VerifyHashes(string target, string provider) => HashVerification.Verify(_expected, Finish(), target, provider);
 
     public void Dispose()
     {

@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using CloudStorage.Errors;
-using CloudStorage.Hashing;
 using CloudStorage.Model;
+using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Resilience;
 using Polly;
 
@@ -45,25 +44,25 @@ internal sealed class GcsUploader(GcsJsonApi api, GcsProviderOptions options, Re
         var target = $"gs://{options.Bucket}/{key}";
         var declared = write.Length;
         var contentType = string.IsNullOrWhiteSpace(write.ContentType) ? GcsStorageProvider.DefaultContentType : write.ContentType!;
-        using var hasher = new Hasher(write.ExpectedHashes);
+        using var hasher = new UploadHasher(write.ExpectedHashes, alwaysCrc32C: true);
         var capacity = (int)(declared is { } d ? Math.Min(d, options.ChunkSize) : options.ChunkSize);
         var buffer = GC.AllocateUninitializedArray<byte>(capacity);
-        var filled = await FillAsync(content, buffer.AsMemory(), ct).ConfigureAwait(false);
+        var filled = await UploadSource.FillAsync(content, buffer.AsMemory(), ct).ConfigureAwait(false);
         var (more, carry) = filled == capacity ? await PeekAsync(content, ct).ConfigureAwait(false) : (false, (byte)0);
         CheckLength(declared, 0, filled, more, target);
 
         if (!more && filled <= options.SimpleUploadThreshold)
         {
             hasher.Append(buffer.AsSpan(0, filled));
-            hasher.Verify(write.ExpectedHashes, target, provider);
+            hasher.VerifyHashes(target, provider);
             var resource = Resource(key, write, contentType);
-            foreach (var h in hasher.Hashes)
+            foreach (var h in hasher.Finish())
                 if (h.Algorithm is HashAlgorithmKind.MD5 or HashAlgorithmKind.CRC32C)
                     resource[h.Algorithm == HashAlgorithmKind.MD5 ? "md5Hash" : "crc32c"] = h.Base64;
             var item = await StorageResilience.ExecuteAsync(requestPipeline, "Upload",
                 async token => await api.InsertMultipartAsync(key, resource, buffer.AsMemory(0, filled), contentType, token).ConfigureAwait(false), ct).ConfigureAwait(false);
             CheckStored(item, hasher, target);
-            return (item, new GcsUploadStatistics { BufferBytes = capacity, LocalHashes = hasher.Hashes });
+            return (item, new GcsUploadStatistics { BufferBytes = capacity, LocalHashes = hasher.Finish() });
         }
 
         var session = await StorageResilience.ExecuteAsync(requestPipeline, "StartUpload",
@@ -80,20 +79,20 @@ internal sealed class GcsUploader(GcsJsonApi api, GcsProviderOptions options, Re
                     await SendChunkAsync(session, key, buffer.AsMemory(0, filled), offset, declared, null, ct).ConfigureAwait(false);
                     offset += filled;
                     buffer[0] = carry;
-                    filled = 1 + await FillAsync(content, buffer.AsMemory(1), ct).ConfigureAwait(false);
+                    filled = 1 + await UploadSource.FillAsync(content, buffer.AsMemory(1), ct).ConfigureAwait(false);
                     (more, carry) = filled == capacity ? await PeekAsync(content, ct).ConfigureAwait(false) : (false, (byte)0);
                     CheckLength(declared, offset, filled, more, target);
                     continue;
                 }
                 var total = offset + filled;
-                hasher.Verify(write.ExpectedHashes, target, provider);
-                var status = await SendChunkAsync(session, key, buffer.AsMemory(0, filled), offset, total, hasher.Hashes, ct).ConfigureAwait(false);
+                hasher.VerifyHashes(target, provider);
+                var status = await SendChunkAsync(session, key, buffer.AsMemory(0, filled), offset, total, hasher.Finish(), ct).ConfigureAwait(false);
                 var item = status.Completed ?? throw new StorageException(StorageErrorKind.Unknown,
                     $"GCS did not finalize '{target}' after its last chunk ({status.PersistedBytes} of {total} bytes persisted).", target, provider);
                 CheckStored(item, hasher, target);
                 return (item, new GcsUploadStatistics
                 {
-                    Resumable = true, Chunks = _chunks, ResumedFrom = _resumedFrom.ToArray(), BufferBytes = capacity, LocalHashes = hasher.Hashes,
+                    Resumable = true, Chunks = _chunks, ResumedFrom = _resumedFrom.ToArray(), BufferBytes = capacity, LocalHashes = hasher.Finish(),
                 });
             }
         }
@@ -150,11 +149,11 @@ internal sealed class GcsUploader(GcsJsonApi api, GcsProviderOptions options, Re
     }
 
     // What GCS stored must be what was read here (GCS verified the hashes we sent; emulators may not).
-    private void CheckStored(GcsObject item, Hasher hasher, string target)
+    private void CheckStored(GcsObject item, UploadHasher hasher, string target)
     {
         foreach (var reported in item.Hashes())
         {
-            var local = hasher.Hashes.FirstOrDefault(h => h.Algorithm == reported.Algorithm);
+            var local = hasher.Finish().FirstOrDefault(h => h.Algorithm == reported.Algorithm);
             if (local is not null && !local.Equals(reported))
                 throw new StorageException(StorageErrorKind.IntegrityFailure,
                     $"GCS stored '{target}' with {reported.Algorithm} {reported.Hex}, but {local.Hex} was sent.", target, provider);
@@ -173,59 +172,9 @@ internal sealed class GcsUploader(GcsJsonApi api, GcsProviderOptions options, Re
         return resource;
     }
 
-    private static async Task<int> FillAsync(Stream content, Memory<byte> buffer, CancellationToken ct)
-    {
-        var filled = 0;
-        while (filled < buffer.Length)
-        {
-            var n = await content.ReadAsync(buffer[filled..], ct).ConfigureAwait(false);
-            if (n == 0) break;
-            filled += n;
-        }
-        return filled;
-    }
-
     private static async Task<(bool More, byte Carry)> PeekAsync(Stream content, CancellationToken ct)
     {
         var one = new byte[1];
         return await content.ReadAsync(one, ct).ConfigureAwait(false) == 1 ? (true, one[0]) : (false, (byte)0);
-    }
-
-    /// <summary>MD5 and CRC32C of everything sent (GCS reports both), SHA-256 only when the caller expects it.</summary>
-    private sealed class Hasher(IReadOnlyList<ContentHash>? expected) : IDisposable
-    {
-        private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        private readonly IncrementalHash? _sha256 = expected?.Any(h => h.Algorithm == HashAlgorithmKind.SHA256) == true ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-        private readonly Crc32C _crc = new();
-        private ContentHash[]? _final;
-
-        public void Append(ReadOnlySpan<byte> data)
-        {
-            _md5.AppendData(data);
-            _sha256?.AppendData(data);
-            _crc.Append(data);
-        }
-
-        public IReadOnlyList<ContentHash> Hashes => _final ??= Finish();
-
-        private ContentHash[] Finish()
-        {
-            var list = new List<ContentHash>
-            {
-                new(HashAlgorithmKind.MD5, _md5.GetHashAndReset()),
-                new(HashAlgorithmKind.CRC32C, _crc.GetCurrentHashBigEndian()),
-            };
-            if (_sha256 is not null) list.Add(new ContentHash(HashAlgorithmKind.SHA256, _sha256.GetHashAndReset()));
-            return list.ToArray();
-        }
-
-        public void Verify(IReadOnlyList<ContentHash>? expectedHashes, string target, string provider) =>
-            HashVerification.Verify(expectedHashes, Hashes, target, provider);
-
-        public void Dispose()
-        {
-            _md5.Dispose();
-            _sha256?.Dispose();
-        }
     }
 }

@@ -58,8 +58,8 @@ internal sealed class S3MultipartUploader
         if (options.Length is { } small && small <= _options.MultipartThreshold)
         {
             var buffer = GC.AllocateUninitializedArray<byte>((int)small);
-            var n = await FillAsync(content, buffer, ct).ConfigureAwait(false);
-            var more = n == buffer.Length && await HasMoreAsync(content, ct).ConfigureAwait(false);
+            var n = await UploadSource.FillAsync(content, buffer, ct).ConfigureAwait(false);
+            var more = n == buffer.Length && await UploadSource.HasMoreAsync(content, ct).ConfigureAwait(false);
             return await PutSingleAsync(key, target, buffer, n, options, hasher, more, ct).ConfigureAwait(false);
         }
 
@@ -108,7 +108,7 @@ internal sealed class S3MultipartUploader
         // last part is sent without a read-ahead buffer, so it could otherwise join `concurrency` parts already going.
         using var uploadSlots = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);
         var current = await pool.RentAsync(token).ConfigureAwait(false);
-        var currentCount = await FillAsync(content, current, token).ConfigureAwait(false);
+        var currentCount = await UploadSource.FillAsync(content, current, token).ConfigureAwait(false);
         long total = currentCount;
         try
         {
@@ -121,12 +121,12 @@ internal sealed class S3MultipartUploader
                 if (wantMore)
                 {
                     next = await pool.RentAsync(token).ConfigureAwait(false);
-                    nextCount = await FillAsync(content, next, token).ConfigureAwait(false);
+                    nextCount = await UploadSource.FillAsync(content, next, token).ConfigureAwait(false);
                     total += nextCount;
                 }
                 var isLast = nextCount == 0;
                 var sourceHasMore = isLast && options.Length is { } d && total >= d && currentCount == current.Length
-                    && await HasMoreAsync(content, token).ConfigureAwait(false);
+                    && await UploadSource.HasMoreAsync(content, token).ConfigureAwait(false);
 
                 if (isLast && partNumber == 0 && options.Length is null)
                 {
@@ -157,7 +157,7 @@ internal sealed class S3MultipartUploader
                 parts.Add(Task.Run(async () =>
                 {
                     var now = Interlocked.Increment(ref inFlight);
-                    InterlockedMax(ref peak, now);
+                    UploadSource.InterlockedMax(ref peak, now);
                     try
                     {
                         return await _owner.PartPipeline.ExecuteAsync("UploadPart",
@@ -291,29 +291,5 @@ internal sealed class S3MultipartUploader
             // only the shortcut for later checks is missing.
             return false;
         }
-    }
-
-    private static async Task<int> FillAsync(Stream content, byte[] buffer, CancellationToken ct)
-    {
-        var filled = 0;
-        while (filled < buffer.Length)
-        {
-            var n = await content.ReadAsync(buffer.AsMemory(filled), ct).ConfigureAwait(false);
-            if (n == 0) break;
-            filled += n;
-        }
-        return filled;
-    }
-
-    private static async Task<bool> HasMoreAsync(Stream content, CancellationToken ct)
-    {
-        var probe = new byte[1];
-        return await content.ReadAsync(probe, ct).ConfigureAwait(false) > 0;
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
     }
 }
