@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Azure;
 using CloudStorage.Errors;
+using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Azure.Transport;
 
 namespace CloudStorage.Providers.Azure;
@@ -42,29 +43,11 @@ internal static class AzureErrorMapper
     // Transport messages name hosts and sockets, never URLs with their query: kept, first line only.
     private static string Describe(Exception e) => e.Message.Split('\n', 2)[0].Trim();
 
-    public static async Task<T> RunAsync<T>(Func<Task<T>> action, string target, string provider, CancellationToken ct)
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (Exception e) when (Map(e, target, provider, ct) is { } mapped)
-        {
-            throw mapped;
-        }
-    }
+    public static Task<T> RunAsync<T>(Func<Task<T>> action, string target, string provider, CancellationToken ct) =>
+        MappedCall.RunAsync(action, e => Map(e, target, provider, ct));
 
-    public static async Task RunAsync(Func<Task> action, string target, string provider, CancellationToken ct)
-    {
-        try
-        {
-            await action().ConfigureAwait(false);
-        }
-        catch (Exception e) when (Map(e, target, provider, ct) is { } mapped)
-        {
-            throw mapped;
-        }
-    }
+    public static Task RunAsync(Func<Task> action, string target, string provider, CancellationToken ct) =>
+        MappedCall.RunAsync(action, e => Map(e, target, provider, ct));
 
     private static StorageException MapService(AzureServiceException e, string target, string provider)
     {

@@ -1,9 +1,9 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using CloudStorage.Errors;
+using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.S3;
 
@@ -39,30 +39,12 @@ internal static class S3ErrorMapper
     }
 
     /// <summary>Runs <paramref name="action"/>, translating failures.</summary>
-    public static async Task<T> RunAsync<T>(Func<Task<T>> action, string target, string provider, CancellationToken ct)
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (Exception e) when (Map(e, target, provider, ct) is { } mapped)
-        {
-            throw mapped;
-        }
-    }
+    public static Task<T> RunAsync<T>(Func<Task<T>> action, string target, string provider, CancellationToken ct) =>
+        MappedCall.RunAsync(action, e => Map(e, target, provider, ct));
 
     /// <summary>Runs <paramref name="action"/>, translating failures.</summary>
-    public static async Task RunAsync(Func<Task> action, string target, string provider, CancellationToken ct)
-    {
-        try
-        {
-            await action().ConfigureAwait(false);
-        }
-        catch (Exception e) when (Map(e, target, provider, ct) is { } mapped)
-        {
-            throw mapped;
-        }
-    }
+    public static Task RunAsync(Func<Task> action, string target, string provider, CancellationToken ct) =>
+        MappedCall.RunAsync(action, e => Map(e, target, provider, ct));
 
     /// <summary>The StorageException for an error S3 reports inside a response (a key of DeleteObjects), by its code.</summary>
     public static StorageException FromErrorCode(string? code, string? message, string target, string provider) =>
@@ -129,14 +111,7 @@ internal static class S3ErrorMapper
         for (var x = e; x is not null; x = x.InnerException)
         {
             if (x is not HttpErrorResponseException { Response: { } response } || !response.IsHeaderPresent("Retry-After")) continue;
-            var value = response.GetHeaderValue("Retry-After")?.Trim();
-            if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
-                return TimeSpan.FromSeconds(seconds);
-            if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
-            {
-                var delay = when - DateTimeOffset.UtcNow;
-                return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
-            }
+            if (RetryAfterHeader.Parse(response.GetHeaderValue("Retry-After"), DateTimeOffset.UtcNow) is { } delay) return delay;
         }
         return null;
     }

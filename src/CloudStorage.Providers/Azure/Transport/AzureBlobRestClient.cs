@@ -4,6 +4,7 @@ using System.Xml.Linq;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.Azure.Transport;
 
@@ -129,7 +130,7 @@ internal sealed class AzureBlobRestClient
         }
         response.Headers.TryGetValue("Retry-After", out var retryAfter);
         return new AzureServiceException(response.Status, code, AzureServiceException.Scrub(message),
-            AzureServiceException.ParseRetryAfter(retryAfter, DateTimeOffset.UtcNow));
+            RetryAfterHeader.Parse(retryAfter, DateTimeOffset.UtcNow));
     }
 
     private static string? Header(Response response, string name) => response.Headers.TryGetValue(name, out var v) ? v : null;

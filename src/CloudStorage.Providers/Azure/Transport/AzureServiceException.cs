@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace CloudStorage.Providers.Azure.Transport;
@@ -24,16 +23,5 @@ internal sealed partial class AzureServiceException(int status, string? errorCod
         if (string.IsNullOrWhiteSpace(message)) return null;
         var first = message.Split('\n', 2)[0].Trim();
         return SecretPattern().Replace(first, m => m.Value.Split('=', 2)[0].Split(' ', 2)[0] + (m.Value.Contains('=') ? "=***" : " ***"));
-    }
-
-    /// <summary>A Retry-After header value: seconds or an HTTP date.</summary>
-    public static TimeSpan? ParseRetryAfter(string? value, DateTimeOffset now)
-    {
-        if (string.IsNullOrWhiteSpace(value)) return null;
-        value = value.Trim();
-        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return TimeSpan.FromSeconds(seconds);
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
-            return when > now ? when - now : TimeSpan.Zero;
-        return null;
     }
 }
