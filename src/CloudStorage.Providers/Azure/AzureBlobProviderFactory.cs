@@ -1,5 +1,6 @@
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
+using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Resilience;
 
 namespace CloudStorage.Providers.Azure;
@@ -31,19 +32,7 @@ public sealed class AzureBlobProviderFactory : IProviderFactory
     {
         if (!string.Equals(uri.Scheme, Scheme, StringComparison.OrdinalIgnoreCase) || string.IsNullOrEmpty(uri.Account) || string.IsNullOrEmpty(uri.Container))
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{uri.Original}' is not an az://account/container address.", uri.Original);
-        var resilience = _resilience;
-        var azureOptions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, value) in options)
-        {
-            if (name.Equals("retries", StringComparison.OrdinalIgnoreCase))
-                resilience = resilience with
-                {
-                    MaxRetryAttempts = int.TryParse(value, out var n) ? n
-                        : throw new StorageException(StorageErrorKind.Configuration, $"Azure option 'retries' must be a whole number, not '{value}'.", uri.Original),
-                };
-            else
-                azureOptions[name] = value;
-        }
+        var (resilience, azureOptions) = RetriesOption.Split(options, _resilience, "Azure", uri);
         var parsed = AzureBlobProviderOptions.FromDictionary(uri.Account, uri.Container, azureOptions) with { PartRetry = resilience };
         parsed.Validate();
         var resolved = AzureCredentialResolver.Resolve(parsed, _environment);

@@ -1,5 +1,6 @@
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
+using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Resilience;
 
 namespace CloudStorage.Providers.Gcs;
@@ -24,19 +25,7 @@ public sealed class GcsProviderFactory : IProviderFactory
     {
         if (!string.Equals(uri.Scheme, Scheme, StringComparison.OrdinalIgnoreCase) || string.IsNullOrEmpty(uri.Container))
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{uri.Original}' is not a gs://bucket address.", uri.Original);
-        var resilience = _resilience;
-        var gcsOptions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, value) in options)
-        {
-            if (name.Equals("retries", StringComparison.OrdinalIgnoreCase))
-                resilience = resilience with
-                {
-                    MaxRetryAttempts = int.TryParse(value, out var n) ? n
-                        : throw new StorageException(StorageErrorKind.Configuration, $"GCS option 'retries' must be a whole number, not '{value}'.", uri.Original),
-                };
-            else
-                gcsOptions[name] = value;
-        }
+        var (resilience, gcsOptions) = RetriesOption.Split(options, _resilience, "GCS", uri);
         var parsed = GcsProviderOptions.FromDictionary(uri.Container, gcsOptions) with { RequestRetry = resilience };
         return new ResilientStorageProvider(new GcsStorageProvider(parsed), resilience);
     }

@@ -1,5 +1,6 @@
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
+using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Resilience;
 
 namespace CloudStorage.Providers.S3;
@@ -24,19 +25,7 @@ public sealed class S3ProviderFactory : IProviderFactory
     {
         if (!string.Equals(uri.Scheme, Scheme, StringComparison.OrdinalIgnoreCase) || string.IsNullOrEmpty(uri.Container))
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{uri.Original}' is not an s3://bucket address.", uri.Original);
-        var resilience = _resilience;
-        var s3Options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, value) in options)
-        {
-            if (name.Equals("retries", StringComparison.OrdinalIgnoreCase))
-                resilience = resilience with
-                {
-                    MaxRetryAttempts = int.TryParse(value, out var n) ? n
-                        : throw new StorageException(StorageErrorKind.Configuration, $"S3 option 'retries' must be a whole number, not '{value}'.", uri.Original),
-                };
-            else
-                s3Options[name] = value;
-        }
+        var (resilience, s3Options) = RetriesOption.Split(options, _resilience, "S3", uri);
         var parsed = S3ProviderOptions.FromDictionary(uri.Container, s3Options) with { PartRetry = resilience };
         return new ResilientStorageProvider(new S3StorageProvider(parsed), resilience);
     }
