@@ -1,3 +1,5 @@
+using CloudStorage.Providers.Common;
+
 namespace CloudStorage.Providers.Gcs;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace CloudStorage.Providers.Gcs;
 /// as HTTP allows), the bytes before the range are skipped and the rest is cut at the range's end. Disposing it
 /// releases the response.
 /// </summary>
-internal sealed class GcsReadStream(HttpResponseMessage response, Stream body, long skip, long? limit) : Stream
+internal sealed class GcsReadStream(HttpResponseMessage response, Stream body, long skip, long? limit) : ReadOnlyStream
 {
     private long _skip = skip;
     private long? _remaining = limit;
@@ -13,16 +15,10 @@ internal sealed class GcsReadStream(HttpResponseMessage response, Stream body, l
     public static async Task<GcsReadStream> OpenAsync(HttpResponseMessage response, long skip, long? limit, CancellationToken ct) =>
         new(response, await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), skip, limit);
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -43,11 +39,6 @@ internal sealed class GcsReadStream(HttpResponseMessage response, Stream body, l
         if (_remaining is not null) _remaining -= read;
         return read;
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
