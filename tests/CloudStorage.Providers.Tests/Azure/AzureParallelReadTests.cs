@@ -1,10 +1,6 @@
-using System.Security.Cryptography;
-using CloudStorage.Addressing;
-using CloudStorage.Model;
 using CloudStorage.Providers.Azure;
-using CloudStorage.Providers.Memory;
 using CloudStorage.Providers.Tests.Emulator;
-using CloudStorage.Transfer;
+using static CloudStorage.Providers.Tests.Support.ProviderTestHelpers;
 
 namespace CloudStorage.Providers.Tests.Azure;
 
@@ -19,18 +15,7 @@ public sealed class AzureParallelReadTests(AzuriteFixture emulator)
         try
         {
             var azure = new AzureBlobStorageProvider(emulator.Options(container));
-            Assert.True(azure.Capabilities.ParallelRangeReads);
-            var content = new byte[9 * 1024 * 1024 + 4321];
-            new Random(11).NextBytes(content);
-            await azure.WriteAsync("big.bin", new MemoryStream(content), new WriteOptions { Length = content.Length });
-
-            var target = new MemoryStorageProvider("ranges-target");
-            var engine = new TransferEngine(new TransferOptions { ParallelReadThreshold = 1 << 20, ReadChunkSize = 1 << 20, ReadParallelism = 4 });
-            var copied = await engine.CopyAsync(new StorageLocation(azure, "big.bin"), new StorageLocation(target, "big.bin"), new CopyRequest());
-
-            Assert.Equal(content.Length, copied.Size);
-            await using var back = await target.OpenReadAsync("big.bin");
-            Assert.Equal(MD5.HashData(content), await MD5.HashDataAsync(back));
+            await AssertDownloadsInParallelRangesAsync(azure);
         }
         finally
         {

@@ -11,6 +11,7 @@ using CloudStorage.Providers.Tests.Support;
 using CloudStorage.Tests.Conformance;
 using CloudStorage.Transfer;
 using Xunit.Abstractions;
+using static CloudStorage.Providers.Tests.Support.ProviderTestHelpers;
 
 namespace CloudStorage.Providers.Tests.Azure;
 
@@ -20,7 +21,6 @@ namespace CloudStorage.Providers.Tests.Azure;
 [Collection(AzuriteCollection.Name)]
 public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int MiB = 1024 * 1024;
     private string _container = "";
 
     public async Task InitializeAsync() => _container = await emulator.CreateContainerAsync("aztests");
@@ -37,28 +37,6 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
     private AzureBlobStorageProvider SmallBlocksProvider(int concurrency = 4) =>
         Provider(o => o with { BlockSize = 4 * MiB, SingleUploadThreshold = 4 * MiB, Concurrency = concurrency });
 
-    private static byte[] RandomBytes(int size, int seed)
-    {
-        var bytes = new byte[size];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    private static async Task<byte[]> ReadAllAsync(IStorageProvider provider, string key)
-    {
-        await using var stream = await provider.OpenReadAsync(key);
-        var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
-    }
-
-    private static async Task<List<StorageItem>> ListAsync(IStorageProvider provider, ListRequest request)
-    {
-        var items = new List<StorageItem>();
-        await foreach (var item in provider.ListAsync(request)) items.Add(item);
-        return items;
-    }
-
     // ---------------------------------------------------------------- block uploads
 
     [Fact]
@@ -67,13 +45,10 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
         const long length = 64L * MiB;
         var provider = SmallBlocksProvider(concurrency: 4);
         var expectedMd5 = GeneratedStream.Md5Of(length);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
 
-        var written = await provider.WriteAsync("big/64mib.bin", new GeneratedStream(length), new WriteOptions { Length = length });
+        var (written, allocated) = await MeasureAllocationsAsync(() =>
+            provider.WriteAsync("big/64mib.bin", new GeneratedStream(length), new WriteOptions { Length = length }));
 
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var stats = provider.LastUpload!;
         Assert.True(stats.Blocks);
         Assert.Equal(4 * MiB, stats.BlockSize);
@@ -447,14 +422,7 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
     [Fact]
     public async Task A_service_that_does_not_answer_fails_as_Transient_and_is_retried_a_bounded_number_of_times()
     {
-        var clock = new InstantTimeProvider();
-        var inner = Provider(o => o with { Endpoint = new Uri("http://127.0.0.1:1/devstoreaccount1") });
-        var provider = new ResilientStorageProvider(inner, new StorageResilienceOptions { MaxRetryAttempts = 2, TimeProvider = clock });
-
-        var e = await Assert.ThrowsAsync<StorageException>(() => provider.StatAsync("x.txt"));
-
-        Assert.Equal(StorageErrorKind.Transient, e.Kind);
-        Assert.Equal(2, clock.Delays.Count);
+        await AssertUnansweredCallsAreTransientAndRetriedBoundedlyAsync(Provider(o => o with { Endpoint = new Uri("http://127.0.0.1:1/devstoreaccount1") }));
     }
 
     internal static void AssertNoSecret(Exception e, string secret)
@@ -507,16 +475,6 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
             ["auth"] = "key",
             ["block-size"] = "1MiB",
         });
-        var engine = new TransferEngine();
-
-        var location = registry.Resolve("backup:daily/db.dump");
-        var written = await engine.UploadAsync(new MemoryStream("named"u8.ToArray()), 5, location, new CopyRequest());
-
-        Assert.Equal("backup:daily/db.dump", written.Uri);
-        Assert.NotNull(await Provider().StatAsync("backups/daily/db.dump"));
-        var url = await Presigning.PresignAsync(location, new PresignRequest());
-        Assert.Equal("backup:daily/db.dump", url.Uri);
-        using var http = new HttpClient();
-        Assert.Equal("named", await http.GetStringAsync(url.Url));
+        await AssertNamedProviderWritesUnderItsPrefixAndPresignsAsync(registry, "backup:daily/db.dump", Provider(), "backups/daily/db.dump");
     }
 }

@@ -7,6 +7,7 @@ using CloudStorage.Model;
 using CloudStorage.PowerShell.Cmdlets;
 using CloudStorage.Providers.Tests.Support;
 using CloudStorage.Tests.PowerShell.Support;
+using static CloudStorage.Providers.Tests.Support.ProviderTestHelpers;
 
 namespace CloudStorage.Providers.Tests.Cmdlets;
 
@@ -75,13 +76,6 @@ public abstract class CloudCmdletTests : IAsyncLifetime
     private Task<string?> TextAsync(string uri) => _stores.TextAsync(uri);
 
     private Task<List<string>> KeysAsync(string prefixUri) => _stores.KeysAsync(prefixUri);
-
-    private static byte[] RandomBytes(int size, int seed)
-    {
-        var bytes = new byte[size];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
 
     [Fact]
     public async Task Send_puts_a_file_at_the_key_and_Get_brings_it_back_as_a_file_and_as_text()

@@ -10,8 +10,8 @@ using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.Tests.Emulator;
 using CloudStorage.Providers.Tests.Support;
 using CloudStorage.Tests.Conformance;
-using CloudStorage.Transfer;
 using Xunit.Abstractions;
+using static CloudStorage.Providers.Tests.Support.ProviderTestHelpers;
 
 namespace CloudStorage.Providers.Tests.Gcs;
 
@@ -19,7 +19,6 @@ namespace CloudStorage.Providers.Tests.Gcs;
 [Collection(GcsEmulatorCollection.Name)]
 public sealed class GcsProviderTests(GcsEmulatorFixture emulator, ITestOutputHelper output) : IDisposable
 {
-    private const int MiB = 1024 * 1024;
     private const int Chunk = GcsProviderOptions.ChunkGranularity;
     private readonly string _bucket = emulator.NewBucket("gcstests");
     private readonly List<IDisposable> _owned = [];
@@ -35,21 +34,6 @@ public sealed class GcsProviderTests(GcsEmulatorFixture emulator, ITestOutputHel
         var provider = new GcsStorageProvider(configure is null ? options : configure(options));
         _owned.Add(provider);
         return provider;
-    }
-
-    private static byte[] RandomBytes(int size, int seed)
-    {
-        var data = new byte[size];
-        new Random(seed).NextBytes(data);
-        return data;
-    }
-
-    private static async Task<byte[]> ReadAllAsync(IStorageProvider provider, string key)
-    {
-        await using var stream = await provider.OpenReadAsync(key);
-        var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
     }
 
     [Fact]
@@ -107,13 +91,10 @@ public sealed class GcsProviderTests(GcsEmulatorFixture emulator, ITestOutputHel
         const long length = 64L * MiB;
         var provider = Provider(o => o with { ChunkSize = 2 * MiB, SimpleUploadThreshold = MiB });
         var expectedMd5 = GeneratedStream.Md5Of(length);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
 
-        var written = await provider.WriteAsync("big/64mib.bin", new GeneratedStream(length), new WriteOptions { Length = length });
+        var (written, allocated) = await MeasureAllocationsAsync(() =>
+            provider.WriteAsync("big/64mib.bin", new GeneratedStream(length), new WriteOptions { Length = length }));
 
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var stats = provider.LastUpload!;
         output.WriteLine($"allocated {allocated / (double)MiB:F1} MiB for a {length / MiB} MiB upload in {stats.Chunks} chunks of {stats.BufferBytes / MiB} MiB");
         Assert.True(stats.Resumable);
@@ -284,17 +265,7 @@ public sealed class GcsProviderTests(GcsEmulatorFixture emulator, ITestOutputHel
             ["emulator-host"] = emulator.Host,
             ["credentials-file"] = TestData.Path("gcs-v4-signing", "test_service_account.json"),
         });
-        var engine = new TransferEngine();
-
-        var location = registry.Resolve("media:clips/a.txt");
-        var written = await engine.UploadAsync(new MemoryStream("named"u8.ToArray()), 5, location, new CopyRequest());
-
-        Assert.Equal("media:clips/a.txt", written.Uri);
-        Assert.NotNull(await Provider().StatAsync("media/clips/a.txt"));
-        var url = await Presigning.PresignAsync(location, new PresignRequest());
-        Assert.Equal("media:clips/a.txt", url.Uri);
-        using var http = new HttpClient();
-        Assert.Equal("named", await http.GetStringAsync(url.Url));
+        await AssertNamedProviderWritesUnderItsPrefixAndPresignsAsync(registry, "media:clips/a.txt", Provider(), "media/clips/a.txt");
         var gs = registry.Resolve($"gs://{_bucket}/x.txt");
         Assert.IsType<GcsStorageProvider>(Assert.IsType<ResilientStorageProvider>(gs.Provider).Inner);
     }

@@ -15,6 +15,7 @@ using CloudStorage.Providers.Tests.Support;
 using CloudStorage.Tests.Conformance;
 using CloudStorage.Transfer;
 using Xunit.Abstractions;
+using static CloudStorage.Providers.Tests.Support.ProviderTestHelpers;
 
 namespace CloudStorage.Providers.Tests.S3;
 
@@ -23,7 +24,6 @@ namespace CloudStorage.Providers.Tests.S3;
 [Collection(S3EmulatorCollection.Name)]
 public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int MiB = 1024 * 1024;
     private string _bucket = "";
     private readonly List<IDisposable> _disposables = [];
 
@@ -54,21 +54,6 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
         return client;
     }
 
-    private static byte[] RandomBytes(int size, int seed)
-    {
-        var bytes = new byte[size];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    private static async Task<byte[]> ReadAllAsync(IStorageProvider provider, string key)
-    {
-        await using var stream = await provider.OpenReadAsync(key);
-        var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
-    }
-
     private async Task<List<MultipartUpload>> UploadsInProgressAsync() =>
         (await Client().ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = _bucket })).MultipartUploads ?? [];
 
@@ -81,13 +66,10 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
         const int concurrency = 4;
         var provider = SmallPartsProvider(concurrency);
         var expectedMd5 = GeneratedStream.Md5Of(length);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
 
-        var written = await provider.WriteAsync("big/64mib.bin", new GeneratedStream(length), new WriteOptions { Length = length });
+        var (written, allocated) = await MeasureAllocationsAsync(() =>
+            provider.WriteAsync("big/64mib.bin", new GeneratedStream(length), new WriteOptions { Length = length }));
 
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var stats = provider.LastUpload!;
         Assert.True(stats.Multipart);
         Assert.Equal(5 * MiB, stats.PartSize);
@@ -592,14 +574,7 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
     [Fact]
     public async Task A_service_that_does_not_answer_fails_as_Transient_and_is_retried_a_bounded_number_of_times()
     {
-        var clock = new InstantTimeProvider();
-        var inner = Provider(o => o with { Endpoint = new Uri("http://127.0.0.1:1") });
-        var provider = new ResilientStorageProvider(inner, new StorageResilienceOptions { MaxRetryAttempts = 2, TimeProvider = clock });
-
-        var e = await Assert.ThrowsAsync<StorageException>(() => provider.StatAsync("x.txt"));
-
-        Assert.Equal(StorageErrorKind.Transient, e.Kind);
-        Assert.Equal(2, clock.Delays.Count);
+        await AssertUnansweredCallsAreTransientAndRetriedBoundedlyAsync(Provider(o => o with { Endpoint = new Uri("http://127.0.0.1:1") }));
     }
 
     // ---------------------------------------------------------------- addresses
@@ -652,17 +627,7 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
                 ["profile"] = "emulator",
                 ["profiles-location"] = credentials,
             });
-            var engine = new TransferEngine();
-
-            var location = registry.Resolve("backup:daily/db.dump");
-            var written = await engine.UploadAsync(new MemoryStream("named"u8.ToArray()), 5, location, new CopyRequest());
-
-            Assert.Equal("backup:daily/db.dump", written.Uri);
-            Assert.NotNull(await Provider().StatAsync("backups/daily/db.dump"));
-            var url = await Presigning.PresignAsync(location, new PresignRequest());
-            Assert.Equal("backup:daily/db.dump", url.Uri);
-            using var http = new HttpClient();
-            Assert.Equal("named", await http.GetStringAsync(url.Url));
+            await AssertNamedProviderWritesUnderItsPrefixAndPresignsAsync(registry, "backup:daily/db.dump", Provider(), "backups/daily/db.dump");
         }
         finally
         {
