@@ -3,7 +3,8 @@ using System.Text;
 namespace CloudStorage.Addressing;
 
 /// <summary>
-/// Orders keys by their UTF-8 bytes, the order S3, GCS and Azure list in. Ordinal UTF-16 comparison differs
+/// Orders keys by their UTF-8 bytes (code point order), the order S3 and GCS list in and the order of every listing
+/// the engine sees (Azure lists in UTF-16 order; see <see cref="ListingOrder"/>). Ordinal UTF-16 comparison differs
 /// for characters above U+E000 against surrogate pairs, which would break sync's merge of two listings.
 /// </summary>
 public sealed class KeyComparer : IComparer<string>

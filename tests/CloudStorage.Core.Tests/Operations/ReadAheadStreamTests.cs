@@ -38,10 +38,10 @@ public class ReadAheadStreamTests
         await using var ahead = new ReadAheadStream(source, 10, depth: 2);
         // With nobody reading, the producer fills depth queued chunks plus one waiting to be queued, then stops.
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (Interlocked.Read(ref source.BytesRead) < 30 && DateTime.UtcNow < deadline) await Task.Delay(10);
-        Assert.Equal(30, Interlocked.Read(ref source.BytesRead));
+        while (source.BytesRead < 30 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.Equal(30, source.BytesRead);
         await Task.Delay(200);
-        Assert.Equal(30, Interlocked.Read(ref source.BytesRead)); // and goes no further
+        Assert.Equal(30, source.BytesRead); // and goes no further
     }
 
     private sealed class FailingStream(int after) : Stream
@@ -66,8 +66,9 @@ public class ReadAheadStreamTests
     private sealed class CountingStream(byte[] data) : Stream
     {
         private readonly MemoryStream _inner = new(data);
-        public long BytesRead;
-        public override int Read(byte[] buffer, int offset, int count) { var n = _inner.Read(buffer, offset, count); Interlocked.Add(ref BytesRead, n); return n; }
+        private long _bytesRead;
+        public long BytesRead => Interlocked.Read(ref _bytesRead);
+        public override int Read(byte[] buffer, int offset, int count) { var n = _inner.Read(buffer, offset, count); Interlocked.Add(ref _bytesRead, n); return n; }
         public override bool CanRead => true; public override bool CanSeek => false; public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }

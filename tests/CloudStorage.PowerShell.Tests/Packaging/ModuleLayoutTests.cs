@@ -122,7 +122,7 @@ public sealed class ModuleLayoutTests
         // Azure.Core's package depends on Microsoft.Bcl.AsyncInterfaces for older frameworks; on net8.0 nothing
         // references it, but NuGet copies it along. Anything else nobody references should not ship.
         string[] packageExtras = ["Microsoft.Bcl.AsyncInterfaces"];
-        Assert.Empty(shippedAssemblies.Where(a => !reached.Contains(a!) && !packageExtras.Contains(a)));
+        Assert.DoesNotContain(shippedAssemblies, a => !reached.Contains(a!) && !packageExtras.Contains(a));
     }
 
     [Theory]
