@@ -91,7 +91,14 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
     // ---------------------------------------------------------------- listing
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<StorageItem> ListAsync(ListRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Azure (and Azurite) list in UTF-16 code-unit order; <see cref="ListingOrder.FromUtf16Order"/> turns that into the
+    /// engine's UTF-8 order as the pages stream.
+    /// </remarks>
+    public IAsyncEnumerable<StorageItem> ListAsync(ListRequest request, CancellationToken cancellationToken = default) =>
+        ListingOrder.FromUtf16Order(ListInServiceOrderAsync(request, cancellationToken), cancellationToken);
+
+    private async IAsyncEnumerable<StorageItem> ListInServiceOrderAsync(ListRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         KeyValidator.ValidatePrefix(request.Prefix, Name);
         var pageSize = Math.Clamp(request.PageSize ?? Capabilities.MaxListPageSize, 1, Capabilities.MaxListPageSize);
@@ -104,8 +111,8 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
             var page = await AzureErrorMapper.RunAsync(
                 () => Client.ListBlobsAsync(Container, request.Prefix, request.Delimiter, currentMarker, pageSize, cancellationToken),
                 AddressRoot + request.Prefix, Name, cancellationToken).ConfigureAwait(false);
-            // The service sends blobs and prefixes in order; sorting the page guards the contract's byte order within it.
-            foreach (var entry in page.Entries.OrderBy(e => e.Name, KeyComparer.Instance))
+            // The service sends blobs and prefixes in UTF-16 order; sorting the page (stable) guards that order within it.
+            foreach (var entry in page.Entries.OrderBy(e => e.Name, StringComparer.Ordinal))
             {
                 // A prefix can close one page and open the next: each prefix once.
                 if (entry.IsPrefix && entry.Name == lastPrefix) continue;

@@ -188,6 +188,23 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
             Assert.Equal(System.Text.Encoding.UTF8.GetBytes(key), await ReadAllAsync(provider, "copy/" + key));
     }
 
+    [Fact]
+    public async Task Listings_come_in_UTF8_order_across_pages_though_Azurite_lists_in_UTF16_order()
+    {
+        var provider = Provider();
+        // UTF-16 (the service): "d/z" < "d/\U0001F600" < "d/\uFF61"; UTF-8 (the engine): the emoji last.
+        string[] keys = ["d/\uFF61.txt", "d/\U0001F600.txt", "d/z.txt", "d/\U0001F4C1/x.txt", "e.txt"];
+        foreach (var key in keys)
+            await provider.WriteAsync(key, new MemoryStream([1]), new WriteOptions());
+
+        var expected = keys.Order(KeyComparer.Instance).ToList();
+        Assert.NotEqual(expected, keys.Order(StringComparer.Ordinal).ToList());
+        // One key a page: every boundary is a page boundary.
+        Assert.Equal(expected, (await ListAsync(provider, ListRequest.Recursive() with { PageSize = 1 })).Select(i => i.Key).ToList());
+        Assert.Equal(["d/z.txt", "d/\uFF61.txt", "d/\U0001F4C1/", "d/\U0001F600.txt"],
+            (await ListAsync(provider, ListRequest.OneLevel("d/") with { PageSize = 1 })).Select(i => i.Key).ToList());
+    }
+
     // ---------------------------------------------------------------- server-side copy
 
     [Fact]
