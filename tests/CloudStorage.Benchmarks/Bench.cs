@@ -36,21 +36,40 @@ internal static class Bench
             peakRssBeforeCopyMiB = baselineKiB is { } b ? Math.Round(b / 1024.0, 1) : (double?)null,
         }));
 
-    internal static void RunPeer(string tool, string exe, string arguments, long sizeMiB, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Runs a peer tool under GNU time and reports it when it exits with 0 and <paramref name="verify"/> (when given)
+    /// finds its result right (null); otherwise prints "not measured" with the first error line on stderr.
+    /// True when measured.
+    /// </summary>
+    internal static async Task<bool> RunPeerAsync(string tool, string exe, string arguments, long sizeMiB,
+        IReadOnlyDictionary<string, string>? environment = null, Func<Task<string?>>? verify = null)
     {
         // GNU time reports the peer's own peak RSS ("Maximum resident set size (kbytes)").
-        if (!File.Exists("/usr/bin/time")) { Console.Error.WriteLine("no /usr/bin/time: peers skipped"); return; }
+        if (!File.Exists("/usr/bin/time")) { Console.Error.WriteLine($"{tool} not measured: no /usr/bin/time"); return false; }
         var psi = new ProcessStartInfo("/usr/bin/time", $"-v {exe} {arguments}") { RedirectStandardError = true, RedirectStandardOutput = true };
         psi.Environment.Remove("AWS_CA_BUNDLE"); // breaks rclone's S3 backend here; harmless to drop for local copies
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         var clock = Stopwatch.StartNew();
         Process p;
-        try { p = Process.Start(psi)!; } catch (Exception e) { Console.Error.WriteLine($"{tool}: {e.Message}"); return; }
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
+        try { p = Process.Start(psi)!; } catch (Exception e) { Console.Error.WriteLine($"{tool} not measured: {e.Message}"); return false; }
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var err = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
         clock.Stop();
-        if (p.ExitCode != 0) { Console.Error.WriteLine($"{tool} not measured (exit {p.ExitCode}): {err.Split('\n').FirstOrDefault()}"); return; }
+        await stdout;
+        if (p.ExitCode != 0) { Console.Error.WriteLine($"{tool} not measured (exit {p.ExitCode}): {FirstError(err)}"); return false; }
+        if (verify is not null && await verify() is { } wrong) { Console.Error.WriteLine($"{tool} not measured (exit 0, but {wrong})"); return false; }
         var rss = err.Split('\n').FirstOrDefault(l => l.Contains("Maximum resident set size"))?.Split(':')[1].Trim();
         Report(tool, clock.Elapsed, sizeMiB, rss is null ? -1 : long.Parse(rss), null);
+        return true;
+    }
+
+    /// <summary>The first line of a failed tool's stderr that says what went wrong (not a NOTICE/INFO log line, not GNU time's report).</summary>
+    private static string FirstError(string stderr)
+    {
+        var lines = stderr.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0
+            && !l.Contains(" NOTICE: ") && !l.Contains(" INFO  : ") && !l.StartsWith("Command exited with non-zero status", StringComparison.Ordinal)
+            && !l.StartsWith("Command being timed", StringComparison.Ordinal)).ToList();
+        return lines.FirstOrDefault(l => l.Contains("ERROR") || l.Contains("rror") || l.Contains("ailed")) ?? lines.FirstOrDefault() ?? "(no output)";
     }
 }

@@ -8,14 +8,17 @@ using CloudStorage.Benchmarks;
 // like with like. Usage:
 //   copy-local [--size-mib N] [--streaming] [--peers] [--dir PATH] [--keep]      engine vs cp, rclone
 //   s3 [--size-mib N] [--peers] [--dir PATH]                                       engine vs rclone, aws cli
-// s3 starts the project's S3 emulator (tests/emulators/emulators.sh) and uploads then downloads one object with
-// each tool against it. Prints one JSON object per measured tool on stdout; peak memory is VmHWM (Linux).
+//   azure [--size-mib N] [--peers] [--dir PATH]                                    engine vs rclone
+//   gcs [--size-mib N] [--peers] [--dir PATH]                                      engine vs rclone
+// s3, azure and gcs start the project's emulator (tests/emulators/emulators.sh) on a free port and upload then
+// download one object (default 256 MiB) with each tool against it. Prints one JSON object per measured tool on
+// stdout, and "not measured" with the reason on stderr for a peer that failed; peak memory is VmHWM (Linux).
 var argv = args.ToList();
-if (argv.Count > 0 && argv[0] == "s3")
-    return await S3Benchmark.RunAsync(argv);
+if (argv.Count > 0 && EmulatorBenchmark.ForMode(argv[0]) is { } emulatorBenchmark)
+    return await emulatorBenchmark.RunAsync(argv);
 if (argv.Count == 0 || argv[0] != "copy-local")
 {
-    Console.Error.WriteLine("usage: copy-local [--size-mib N] [--streaming] [--peers] [--dir PATH] [--keep]\n       s3 [--size-mib N] [--peers] [--dir PATH]");
+    Console.Error.WriteLine("usage: copy-local [--size-mib N] [--streaming] [--peers] [--dir PATH] [--keep]\n       s3|azure|gcs [--size-mib N] [--peers] [--dir PATH]");
     return 2;
 }
 long sizeMiB = Option("--size-mib") is { } s ? long.Parse(s) : 1024;
@@ -41,8 +44,13 @@ try
 
     if (peers)
     {
-        Bench.RunPeer("cp", "cp", $"\"{source}\" \"{Path.Combine(root, "cp.bin")}\"", sizeMiB);
-        Bench.RunPeer("rclone", "rclone", $"copyto --no-check-dest \"{source}\" \"{Path.Combine(root, "rclone.bin")}\"", sizeMiB);
+        foreach (var (tool, arguments, copy) in new[]
+        {
+            ("cp", "", Path.Combine(root, "cp.bin")),
+            ("rclone", "copyto --no-check-dest", Path.Combine(root, "rclone.bin")),
+        })
+            await Bench.RunPeerAsync(tool, tool, $"{arguments} \"{source}\" \"{copy}\"".TrimStart(), sizeMiB, verify: () => Task.FromResult(
+                File.Exists(copy) && new FileInfo(copy).Length == sizeMiB << 20 ? null : $"{copy} is missing or has the wrong length"));
     }
     return 0;
 }
