@@ -29,6 +29,21 @@ public sealed class HashingStream : Stream
     /// <summary>Bytes read so far.</summary>
     public long BytesRead { get; private set; }
 
+    /// <summary>Whether SHA-256 is computed besides MD5 and CRC32C.</summary>
+    public bool IncludesSha256 => _sha256 is not null;
+
+    /// <summary>
+    /// A hashing view of <paramref name="content"/> for a writer that must check hashes before it commits: the content
+    /// itself when it already is a HashingStream that has read nothing yet and computes what is needed (the engine
+    /// passes one: its bytes are then hashed once, not twice), else a new HashingStream over it, which the caller owns
+    /// (<paramref name="owned"/>) and disposes. Read it to the end before asking for its hashes.
+    /// </summary>
+    public static HashingStream Over(Stream content, bool includeSha256, out bool owned)
+    {
+        owned = !(content is HashingStream { BytesRead: 0, _final: null } existing && (existing.IncludesSha256 || !includeSha256));
+        return owned ? new HashingStream(content, includeSha256, leaveOpen: true) : (HashingStream)content;
+    }
+
     /// <summary>The hashes of everything read; call after reading to the end.</summary>
     public IReadOnlyList<ContentHash> GetHashes()
     {

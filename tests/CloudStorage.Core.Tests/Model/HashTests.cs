@@ -113,4 +113,51 @@ public class HashTests
     [InlineData("a/b/", "b")]
     [InlineData("top", "top")]
     public void StorageItem_Name_is_the_last_segment(string key, string name) => Assert.Equal(name, StorageItem.NameOf(key));
+
+    [Fact]
+    public void A_fresh_hashing_stream_is_reused_by_a_writer_and_anything_else_is_wrapped()
+    {
+        var fresh = new HashingStream(new MemoryStream([1, 2, 3]));
+        Assert.Same(fresh, HashingStream.Over(fresh, includeSha256: false, out var owned));
+        Assert.False(owned);
+
+        // Asked for SHA-256 it does not compute: wrapped.
+        Assert.NotSame(fresh, HashingStream.Over(fresh, includeSha256: true, out owned));
+        Assert.True(owned);
+
+        // Already read from: its hashes would not cover what the writer reads, so wrapped.
+        fresh.ReadByte();
+        Assert.NotSame(fresh, HashingStream.Over(fresh, includeSha256: false, out owned));
+        Assert.True(owned);
+
+        var plain = new MemoryStream([1]);
+        var wrapped = HashingStream.Over(plain, includeSha256: true, out owned);
+        Assert.True(owned && wrapped.IncludesSha256);
+    }
+
+    [Fact]
+    public async Task The_local_writer_verifies_through_the_engines_hashing_stream_and_still_refuses_a_mismatch()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "cs-hash-reuse-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var local = new CloudStorage.Providers.Local.LocalStorageProvider(root, "reuse");
+            var data = Encoding.UTF8.GetBytes("hello");
+            var md5 = new ContentHash(HashAlgorithmKind.MD5, System.Security.Cryptography.MD5.HashData(data));
+            var good = new HashingStream(new MemoryStream(data));
+            await local.WriteAsync("ok.txt", good, new WriteOptions { ExpectedHashes = [md5] });
+            Assert.Equal(5, good.BytesRead);
+            Assert.Equal(md5, good.GetHashes()[0]);
+
+            var wrong = new ContentHash(HashAlgorithmKind.MD5, new byte[16]);
+            var ex = await Assert.ThrowsAsync<CloudStorage.Errors.StorageException>(() =>
+                local.WriteAsync("bad.txt", new HashingStream(new MemoryStream(data)), new WriteOptions { ExpectedHashes = [wrong] }));
+            Assert.Equal(CloudStorage.Errors.StorageErrorKind.IntegrityFailure, ex.Kind);
+            Assert.Null(await local.StatAsync("bad.txt"));
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
 }

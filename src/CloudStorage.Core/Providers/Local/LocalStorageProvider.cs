@@ -169,10 +169,13 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
         {
             await using (file.ConfigureAwait(false))
             {
-                // Hash only to verify: nothing is stored beside the bytes, and the engine hashes transfers itself.
+                // Hash only to verify: nothing is stored beside the bytes. When the content is the engine's own hashing
+                // stream, its hashes serve (one pass over the bytes, not two).
                 var verify = options.ExpectedHashes is { Count: > 0 };
                 var includeSha256 = options.ExpectedHashes?.Any(h => h.Algorithm == HashAlgorithmKind.SHA256) == true;
-                using var hashing = verify ? new HashingStream(content, includeSha256, leaveOpen: true) : null;
+                var ownsHashing = false;
+                var hashing = verify ? HashingStream.Over(content, includeSha256, out ownsHashing) : null;
+                using var ownedHashing = ownsHashing ? hashing : null;
                 var source = (Stream?)hashing ?? content;
                 long written = 0;
                 var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
