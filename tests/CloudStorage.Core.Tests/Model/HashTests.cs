@@ -160,4 +160,21 @@ public class HashTests
             if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public void The_hardware_and_table_CRC32C_agree_on_every_length_and_alignment()
+    {
+        var data = new byte[4099];
+        new Random(32).NextBytes(data);
+        for (var start = 0; start < 9; start++)
+            foreach (var length in new[] { 0, 1, 7, 8, 9, 63, 64, 65, 1000, 4090 })
+            {
+                var span = data.AsSpan(start, length);
+                Assert.Equal(Crc32C.UpdateSoftware(0xFFFFFFFFu, span), Crc32C.UpdateHardware(0xFFFFFFFFu, span));
+            }
+        // The RFC 3720 check value through both paths.
+        var check = Encoding.ASCII.GetBytes("123456789");
+        Assert.Equal(0xE3069283u, ~Crc32C.UpdateSoftware(0xFFFFFFFFu, check));
+        Assert.Equal(0xE3069283u, ~Crc32C.UpdateHardware(0xFFFFFFFFu, check));
+    }
 }
