@@ -46,6 +46,9 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
             MaxListPageSize = 1000,
             Versions = false,
             ServerSideCopy = true,
+            // GCS serves ranges; the firebase-tools emulator answers each range by reading the whole object (a 256 MiB
+            // download in 8 MiB ranges fell from ~130 to ~23 MiB/s), so against an emulator host large reads stay one GET.
+            ParallelRangeReads = !options.IsEmulator,
             Presign = true,
             MaxPresignExpiry = GcsProviderOptions.MaxSignedUrlExpiry,
         };

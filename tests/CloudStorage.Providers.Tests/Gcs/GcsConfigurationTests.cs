@@ -88,6 +88,15 @@ public sealed class GcsConfigurationTests
     }
 
     [Fact]
+    public void Large_reads_go_in_parallel_ranges_on_GCS_but_not_against_the_emulator_which_reads_whole_objects_per_range()
+    {
+        using var cloud = new GcsStorageProvider(new GcsProviderOptions { Bucket = "b", CredentialsFile = "/nonexistent/key.json" });
+        using var emulated = new GcsStorageProvider(new GcsProviderOptions { Bucket = "b", EmulatorHost = "127.0.0.1:9199" });
+        Assert.True(cloud.Capabilities.ParallelRangeReads);
+        Assert.False(emulated.Capabilities.ParallelRangeReads);
+    }
+
+    [Fact]
     public async Task A_credentials_file_that_does_not_exist_is_a_Configuration_error_naming_it()
     {
         using var provider = new GcsStorageProvider(new GcsProviderOptions { Bucket = "b", CredentialsFile = "/nonexistent/key.json" });
