@@ -33,15 +33,23 @@ public sealed class HashingStream : Stream
     public bool IncludesSha256 => _sha256 is not null;
 
     /// <summary>
-    /// A hashing view of <paramref name="content"/> for a writer that must check hashes before it commits: the content
-    /// itself when it already is a HashingStream that has read nothing yet and computes what is needed (the engine
-    /// passes one: its bytes are then hashed once, not twice), else a new HashingStream over it, which the caller owns
-    /// (<paramref name="owned"/>) and disposes. Read it to the end before asking for its hashes.
+    /// What a writer that must check hashes before it commits reads, and where it gets the hashes: the engine hands
+    /// writers content it hashes itself (a fresh HashingStream, or a read-ahead over one that has delivered nothing
+    /// yet), and then those hashes serve, so the bytes are hashed once, not twice. Otherwise a new HashingStream over
+    /// the content, which the caller owns (<c>Owned</c>) and disposes. Read <c>Read</c> to its end before asking
+    /// <c>Hashes</c> for its hashes.
     /// </summary>
-    public static HashingStream Over(Stream content, bool includeSha256, out bool owned)
+    public static (Stream Read, HashingStream Hashes, bool Owned) For(Stream content, bool includeSha256)
     {
-        owned = !(content is HashingStream { BytesRead: 0, _final: null } existing && (existing.IncludesSha256 || !includeSha256));
-        return owned ? new HashingStream(content, includeSha256, leaveOpen: true) : (HashingStream)content;
+        var existing = content switch
+        {
+            HashingStream { BytesRead: 0 } h => h,
+            Transfer.ReadAheadStream { Delivered: 0, HashedSource: { } h } => h,
+            _ => null,
+        };
+        if (existing is { _final: null } && (existing.IncludesSha256 || !includeSha256)) return (content, existing, false);
+        var own = new HashingStream(content, includeSha256, leaveOpen: true);
+        return (own, own, true);
     }
 
     /// <summary>The hashes of everything read; call after reading to the end.</summary>

@@ -16,6 +16,12 @@ public sealed class ReadAheadStream : Stream
     private readonly Task _producer;
     private (byte[] Buffer, int Count) _current;
     private int _offset;
+
+    /// <summary>The HashingStream this stream reads, when it read nothing before: its hashes cover what is delivered.</summary>
+    internal Hashing.HashingStream? HashedSource { get; }
+
+    /// <summary>Bytes handed to the reader so far.</summary>
+    internal long Delivered { get; private set; }
     private bool _ended;
     private int _disposed;
 
@@ -23,6 +29,8 @@ public sealed class ReadAheadStream : Stream
     public ReadAheadStream(Stream source, int chunkSize = 1 << 20, int depth = 2, CancellationToken ct = default)
     {
         _source = source;
+        // Checked before the prefetch starts: then every byte this stream delivers has been hashed by it.
+        HashedSource = source is Hashing.HashingStream { BytesRead: 0 } hashing ? hashing : null;
         _chunks = Channel.CreateBounded<(byte[], int)>(depth);
         _free = Channel.CreateUnbounded<byte[]>();
         for (var i = 0; i < depth + 1; i++) _free.Writer.TryWrite(new byte[chunkSize]);
@@ -78,6 +86,7 @@ public sealed class ReadAheadStream : Stream
         var n = Math.Min(destination.Length, _current.Count - _offset);
         _current.Buffer.AsMemory(_offset, n).CopyTo(destination);
         _offset += n;
+        Delivered += n;
         return n;
     }
 

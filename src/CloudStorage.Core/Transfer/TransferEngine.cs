@@ -147,15 +147,19 @@ public sealed class TransferEngine
         long lastReported = 0;
         var key = destination.Key;
         progress?.Report(new TransferProgress(key, 0, options.Length));
-        // Read ahead so the source's I/O overlaps hashing and the destination's writes (two chunks: bounded memory).
-        await using var ahead = new ReadAheadStream(content, Options.BufferSize, depth: 2, ct);
-        await using var hashing = new HashingStream(ahead, onProgress: progress is null ? null : bytes =>
+        // Read ahead so the source's I/O overlaps the destination's writes (two chunks: bounded memory).
+        // Hash on the read-ahead's side, so that hashing overlaps the destination's writes too; the destination is
+        // handed the read-ahead, and a writer that checks hashes reuses these (HashingStream.For).
+        await using var hashing = new HashingStream(content, onProgress: progress is null ? null : bytes =>
         {
             if (bytes - lastReported < Options.ProgressInterval) return;
             lastReported = bytes;
             progress.Report(new TransferProgress(key, bytes, options.Length));
         }, leaveOpen: true);
-        var stored = await destination.Provider.WriteAsync(key, hashing, options, ct).ConfigureAwait(false);
+        await using var ahead = new ReadAheadStream(hashing, Options.BufferSize, depth: 2, ct);
+        var stored = await destination.Provider.WriteAsync(key, ahead, options, ct).ConfigureAwait(false);
+        // The prefetch must be at rest before its hashes are read.
+        await ahead.DisposeAsync().ConfigureAwait(false);
         progress?.Report(new TransferProgress(key, hashing.BytesRead, options.Length ?? hashing.BytesRead));
 
         // End-to-end check: what the destination reports must equal what streamed through us.

@@ -115,24 +115,37 @@ public class HashTests
     public void StorageItem_Name_is_the_last_segment(string key, string name) => Assert.Equal(name, StorageItem.NameOf(key));
 
     [Fact]
-    public void A_fresh_hashing_stream_is_reused_by_a_writer_and_anything_else_is_wrapped()
+    public void A_writer_reuses_the_engines_hashes_only_when_they_cover_exactly_what_it_reads()
     {
         var fresh = new HashingStream(new MemoryStream([1, 2, 3]));
-        Assert.Same(fresh, HashingStream.Over(fresh, includeSha256: false, out var owned));
+        var (read, hashes, owned) = HashingStream.For(fresh, includeSha256: false);
+        Assert.Same(fresh, read);
+        Assert.Same(fresh, hashes);
         Assert.False(owned);
 
+        // A read-ahead over a fresh hashing stream, nothing delivered yet: its source's hashes serve.
+        using (var ahead = new CloudStorage.Transfer.ReadAheadStream(new HashingStream(new MemoryStream([1, 2, 3]))))
+        {
+            (read, hashes, owned) = HashingStream.For(ahead, includeSha256: false);
+            Assert.Same(ahead, read);
+            Assert.Same(ahead.HashedSource, hashes);
+            Assert.False(owned);
+            ahead.ReadByte();
+            // Once it has delivered bytes, a writer would miss them: wrapped.
+            (read, hashes, owned) = HashingStream.For(ahead, includeSha256: false);
+            Assert.True(owned);
+            Assert.NotSame(ahead.HashedSource, hashes);
+        }
+
         // Asked for SHA-256 it does not compute: wrapped.
-        Assert.NotSame(fresh, HashingStream.Over(fresh, includeSha256: true, out owned));
-        Assert.True(owned);
+        (_, hashes, owned) = HashingStream.For(fresh, includeSha256: true);
+        Assert.True(owned && hashes.IncludesSha256);
 
         // Already read from: its hashes would not cover what the writer reads, so wrapped.
         fresh.ReadByte();
-        Assert.NotSame(fresh, HashingStream.Over(fresh, includeSha256: false, out owned));
+        (_, hashes, owned) = HashingStream.For(fresh, includeSha256: false);
         Assert.True(owned);
-
-        var plain = new MemoryStream([1]);
-        var wrapped = HashingStream.Over(plain, includeSha256: true, out owned);
-        Assert.True(owned && wrapped.IncludesSha256);
+        Assert.NotSame(fresh, hashes);
     }
 
     [Fact]

@@ -173,10 +173,8 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
                 // stream, its hashes serve (one pass over the bytes, not two).
                 var verify = options.ExpectedHashes is { Count: > 0 };
                 var includeSha256 = options.ExpectedHashes?.Any(h => h.Algorithm == HashAlgorithmKind.SHA256) == true;
-                var ownsHashing = false;
-                var hashing = verify ? HashingStream.Over(content, includeSha256, out ownsHashing) : null;
+                var (source, hashing, ownsHashing) = verify ? HashingStream.For(content, includeSha256) : (content, null, false);
                 using var ownedHashing = ownsHashing ? hashing : null;
-                var source = (Stream?)hashing ?? content;
                 long written = 0;
                 var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 try
