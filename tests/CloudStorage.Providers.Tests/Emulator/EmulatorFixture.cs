@@ -33,14 +33,10 @@ public abstract class EmulatorFixture : IAsyncLifetime
     /// <summary>The variables the script's <c>env</c> printed (endpoint, development credentials).</summary>
     protected IReadOnlyDictionary<string, string> Environment { get; private set; } = new Dictionary<string, string>();
 
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "StoragePs.sln"))) return dir.FullName;
-        throw new InvalidOperationException("StoragePs.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string Script => Path.Combine(RepositoryRoot(), "tests", "emulators", "emulators.sh");
+    private static string Script => Path.Combine(
+        CloudStorage.Tests.PowerShell.Contract.ManifestTests.RepositoryRoot()
+            ?? throw new InvalidOperationException("StoragePs.sln not found above " + AppContext.BaseDirectory),
+        "tests", "emulators", "emulators.sh");
 
     /// <summary>Reads the emulator's settings from the variables of <c>env</c>; called once it is running.</summary>
     protected abstract void Configure(IReadOnlyDictionary<string, string> environment);
