@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
@@ -46,6 +45,14 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
     [ValidateRange(0, int.MaxValue)]
     public int? MaxDelete { get; set; }
 
+    /// <summary>With -Delete, let a source that has no objects empty the destination (refused without this switch).</summary>
+    [Parameter]
+    public SwitchParameter AllowEmptySource { get => Switch(nameof(AllowEmptySource)); set => Switch(nameof(AllowEmptySource), value); }
+
+    /// <summary>What to do with metadata the destination cannot hold: Fail (default), Exclude, or Rename (AzCopy's RenameIfInvalid).</summary>
+    [Parameter]
+    public InvalidMetadataHandling InvalidMetadata { get; set; } = InvalidMetadataHandling.Fail;
+
     /// <summary>Copies in flight at once.</summary>
     [Parameter]
     [ValidateRange(1, 64)]
@@ -56,30 +63,20 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
     {
         var source = ResolveOrTerminate(Source);
         var destination = ResolveOrTerminate(Destination);
-        var options = new SyncOptions { Delete = IsSet(nameof(Delete)), Checksum = IsSet(nameof(Checksum)), MaxDelete = MaxDelete, Parallelism = Parallelism };
+        var options = new SyncOptions
+        {
+            Delete = IsSet(nameof(Delete)), Checksum = IsSet(nameof(Checksum)), MaxDelete = MaxDelete, Parallelism = Parallelism,
+            AllowEmptySource = IsSet(nameof(AllowEmptySource)), InvalidMetadata = InvalidMetadata,
+        };
         var engine = new SyncEngine(new TransferEngine(new TransferOptions { Parallelism = Parallelism }));
 
         RunAsync(async (context, ct) =>
         {
             try
             {
-                SyncSummary summary;
-                if (context.WhatIfRequested)
-                {
-                    var clock = Stopwatch.StartNew();
-                    var plan = new List<SyncAction>();
-                    await foreach (var action in engine.PlanAsync(source, destination, options, ct).ConfigureAwait(false))
-                    {
-                        context.ShouldProcess(action.Uri, Describe(action)); // prints "What if: ..."
-                        context.WriteObject(action);
-                        plan.Add(action);
-                    }
-                    summary = SyncEngine.Summarize(source, destination, plan, clock.Elapsed);
-                }
-                else
-                {
-                    summary = await engine.RunAsync(source, destination, options, new Observer(this, context), ct).ConfigureAwait(false);
-                }
+                // -WhatIf runs the same steps and guards without changing anything (SyncOptions.DryRun).
+                var summary = await engine.RunAsync(source, destination, options with { DryRun = context.WhatIfRequested },
+                    new Observer(this, context), ct).ConfigureAwait(false);
                 context.WriteObject(summary);
             }
             catch (StorageException ex) when (ex.Kind == StorageErrorKind.InvalidArgument)
@@ -114,6 +111,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
 
         public void OnAction(SyncAction result)
         {
+            if (result.Status == SyncActionStatus.Planned) context.ShouldProcess(result.Uri, Describe(result)); // prints "What if: ..."
             context.WriteObject(result);
             if (result.Status == SyncActionStatus.Failed)
             {
