@@ -13,8 +13,9 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// <para type="synopsis">Makes a destination prefix match a source prefix, like rclone sync.</para>
 /// <para type="description">Copies what is missing or changed, and with -Delete removes what the source no longer has
 /// (only after every copy succeeded, and not more than -MaxDelete objects). Writes one SyncAction per key that needed
-/// work, then a SyncSummary as the last object. With -WhatIf it writes the planned actions and a summary marked WhatIf,
-/// and changes nothing. Each action is confirmed with ShouldProcess; failed actions are also written as errors.</para>
+/// work, then a SyncSummary as the last object. With -WhatIf it goes through the same steps and guards as the real run
+/// (-MaxDelete included), writes the planned actions and a summary marked WhatIf, and changes nothing. A source that
+/// does not exist is an error; with -Delete an empty source deletes nothing unless -AllowEmptySource is given. Each action is confirmed with ShouldProcess; failed actions are also written as errors.</para>
 /// </summary>
 [Cmdlet(VerbsData.Sync, "StorageProvider", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SyncAction), typeof(SyncSummary))]
