@@ -181,7 +181,10 @@ Describe 'Sync-StorageProvider' {
             Add-TestObject $store "$($case.Prefix)dst/keep.txt" 'keep'
             $missing = if ($store.Kind -eq 'mem') { "mem://never-written-$([guid]::NewGuid().ToString('N'))/" } else { Join-StorageAddress $store "$($case.Prefix)mistyped/" }
 
-            { Sync-StorageProvider -Source $missing -Destination $case.Destination -Delete -ErrorAction Stop } | Should -Throw -ExpectedMessage '*does not exist*'
+            # A missing folder or memory store is NotFound; an object store has no folders, so there a missing prefix is
+            # an empty source, which -Delete refuses too.
+            $expected = if ($store.Kind -in 'mem', 'local') { '*does not exist*' } else { '*AllowEmptySource*' }
+            { Sync-StorageProvider -Source $missing -Destination $case.Destination -Delete -ErrorAction Stop } | Should -Throw -ExpectedMessage $expected
             Test-TestObject $store "$($case.Prefix)dst/keep.txt" | Should -BeTrue
         }
 

@@ -42,8 +42,10 @@ public sealed class TransferEngine
     public async Task<StorageItem> CopyItemAsync(StorageItem item, StorageLocation source, StorageLocation destination, CopyRequest request,
         IProgress<TransferProgress>? progress = null, CancellationToken ct = default)
     {
+        // A listing that reports a content type carries the object's properties (memory, Azure, GCS); one without it
+        // (S3's) is completed by one stat of the source.
         var caps = source.Provider.Capabilities;
-        if (caps.UserMetadata || caps.ContentType || caps.ContentHeaders)
+        if (item.ContentType is null && (caps.UserMetadata || caps.ContentType || caps.ContentHeaders))
             item = await StatAsync(source, ct).ConfigureAwait(false) ?? throw StorageException.NotFound(source.Uri, source.Provider.Name);
         return await CopyStatedAsync(item, source, destination, request, progress, ct).ConfigureAwait(false);
     }
