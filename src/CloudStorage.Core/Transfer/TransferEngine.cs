@@ -53,10 +53,12 @@ public sealed class TransferEngine
     /// <summary>
     /// What a copy of <paramref name="item"/> stores besides the bytes: its content type, the four content headers, the
     /// user's metadata (without the source's bookkeeping: stored times and hashes, which the destination writes anew),
-    /// checked against the destination's metadata rules; its modification time (a stored one when it has one).
+    /// checked against the destination's metadata rules; its modification time (a stored one when it has one); its
+    /// storage class when both sides are the same kind of store (class names differ between clouds).
     /// </summary>
-    public static WriteOptions WriteOptionsFor(StorageItem item, StorageLocation destination, CopyRequest request)
+    public static WriteOptions WriteOptionsFor(StorageItem item, StorageLocation source, StorageLocation destination, CopyRequest request)
     {
+        var sameKind = ProviderAbilities.Unwrap(source).Provider.GetType() == ProviderAbilities.Unwrap(destination).Provider.GetType();
         var metadata = request.Metadata ?? StoredModifiedTime.UserOnly(item.Metadata);
         return new WriteOptions
         {
@@ -68,7 +70,7 @@ public sealed class TransferEngine
             CacheControl = item.CacheControl,
             Metadata = MetadataRules.Apply(metadata, destination.Provider.Capabilities, request.InvalidMetadata, destination.Uri, destination.Provider.Name),
             ModifiedTime = request.PreserveModifiedTime ? StoredModifiedTime.Of(item) : null,
-            StorageClass = request.StorageClass,
+            StorageClass = request.StorageClass ?? (sameKind && destination.Provider.Capabilities.StorageClass ? item.StorageClass : null),
             Tags = request.Tags,
             ExpectedHashes = item.Hashes.Count > 0 ? item.Hashes : null,
         };
@@ -80,7 +82,7 @@ public sealed class TransferEngine
         if (destination.IsPrefixOnly)
             throw new StorageException(StorageErrorKind.InvalidKey, $"'{destination.Uri}' names a prefix, not an object.", destination.Uri, destination.Provider.Name);
         EnsureCapable(destination, request);
-        var options = WriteOptionsFor(item, destination, request);
+        var options = WriteOptionsFor(item, source, destination, request);
         await EnsureWritableAsync(destination, request.Overwrite, ct).ConfigureAwait(false);
 
         if (request.AllowServerSideCopy)

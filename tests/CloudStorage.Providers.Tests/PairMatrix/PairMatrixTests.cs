@@ -145,6 +145,7 @@ public sealed class PairMatrixTests(PairMatrixStores stores)
 
     private async Task AssertKeptAsync(StorageLocation src, StorageLocation dst, string key, byte[] bytes)
     {
+        var source = src;
         var s = src.Provider.Capabilities;
         var d = dst.Provider.Capabilities;
         var copied = await dst.Provider.StatAsync(dst.Child(key).Key) ?? throw new Xunit.Sdk.XunitException($"{dst.Child(key).Uri} was not copied");
@@ -161,6 +162,8 @@ public sealed class PairMatrixTests(PairMatrixStores stores)
         if (s.UserMetadata && d.UserMetadata)
             foreach (var (name, value) in UserMetadata)
                 Assert.Equal(value, copied.Metadata.GetValueOrDefault(name));
+        if (source.Provider.GetType() == dst.Provider.GetType() && d.StorageClass)
+            Assert.Equal((await src.Provider.StatAsync(src.Child(key).Key))!.StorageClass, copied.StorageClass);
         // Every destination keeps the source's modification time, natively or in metadata (gsutil's: whole seconds).
         var kept = StoredModifiedTime.Of(copied) ?? throw new Xunit.Sdk.XunitException("no modification time");
         Assert.InRange((kept - Original).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(1));
