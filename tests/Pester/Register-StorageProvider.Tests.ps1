@@ -75,6 +75,13 @@ Describe 'Register-StorageProvider' {
             $registration.Options['retries'] | Should -Be '3'
         }
 
+        It 'registers a registration piped in again under its name (Name and Uri by property name)' {
+            $name = New-ProviderName
+            $names.Add($name)
+            [pscustomobject]@{ Name = $name; Uri = $store.Root } | Register-StorageProvider
+            (Get-StorageProvider -Name $name).Uri | Should -Be $store.Root
+        }
+
         It 'refuses to replace a registration without -Force (StorageAlreadyExists)' {
             $name = New-ProviderName
             $names.Add($name)

@@ -43,6 +43,14 @@ Describe 'Unregister-StorageProvider' {
             @(Get-StorageProvider -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
         }
 
+        It 'removes the registrations Get-StorageProvider pipes in (Name by property name)' {
+            $prefix = New-ProviderName
+            Register-StorageProvider -Name "${prefix}1" -Uri $store.Root
+            Register-StorageProvider -Name "${prefix}2" -Uri $store.Root
+            Get-StorageProvider -Name "${prefix}*" | Unregister-StorageProvider
+            @(Get-StorageProvider -Name "${prefix}*" -ErrorAction SilentlyContinue).Count | Should -Be 0
+        }
+
         It 'removes nothing with -WhatIf' {
             $name = New-ProviderName
             Register-StorageProvider -Name $name -Uri $store.Root
