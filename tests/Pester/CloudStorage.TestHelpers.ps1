@@ -7,10 +7,11 @@
 # (Join-StorageAddress $store 'key') so the same case runs on both.
 #
 # With the emulators' variables in the environment, the data cmdlets' files run against them too (a fresh
-# prefix in each emulator's default bucket or container):
+# prefix in each emulator's default bucket or container). `dotnet test StoragePs.sln` does all of it
+# (tests/CloudStorage.Pwsh.Tests starts the emulators and runs this suite in the pinned pwsh); by hand:
 #
 #     tests/emulators/emulators.sh start && eval "$(tests/emulators/emulators.sh env)"
-#     pwsh ./build.ps1 -Task Test
+#     dotnet pwsh -c 'Import-Module ~/.nuget/packages/pester/5.7.1/tools/Pester.psd1; Invoke-Pester tests/Pester'
 #
 # Such files discover their stores with Get-TestStoreKinds, so they dot-source this file in BeforeDiscovery too.
 
