@@ -97,6 +97,28 @@ public sealed class CloudSyncTrustTests(PairMatrixStores stores)
         Assert.Equal((0, 0, 1), (back.Copied, back.Updated, back.Unchanged));
     }
 
+    [Theory]
+    [InlineData("azure")]
+    [InlineData("local")]
+    [InlineData("gcs")]
+    public async Task S3_multipart_objects_another_tool_wrote_sync_once(string destination)
+    {
+        // As another tool leaves them: multipart (the ETag is no MD5), no stored MD5, no mtime.
+        var s3 = (S3StorageProvider)stores.Store("s3");
+        using var foreign = new S3StorageProvider(s3.Options with { MultipartThreshold = 5 << 20, PartSize = 5 << 20, StoreMd5 = false });
+        var prefix = $"multipart-{Guid.NewGuid():N}"[..18] + "/";
+        var content = new byte[(6 << 20) + 123];
+        new Random(7).NextBytes(content);
+        var written = await foreign.WriteAsync(prefix + "big.bin", new MemoryStream(content), new WriteOptions { Length = content.Length });
+        Assert.Empty(written.Hashes);
+        var src = new StorageLocation(s3, prefix);
+        var dst = stores.NewPrefix(destination, "multipart");
+
+        Assert.Equal(1, (await _sync.RunAsync(src, dst, new SyncOptions(), new NoObserver())).Copied);
+        var again = await _sync.RunAsync(src, dst, new SyncOptions(), new NoObserver());
+        Assert.Equal((0, 0, 1), (again.Copied, again.Updated, again.Unchanged));
+    }
+
     private sealed class NoObserver : ISyncObserver
     {
         public bool ShouldProcess(SyncAction planned) => true;
