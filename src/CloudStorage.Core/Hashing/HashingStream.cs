@@ -7,7 +7,7 @@ namespace CloudStorage.Hashing;
 /// A read-only pass-through stream that hashes what is read (MD5, CRC32C and optionally SHA-256), counts
 /// bytes and reports progress, so a transfer hashes on the fly without a second pass.
 /// </summary>
-public sealed class HashingStream : Stream
+public sealed class HashingStream : Stream, IHashedStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -32,25 +32,14 @@ public sealed class HashingStream : Stream
     /// <summary>Whether SHA-256 is computed besides MD5 and CRC32C.</summary>
     public bool IncludesSha256 => _sha256 is not null;
 
-    /// <summary>
-    /// What a writer that must check hashes before it commits reads, and where it gets the hashes: the engine hands
-    /// writers content it hashes itself (a fresh HashingStream, or a read-ahead over one that has delivered nothing
-    /// yet), and then those hashes serve, so the bytes are hashed once, not twice. Otherwise a new HashingStream over
-    /// the content, which the caller owns (<c>Owned</c>) and disposes. Read <c>Read</c> to its end before asking
-    /// <c>Hashes</c> for its hashes.
-    /// </summary>
-    public static (Stream Read, HashingStream Hashes, bool Owned) For(Stream content, bool includeSha256)
-    {
-        var existing = content switch
-        {
-            HashingStream { BytesRead: 0 } h => h,
-            Transfer.ReadAheadStream { Delivered: 0, HashedSource: { } h } => h,
-            _ => null,
-        };
-        if (existing is { _final: null } && (existing.IncludesSha256 || !includeSha256)) return (content, existing, false);
-        var own = new HashingStream(content, includeSha256, leaveOpen: true);
-        return (own, own, true);
-    }
+    /// <inheritdoc />
+    public bool HashesEveryByte => _final is null;
+
+    /// <inheritdoc />
+    public long Delivered => BytesRead;
+
+    /// <inheritdoc />
+    (long Length, IReadOnlyList<ContentHash> Hashes) IHashedStream.GetHashes() => (BytesRead, GetHashes());
 
     /// <summary>The hashes of everything read; call after reading to the end.</summary>
     public IReadOnlyList<ContentHash> GetHashes()

@@ -2,10 +2,18 @@ using CloudStorage.Model;
 
 namespace CloudStorage.Providers;
 
+// The optional abilities. A provider declares one by putting an object that implements it in its
+// ProviderCapabilities record (often the provider itself); the record is the only declaration the engine reads,
+// it never tests a provider's type. Keys are the keys of the provider whose record holds the ability.
+
 /// <summary>Optional: copies objects without moving their bytes through this process (rclone's Copier).</summary>
 public interface IServerSideCopier
 {
-    /// <summary>True when <paramref name="source"/> is reachable from this provider's server (same store or account).</summary>
+    /// <summary>
+    /// True when <paramref name="source"/> is reachable from this provider's server (same store or account). The engine
+    /// passes the source unwrapped to the provider holding the bytes (<see cref="ProviderDecorator.Innermost"/>); a
+    /// decorator's copier unwraps what it is given.
+    /// </summary>
     bool CanCopyFrom(IStorageProvider source);
 
     /// <summary>
@@ -18,18 +26,24 @@ public interface IServerSideCopier
 /// <summary>Optional: creates presigned URLs that a plain HTTP client can use.</summary>
 public interface IPresigner
 {
-    /// <summary>Presigns; throws InvalidArgument when the expiry exceeds <see cref="ProviderCapabilities.MaxPresignExpiry"/>.</summary>
+    /// <summary>Longest expiry a presigned URL may have.</summary>
+    TimeSpan MaxExpiry { get; }
+
+    /// <summary>Presigns; throws InvalidArgument when the expiry exceeds <see cref="MaxExpiry"/>.</summary>
     Task<PresignedUrl> PresignAsync(string key, PresignRequest request, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Optional: produces a hash of an object, possibly by reading it (rclone's Object.Hash).</summary>
 public interface IHashSource
 {
+    /// <summary>The algorithms this source can produce (possibly by reading the content, as the local disk does).</summary>
+    IReadOnlySet<HashAlgorithmKind> Algorithms { get; }
+
     /// <summary>The hash, or null when this provider cannot produce that algorithm for this object. NotFound when missing.</summary>
     Task<ContentHash?> GetHashAsync(string key, HashAlgorithmKind algorithm, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Optional: deletes many objects in few requests (S3's DeleteObjects), announced by <see cref="ProviderCapabilities.BatchDelete"/>.</summary>
+/// <summary>Optional: deletes many objects in few requests (S3's DeleteObjects), declared as <see cref="ProviderCapabilities.BatchDeleter"/>.</summary>
 public interface IBatchDeleter
 {
     /// <summary>The most keys one request removes; callers that stream keys batch them by this.</summary>

@@ -12,16 +12,22 @@ public enum MetadataNameRule
 }
 
 /// <summary>
-/// A flat record of what a provider can do beyond the required contract (OpenDAL's capability matrix).
-/// A capability declared here must pass its conformance tests.
+/// The one declaration of what a provider can do beyond the required contract (OpenDAL's capability matrix, rclone's
+/// <c>Features</c>): flags for what the provider stores, and the optional abilities as the objects that perform them
+/// (null when absent), so a flag and its implementation cannot disagree. Decorators expose their inner provider's
+/// record with each ability wrapped for their keys (<see cref="ProviderDecorator"/>); a composite provider builds
+/// its record from its members' (e.g. an ability only when every member has it). A capability declared here must
+/// pass its conformance tests.
 /// </summary>
 public sealed record ProviderCapabilities
 {
     /// <summary>Hashes the provider reports in listings and stat without reading the content.</summary>
     public IReadOnlySet<HashAlgorithmKind> ListedHashes { get; init; } = new HashSet<HashAlgorithmKind>();
 
-    /// <summary>Hashes available through <see cref="IHashSource"/> (possibly by reading the content, as the local disk does).</summary>
-    public IReadOnlySet<HashAlgorithmKind> Hashes { get; init; } = new HashSet<HashAlgorithmKind>();
+    /// <summary>Hashes available through <see cref="HashSource"/> (possibly by reading the content, as the local disk does).</summary>
+    public IReadOnlySet<HashAlgorithmKind> Hashes => HashSource?.Algorithms ?? NoHashes;
+
+    private static readonly IReadOnlySet<HashAlgorithmKind> NoHashes = new HashSet<HashAlgorithmKind>();
 
     /// <summary>User metadata is stored and returned.</summary>
     public bool UserMetadata { get; init; }
@@ -56,17 +62,32 @@ public sealed record ProviderCapabilities
     /// <summary>Object versions are kept.</summary>
     public bool Versions { get; init; }
 
-    /// <summary>The provider copies objects server-side (it implements <see cref="IServerSideCopier"/>).</summary>
-    public bool ServerSideCopy { get; init; }
+    /// <summary>Copies objects server-side, or null.</summary>
+    public IServerSideCopier? Copier { get; init; }
 
-    /// <summary>The provider deletes many objects per request (it implements <see cref="IBatchDeleter"/>).</summary>
-    public bool BatchDelete { get; init; }
+    /// <summary>Deletes many objects per request, or null (then one delete per object).</summary>
+    public IBatchDeleter? BatchDeleter { get; init; }
 
-    /// <summary>The provider creates presigned URLs (it implements <see cref="IPresigner"/>).</summary>
-    public bool Presign { get; init; }
+    /// <summary>Creates presigned URLs, or null.</summary>
+    public IPresigner? Presigner { get; init; }
 
-    /// <summary>Longest expiry a presigned URL may have.</summary>
-    public TimeSpan MaxPresignExpiry { get; init; } = TimeSpan.Zero;
+    /// <summary>Produces hashes of stored objects (listed or computed), or null.</summary>
+    public IHashSource? HashSource { get; init; }
+
+    /// <summary>Tells a missing place from an empty one, or null (a listing of a missing place fails instead).</summary>
+    public IExistenceProbe? ExistenceProbe { get; init; }
+
+    /// <summary>True when server-side copy is declared.</summary>
+    public bool ServerSideCopy => Copier is not null;
+
+    /// <summary>True when batch delete is declared.</summary>
+    public bool BatchDelete => BatchDeleter is not null;
+
+    /// <summary>True when presigning is declared.</summary>
+    public bool Presign => Presigner is not null;
+
+    /// <summary>Longest expiry a presigned URL may have (zero without presigning).</summary>
+    public TimeSpan MaxPresignExpiry => Presigner?.MaxExpiry ?? TimeSpan.Zero;
 
     /// <summary>
     /// Ranged reads are independent requests over a network, so the engine reads a large object faster as several

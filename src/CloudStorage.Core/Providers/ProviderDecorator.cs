@@ -5,8 +5,10 @@ namespace CloudStorage.Providers;
 
 /// <summary>
 /// Base for providers that wrap another (a name and key prefix, resilience, ...). Keys are mapped on the way in
-/// and items re-addressed on the way out; optional abilities of the inner provider stay visible through
-/// <see cref="Innermost"/> so the engine can still use server-side copy and presigning.
+/// and items re-addressed on the way out. Its <see cref="Capabilities"/> are exactly the inner provider's: each ability
+/// the inner one declares is offered for this provider's keys (through <see cref="InvokeAsync{T}"/>, where a decorator
+/// adds its concern such as retries), and none other; a decorator that withholds or adds one says so in
+/// <see cref="Decorate"/>.
 /// </summary>
 public abstract class ProviderDecorator : IStorageProvider
 {
@@ -23,7 +25,26 @@ public abstract class ProviderDecorator : IStorageProvider
     public abstract string AddressRoot { get; }
 
     /// <inheritdoc />
-    public virtual ProviderCapabilities Capabilities => Inner.Capabilities;
+    public ProviderCapabilities Capabilities => _capabilities ??= Decorate(Inner.Capabilities);
+
+    private ProviderCapabilities? _capabilities;
+
+    /// <summary>
+    /// This provider's record from the inner one's: the flags as they are, each ability wrapped to map keys and run
+    /// through <see cref="InvokeAsync{T}"/>. Overrides start from this and change what they change.
+    /// </summary>
+    protected virtual ProviderCapabilities Decorate(ProviderCapabilities inner) => inner with
+    {
+        Copier = inner.Copier is { } c ? new DecoratedAbilities.Copier(this, c) : null,
+        Presigner = inner.Presigner is { } p ? new DecoratedAbilities.Presigner(this, p) : null,
+        HashSource = inner.HashSource is { } h ? new DecoratedAbilities.HashSource(this, h) : null,
+        BatchDeleter = inner.BatchDeleter is { } d ? new DecoratedAbilities.BatchDeleter(this, d) : null,
+        ExistenceProbe = inner.ExistenceProbe is { } e ? new DecoratedAbilities.ExistenceProbe(this, e) : null,
+    };
+
+    /// <summary>Runs one call of the inner provider's abilities (<paramref name="operation"/> names it); a resilience layer retries here.</summary>
+    protected internal virtual Task<T> InvokeAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        call(cancellationToken);
 
     /// <summary>The inner key for one of this provider's keys.</summary>
     public abstract string ToInnerKey(string key);

@@ -175,8 +175,8 @@ public sealed class SyncEngine
     // destination, which only an explicit AllowEmptySource may do. Both are found before anything is planned.
     private static async Task EnsureSourceAsync(StorageLocation source, StorageLocation destination, SyncOptions options, CancellationToken ct)
     {
-        if (ProviderAbilities.Find<IExistenceProbe>(source) is var (probe, _, key)
-            && !await probe.PrefixExistsAsync(source.IsPrefixOnly ? key : key + "/", ct).ConfigureAwait(false))
+        if (source.Provider.Capabilities.ExistenceProbe is { } probe
+            && !await probe.PrefixExistsAsync(source.IsPrefixOnly ? source.Key : source.Key + "/", ct).ConfigureAwait(false))
             throw new StorageException(StorageErrorKind.NotFound,
                 $"The sync source '{source.Uri}' does not exist; nothing was planned.", source.Uri, source.Provider.Name);
         // A missing bucket or container fails this listing with NotFound.

@@ -6,7 +6,7 @@ namespace CloudStorage.Transfer;
 
 /// <summary>
 /// Deletes a stream of objects of one provider and reports each key's outcome once: in batches through the provider's
-/// <see cref="IBatchDeleter"/> when it declares <see cref="ProviderCapabilities.BatchDelete"/>, otherwise one
+/// declared <see cref="ProviderCapabilities.BatchDeleter"/>, otherwise one
 /// <see cref="IStorageProvider.DeleteAsync"/> per key. Up to <c>parallelism</c> requests run while the caller keeps
 /// adding keys, so memory holds at most that many batches plus the one being filled. One producer adds keys;
 /// <c>onResult</c> is called from worker threads, never twice at the same time.
@@ -16,7 +16,6 @@ public sealed class DeleteBatcher<TState> : IDisposable
 {
     private readonly IStorageProvider _provider;
     private readonly IBatchDeleter? _deleter;
-    private readonly Func<string, string> _toDeleterKey = k => k;
     private readonly Action<string, TState, Exception?> _onResult;
     private readonly BoundedWorkQueue _queue;
     private readonly CancellationToken _ct;
@@ -33,11 +32,9 @@ public sealed class DeleteBatcher<TState> : IDisposable
         _onResult = onResult;
         _ct = ct;
         _queue = new BoundedWorkQueue(parallelism, ct);
-        // The outermost capabilities are the declaration: a decorator may withhold an inner ability.
-        if (provider.Capabilities.BatchDelete && ProviderAbilities.Find<IBatchDeleter>(provider) is var (deleter, toKey))
+        if (provider.Capabilities.BatchDeleter is { } deleter)
         {
             _deleter = deleter;
-            _toDeleterKey = toKey;
             BatchSize = Math.Max(1, deleter.MaxBatchSize);
         }
     }
@@ -82,25 +79,11 @@ public sealed class DeleteBatcher<TState> : IDisposable
 
     private async Task DeleteBatchAsync(List<(string Key, TState State)> batch)
     {
-        var sent = new List<(string Key, TState State)>(batch.Count);
-        var keys = new List<string>(batch.Count);
-        foreach (var entry in batch)
-        {
-            try
-            {
-                keys.Add(_toDeleterKey(entry.Key));
-                sent.Add(entry);
-            }
-            catch (StorageException ex)
-            {
-                Report(entry.Key, entry.State, ex); // a key the decorators refuse (InvalidKey)
-            }
-        }
-        if (keys.Count == 0) return;
+        var keys = batch.Select(entry => entry.Key).ToList();
         var results = await _deleter!.DeleteManyAsync(keys, _ct).ConfigureAwait(false);
         if (results.Count != keys.Count)
             throw new InvalidOperationException($"Provider '{_provider.Name}' answered {results.Count} results for {keys.Count} keys.");
-        for (var i = 0; i < sent.Count; i++) Report(sent[i].Key, sent[i].State, results[i].Error);
+        for (var i = 0; i < batch.Count; i++) Report(batch[i].Key, batch[i].State, results[i].Error);
     }
 
     private void Report(string key, TState state, Exception? error)

@@ -16,7 +16,7 @@ public static class Presigning
         if (request.ExpiresIn <= TimeSpan.Zero)
             throw new StorageException(StorageErrorKind.InvalidArgument, $"The expiry must be positive, not {request.ExpiresIn}.", location.Uri, location.Provider.Name);
         var caps = location.Provider.Capabilities;
-        if (!caps.Presign || ProviderAbilities.Find<IPresigner>(location) is not var (presigner, _, key))
+        if (caps.Presigner is not { } presigner)
             throw new StorageException(StorageErrorKind.Unsupported,
                 $"Provider '{location.Provider.Name}' cannot create presigned URLs ('{location.Uri}'); presigning needs an s3://, gs:// or az:// provider.",
                 location.Uri, location.Provider.Name);
@@ -24,7 +24,7 @@ public static class Presigning
         if (max > TimeSpan.Zero && request.ExpiresIn > max)
             throw new StorageException(StorageErrorKind.InvalidArgument,
                 $"Presigned URLs from '{location.Provider.Name}' can last at most {max}; {request.ExpiresIn} was asked for.", location.Uri, location.Provider.Name);
-        var url = await presigner.PresignAsync(key, request, ct).ConfigureAwait(false);
+        var url = await presigner.PresignAsync(location.Key, request, ct).ConfigureAwait(false);
         return url with { Uri = location.Uri };
     }
 }

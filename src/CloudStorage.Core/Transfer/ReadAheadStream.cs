@@ -7,7 +7,11 @@ namespace CloudStorage.Transfer;
 /// source and destination I/O overlap. Holds at most <c>depth</c> chunks of <c>chunkSize</c> bytes: memory is bounded.
 /// Source errors surface on the consumer's next read; disposing stops the prefetch.
 /// </summary>
-public sealed class ReadAheadStream : Stream
+/// <remarks>
+/// Over an <see cref="Hashing.IHashedStream"/> that has delivered nothing, it is one too: every byte it delivers was
+/// hashed by its source on the prefetch's side, and it answers with its source's hashes once the prefetch is at rest.
+/// </remarks>
+public sealed class ReadAheadStream : Stream, Hashing.IHashedStream
 {
     private readonly Stream _source;
     private readonly Channel<(byte[] Buffer, int Count)> _chunks;
@@ -17,11 +21,26 @@ public sealed class ReadAheadStream : Stream
     private (byte[] Buffer, int Count) _current;
     private int _offset;
 
-    /// <summary>The HashingStream this stream reads, when it read nothing before: its hashes cover what is delivered.</summary>
-    internal Hashing.HashingStream? HashedSource { get; }
+    // The hashed source this stream reads, when it had delivered nothing before: its hashes cover what is delivered.
+    private readonly Hashing.IHashedStream? _hashedSource;
 
     /// <summary>Bytes handed to the reader so far.</summary>
-    internal long Delivered { get; private set; }
+    public long Delivered { get; private set; }
+
+    /// <inheritdoc />
+    public bool HashesEveryByte => _hashedSource is { HashesEveryByte: true };
+
+    /// <inheritdoc />
+    public bool IncludesSha256 => _hashedSource?.IncludesSha256 == true;
+
+    /// <inheritdoc />
+    public (long Length, IReadOnlyList<Model.ContentHash> Hashes) GetHashes()
+    {
+        if (_hashedSource is null) throw new InvalidOperationException("This read-ahead's source does not hash what it reads.");
+        // The prefetch stops first, so no read of the source is in flight while its hashes are taken.
+        Dispose();
+        return _hashedSource.GetHashes();
+    }
     private bool _ended;
     private int _disposed;
 
@@ -30,7 +49,7 @@ public sealed class ReadAheadStream : Stream
     {
         _source = source;
         // Checked before the prefetch starts: then every byte this stream delivers has been hashed by it.
-        HashedSource = source is Hashing.HashingStream { BytesRead: 0 } hashing ? hashing : null;
+        _hashedSource = source is Hashing.IHashedStream { HashesEveryByte: true, Delivered: 0 } hashed ? hashed : null;
         _chunks = Channel.CreateBounded<(byte[], int)>(depth);
         _free = Channel.CreateUnbounded<byte[]>();
         for (var i = 0; i < depth + 1; i++) _free.Writer.TryWrite(new byte[chunkSize]);

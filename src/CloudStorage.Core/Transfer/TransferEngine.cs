@@ -88,13 +88,11 @@ public sealed class TransferEngine
         if (request.AllowServerSideCopy)
         {
             var (srcProvider, srcKey) = ProviderAbilities.Unwrap(source);
-            // The outermost capabilities are the declaration: a decorator may withhold an inner ability.
-            if (destination.Provider.Capabilities.ServerSideCopy
-                && ProviderAbilities.Find<IServerSideCopier>(destination) is var (copier, _, dstKey)
-                && copier.CanCopyFrom(srcProvider))
+            // The destination's record is the whole truth: decorators expose exactly their inner abilities, for their keys.
+            if (destination.Provider.Capabilities.Copier is { } copier && copier.CanCopyFrom(srcProvider))
             {
                 progress?.Report(new TransferProgress(destination.Key, 0, item.Size));
-                await copier.CopyFromAsync(srcProvider, srcKey, dstKey, options with { ExpectedHashes = null }, ct).ConfigureAwait(false);
+                await copier.CopyFromAsync(srcProvider, srcKey, destination.Key, options with { ExpectedHashes = null }, ct).ConfigureAwait(false);
                 progress?.Report(new TransferProgress(destination.Key, item.Size, item.Size));
                 // Stat through the decorators so the item carries the destination's own address.
                 return await destination.Provider.StatAsync(destination.Key, ct).ConfigureAwait(false)
@@ -180,7 +178,7 @@ public sealed class TransferEngine
         progress?.Report(new TransferProgress(key, 0, options.Length));
         // Read ahead so the source's I/O overlaps the destination's writes (two chunks: bounded memory).
         // Hash on the read-ahead's side, so that hashing overlaps the destination's writes too; the destination is
-        // handed the read-ahead, and a writer that checks hashes reuses these (HashingStream.For).
+        // handed the read-ahead, an IHashedStream, and a writer that checks hashes reuses these (HashedStreams.For).
         await using var hashing = new HashingStream(content, onProgress: progress is null ? null : bytes =>
         {
             if (bytes - lastReported < Options.ProgressInterval) return;
@@ -189,12 +187,11 @@ public sealed class TransferEngine
         }, leaveOpen: true);
         await using var ahead = new ReadAheadStream(hashing, Options.BufferSize, depth: 2, ct);
         var stored = await destination.Provider.WriteAsync(key, ahead, options, ct).ConfigureAwait(false);
-        // The prefetch must be at rest before its hashes are read.
-        await ahead.DisposeAsync().ConfigureAwait(false);
-        progress?.Report(new TransferProgress(key, hashing.BytesRead, options.Length ?? hashing.BytesRead));
+        // Everything read from the source, final: the read-ahead stops its prefetch before it answers.
+        var (sent, computed) = ahead.GetHashes();
+        progress?.Report(new TransferProgress(key, sent, options.Length ?? sent));
 
         // End-to-end check: what the destination reports must equal what streamed through us.
-        var computed = hashing.GetHashes();
         foreach (var reported in stored.Hashes)
         {
             var mine = computed.FirstOrDefault(h => h.Algorithm == reported.Algorithm);
@@ -202,9 +199,9 @@ public sealed class TransferEngine
                 throw new StorageException(StorageErrorKind.IntegrityFailure,
                     $"'{destination.Uri}' reports {reported.Algorithm} {reported.Hex} but {mine.Hex} was sent.", destination.Uri, destination.Provider.Name);
         }
-        if (stored.Size != hashing.BytesRead && !stored.IsPrefix)
+        if (stored.Size != sent && !stored.IsPrefix)
             throw new StorageException(StorageErrorKind.IntegrityFailure,
-                $"'{destination.Uri}' reports {stored.Size} bytes but {hashing.BytesRead} were sent.", destination.Uri, destination.Provider.Name);
+                $"'{destination.Uri}' reports {stored.Size} bytes but {sent} were sent.", destination.Uri, destination.Provider.Name);
         return stored;
     }
 }

@@ -40,7 +40,6 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
         Capabilities = new ProviderCapabilities
         {
             ListedHashes = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5 },
-            Hashes = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5 },
             UserMetadata = true,
             ContentType = true,
             ContentHeaders = true,
@@ -53,11 +52,16 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
             ModifiedTimePrecision = TimeSpan.FromSeconds(1),
             MaxListPageSize = 5000,
             ParallelRangeReads = true,
-            ServerSideCopy = true,
-            Presign = canPresign,
-            MaxPresignExpiry = canPresign ? options.MaxPresignExpiry : TimeSpan.Zero,
+            Copier = this,
+            HashSource = this,
+            // Only a key or an Entra token can sign; a SAS or anonymous client declares no presigning.
+            Presigner = canPresign ? this : null,
         };
     }
+
+    IReadOnlySet<HashAlgorithmKind> IHashSource.Algorithms { get; } = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5 };
+
+    TimeSpan IPresigner.MaxExpiry => Options.MaxPresignExpiry;
 
     /// <summary>The options in force (the credential shows only its kind when printed).</summary>
     public AzureBlobProviderOptions Options { get; }

@@ -35,7 +35,6 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         Capabilities = new ProviderCapabilities
         {
             ListedHashes = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C },
-            Hashes = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C },
             UserMetadata = true,
             ContentType = true,
             ContentHeaders = true,
@@ -46,14 +45,18 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
             ModifiedTimePrecision = TimeSpan.FromSeconds(1),
             MaxListPageSize = 1000,
             Versions = false,
-            ServerSideCopy = true,
+            Copier = this,
+            HashSource = this,
             // GCS serves ranges; the firebase-tools emulator answers each range by reading the whole object (a 256 MiB
             // download in 8 MiB ranges fell from ~130 to ~23 MiB/s), so against an emulator host large reads stay one GET.
             ParallelRangeReads = !options.IsEmulator,
-            Presign = true,
-            MaxPresignExpiry = GcsProviderOptions.MaxSignedUrlExpiry,
+            Presigner = this,
         };
     }
+
+    IReadOnlySet<HashAlgorithmKind> IHashSource.Algorithms { get; } = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C };
+
+    TimeSpan IPresigner.MaxExpiry => GcsProviderOptions.MaxSignedUrlExpiry;
 
     /// <summary>The options in force.</summary>
     public GcsProviderOptions Options { get; }
@@ -273,7 +276,7 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
     public async Task<PresignedUrl> PresignAsync(string key, PresignRequest request, CancellationToken cancellationToken = default)
     {
         KeyValidator.ValidateObjectKey(key, Name);
-        if (request.ExpiresIn <= TimeSpan.Zero || request.ExpiresIn > Capabilities.MaxPresignExpiry)
+        if (request.ExpiresIn <= TimeSpan.Zero || request.ExpiresIn > GcsProviderOptions.MaxSignedUrlExpiry)
             throw new StorageException(StorageErrorKind.InvalidArgument,
                 $"A GCS V4 signed URL is valid for at most 7 days, not {request.ExpiresIn}.", AddressRoot + key, Name);
         var headers = new Dictionary<string, string>();

@@ -7,8 +7,9 @@ namespace CloudStorage.Providers.Resilience;
 
 /// <summary>
 /// The resilience layer for any provider (OpenDAL's retry layer): each operation is retried on transient failures
-/// (<see cref="StorageResilienceOptions"/>). The name, keys and capabilities are the inner provider's; its optional
-/// abilities (server-side copy, presign, hashes) are offered through this layer with the same retries.
+/// (<see cref="StorageResilienceOptions"/>). The name, keys and capabilities are the inner provider's, exactly: each
+/// optional ability it declares (server-side copy, presign, hashes, batch delete) is offered through this layer with
+/// the same retries, and none it lacks.
 /// <list type="bullet">
 /// <item>A listing that fails part-way is started again and resumes after the last key it yielded.</item>
 /// <item>A write is retried only when its stream can seek back to where it started; a non-seekable stream that
@@ -18,7 +19,7 @@ namespace CloudStorage.Providers.Resilience;
 /// keys already deleted are not sent again.</item>
 /// </list>
 /// </summary>
-public sealed class ResilientStorageProvider : ProviderDecorator, IServerSideCopier, IPresigner, IHashSource, IBatchDeleter
+public sealed class ResilientStorageProvider : ProviderDecorator
 {
     private readonly ResiliencePipeline _pipeline;
 
@@ -111,62 +112,43 @@ public sealed class ResilientStorageProvider : ProviderDecorator, IServerSideCop
         }, cancellationToken).AsTask();
 
     /// <inheritdoc />
-    public bool CanCopyFrom(IStorageProvider source) => Inner is IServerSideCopier copier && copier.CanCopyFrom(Unwrap(source));
+    protected override Task<T> InvokeAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(operation, ct => new ValueTask<T>(call(ct)), cancellationToken).AsTask();
 
     /// <inheritdoc />
-    public Task<StorageItem> CopyFromAsync(IStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken cancellationToken = default)
+    protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with
     {
-        if (Inner is not IServerSideCopier copier)
-            throw new Errors.StorageException(Errors.StorageErrorKind.Unsupported, $"Provider '{Name}' cannot copy server-side.", Name, Name);
-        var innerSource = Unwrap(source);
-        return _pipeline.ExecuteAsync("Copy", ct => new ValueTask<StorageItem>(copier.CopyFromAsync(innerSource, sourceKey, destinationKey, options, ct)), cancellationToken).AsTask();
-    }
+        BatchDeleter = inner.BatchDeleter is { } d ? new RetryingBatchDeleter(this, d) : null,
+    };
 
-    /// <inheritdoc />
-    public Task<PresignedUrl> PresignAsync(string key, PresignRequest request, CancellationToken cancellationToken = default)
+    // Retries the keys that failed transiently, not the whole batch.
+    private sealed class RetryingBatchDeleter(ResilientStorageProvider owner, IBatchDeleter deleter) : IBatchDeleter
     {
-        if (Inner is not IPresigner presigner)
-            throw new Errors.StorageException(Errors.StorageErrorKind.Unsupported, $"Provider '{Name}' cannot create presigned URLs.", Name, Name);
-        return _pipeline.ExecuteAsync("Presign", ct => new ValueTask<PresignedUrl>(presigner.PresignAsync(key, request, ct)), cancellationToken).AsTask();
-    }
+        public int MaxBatchSize => deleter.MaxBatchSize;
 
-    /// <inheritdoc />
-    public Task<ContentHash?> GetHashAsync(string key, HashAlgorithmKind algorithm, CancellationToken cancellationToken = default) =>
-        Inner is IHashSource hashes
-            ? _pipeline.ExecuteAsync("Hash", ct => new ValueTask<ContentHash?>(hashes.GetHashAsync(key, algorithm, ct)), cancellationToken).AsTask()
-            : Task.FromResult<ContentHash?>(null);
-
-    /// <inheritdoc />
-    public int MaxBatchSize => Inner is IBatchDeleter deleter ? deleter.MaxBatchSize : 1;
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<DeleteResult>> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
-    {
-        if (Inner is not IBatchDeleter deleter)
-            throw new Errors.StorageException(Errors.StorageErrorKind.Unsupported, $"Provider '{Name}' cannot delete in batches.", Name, Name);
-        var results = new Dictionary<string, DeleteResult>(StringComparer.Ordinal);
-        IReadOnlyList<string> pending = keys.Distinct(StringComparer.Ordinal).ToList();
-        try
+        public async Task<IReadOnlyList<DeleteResult>> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
         {
-            await _pipeline.ExecuteAsync("DeleteMany", async ct =>
+            var results = new Dictionary<string, DeleteResult>(StringComparer.Ordinal);
+            IReadOnlyList<string> pending = keys.Distinct(StringComparer.Ordinal).ToList();
+            try
             {
-                var answered = await deleter.DeleteManyAsync(pending, ct).ConfigureAwait(false);
-                foreach (var result in answered) results[result.Key] = result;
-                var retry = answered.Where(r => r.Error is { } e && StorageResilience.IsRetryable(e)).ToList();
-                if (retry.Count == 0) return true;
-                pending = retry.Select(r => r.Key).ToList();
-                throw retry[0].Error!; // one transient error (with its Retry-After) stands for the keys to send again
-            }, cancellationToken).ConfigureAwait(false);
+                await owner._pipeline.ExecuteAsync("DeleteMany", async ct =>
+                {
+                    var answered = await deleter.DeleteManyAsync(pending, ct).ConfigureAwait(false);
+                    foreach (var result in answered) results[result.Key] = result;
+                    var retry = answered.Where(r => r.Error is { } e && StorageResilience.IsRetryable(e)).ToList();
+                    if (retry.Count == 0) return true;
+                    pending = retry.Select(r => r.Key).ToList();
+                    throw retry[0].Error!; // one transient error (with its Retry-After) stands for the keys to send again
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Errors.StorageException e)
+            {
+                // Retries used up (those keys keep their own last error), or a failure thrown for the whole call.
+                foreach (var key in pending) results.TryAdd(key, new DeleteResult(key, e));
+            }
+            return keys.Select(k => results.GetValueOrDefault(k) ?? new DeleteResult(k, new Errors.StorageException(Errors.StorageErrorKind.Unknown,
+                $"Provider '{owner.Name}' reported nothing about '{owner.AddressRoot + k}'.", owner.AddressRoot + k, owner.Name))).ToList();
         }
-        catch (Errors.StorageException e)
-        {
-            // Retries used up (those keys keep their own last error), or a failure thrown for the whole call.
-            foreach (var key in pending) results.TryAdd(key, new DeleteResult(key, e));
-        }
-        return keys.Select(k => results.GetValueOrDefault(k) ?? new DeleteResult(k, new Errors.StorageException(Errors.StorageErrorKind.Unknown,
-            $"Provider '{Name}' reported nothing about '{AddressRoot + k}'.", AddressRoot + k, Name))).ToList();
     }
-
-    // The engine hands copiers the innermost source; a resilient source is unwrapped here too.
-    private static IStorageProvider Unwrap(IStorageProvider source) => source is ResilientStorageProvider r ? r.Inner : source;
 }

@@ -39,7 +39,6 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
         Capabilities = new ProviderCapabilities
         {
             ListedHashes = options.TrustSinglePartETag ? new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5 } : new HashSet<HashAlgorithmKind>(),
-            Hashes = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5 },
             UserMetadata = true,
             ContentType = true,
             ContentHeaders = true,
@@ -49,13 +48,17 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
             CanSetModifiedTime = false,
             ModifiedTimePrecision = TimeSpan.FromSeconds(1),
             MaxListPageSize = 1000,
-            ServerSideCopy = true,
-            BatchDelete = true,
+            Copier = this,
+            BatchDeleter = this,
             ParallelRangeReads = true,
-            Presign = true,
-            MaxPresignExpiry = S3Presigner.MaxExpiry,
+            Presigner = this,
+            HashSource = this,
         };
     }
+
+    IReadOnlySet<HashAlgorithmKind> IHashSource.Algorithms { get; } = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5 };
+
+    TimeSpan IPresigner.MaxExpiry => S3Presigner.MaxExpiry;
 
     /// <summary>The options in force.</summary>
     public S3ProviderOptions Options { get; }

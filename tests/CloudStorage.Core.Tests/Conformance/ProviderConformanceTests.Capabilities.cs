@@ -167,12 +167,12 @@ public abstract partial class ProviderConformanceTests
         await PutAsync("hs/big.bin", data);
         await PutAsync("hs/empty.bin", []);
 
-        if (Caps.Hashes.Count == 0)
+        if (Caps.HashSource is not { } source)
         {
-            Assert.False(Provider is IHashSource, "a provider that declares no hashes must not be an IHashSource");
+            Assert.Empty(Caps.Hashes);
             return;
         }
-        var source = Assert.IsAssignableFrom<IHashSource>(Provider);
+        Assert.NotEmpty(source.Algorithms);
         foreach (var algorithm in Caps.Hashes)
         {
             Assert.Equal(ContentHash.Compute(algorithm, data), await source.GetHashAsync("hs/big.bin", algorithm));
@@ -183,12 +183,8 @@ public abstract partial class ProviderConformanceTests
     [Fact]
     public async Task Hash_source_of_a_missing_key_throws_NotFound()
     {
-        if (Provider is not IHashSource source)
-        {
-            Assert.Empty(Caps.Hashes);
-            return;
-        }
-        var algorithm = Caps.Hashes.Count > 0 ? Caps.Hashes.First() : HashAlgorithmKind.MD5;
+        if (Caps.HashSource is not { } source) return;
+        var algorithm = source.Algorithms.First();
 
         await AssertFailsAsync(StorageErrorKind.NotFound, () => source.GetHashAsync("missing.bin", algorithm));
     }
@@ -302,19 +298,12 @@ public abstract partial class ProviderConformanceTests
     // ---- server-side copy ----
 
     [Fact]
-    public void Server_side_copy_is_declared_exactly_when_implemented()
+    public void A_declared_copier_reaches_its_own_objects()
     {
-        var copier = Provider as IServerSideCopier;
-        Assert.Equal(Caps.ServerSideCopy, copier is not null);
-        if (copier is not null) Assert.True(copier.CanCopyFrom(Provider), "a copier must reach its own objects");
+        if (Caps.Copier is { } copier) Assert.True(copier.CanCopyFrom(Provider), "a copier must reach its own objects");
     }
 
-    private IServerSideCopier? CopierOrAbsence()
-    {
-        if (Caps.ServerSideCopy) return Assert.IsAssignableFrom<IServerSideCopier>(Provider);
-        Assert.False(Provider is IServerSideCopier);
-        return null;
-    }
+    private IServerSideCopier? CopierOrAbsence() => Caps.Copier;
 
     [Fact]
     public async Task Server_side_copy_copies_content_size_and_hashes()
@@ -330,8 +319,8 @@ public abstract partial class ProviderConformanceTests
         Assert.Equal(data, await GetAsync("copy/dest/target.bin"));
         Assert.Equal(data, await GetAsync("copy/source.bin"));
         AssertReportedHashes((await Provider.StatAsync("copy/dest/target.bin"))!, data);
-        if (Provider is IHashSource hashes)
-            foreach (var algorithm in Caps.Hashes)
+        if (Caps.HashSource is { } hashes)
+            foreach (var algorithm in hashes.Algorithms)
                 Assert.Equal(ContentHash.Compute(algorithm, data), await hashes.GetHashAsync("copy/dest/target.bin", algorithm));
     }
 
@@ -395,23 +384,18 @@ public abstract partial class ProviderConformanceTests
     // ---- presign ----
 
     [Fact]
-    public void Presigning_is_declared_exactly_when_implemented()
+    public void A_declared_presigner_has_a_positive_maximum_expiry()
     {
-        Assert.Equal(Caps.Presign, Provider is IPresigner);
-        if (Caps.Presign) Assert.True(Caps.MaxPresignExpiry > TimeSpan.Zero);
+        if (Caps.Presigner is { } presigner) Assert.True(presigner.MaxExpiry > TimeSpan.Zero);
     }
 
     [Fact]
     public async Task Presigned_GET_serves_the_object_to_a_plain_HTTP_client_when_declared()
     {
-        if (!Caps.Presign)
-        {
-            Assert.False(Provider is IPresigner);
-            return;
-        }
+        if (Caps.Presigner is not { } presigner) return;
         var data = RandomBytes(4096, seed: 42);
         await PutAsync("presign/get.bin", data);
-        var url = await ((IPresigner)Provider).PresignAsync("presign/get.bin", new PresignRequest { ExpiresIn = TimeSpan.FromMinutes(5) });
+        var url = await presigner.PresignAsync("presign/get.bin", new PresignRequest { ExpiresIn = TimeSpan.FromMinutes(5) });
 
         using var http = new HttpClient();
         Assert.Equal(data, await http.GetByteArrayAsync(url.Url));
@@ -421,14 +405,42 @@ public abstract partial class ProviderConformanceTests
     [Fact]
     public async Task Presigning_beyond_the_maximum_expiry_throws_InvalidArgument_when_declared()
     {
-        if (Provider is not IPresigner presigner)
-        {
-            Assert.False(Caps.Presign);
-            return;
-        }
+        if (Caps.Presigner is not { } presigner) return;
         await PutAsync("presign/x.bin", "x");
 
         await AssertFailsAsync(StorageErrorKind.InvalidArgument, () =>
             presigner.PresignAsync("presign/x.bin", new PresignRequest { ExpiresIn = Caps.MaxPresignExpiry + TimeSpan.FromDays(1) }));
+    }
+
+    // ---- batch delete ----
+
+    [Fact]
+    public async Task A_declared_batch_deleter_deletes_each_key_and_reports_a_missing_one_as_deleted()
+    {
+        if (Caps.BatchDeleter is not { } deleter) return;
+        Assert.True(deleter.MaxBatchSize >= 1);
+        await PutAsync("batch/a.txt", "a");
+        await PutAsync("batch/b.txt", "b");
+        await PutAsync("batch/kept.txt", "k");
+
+        var results = await deleter.DeleteManyAsync(["batch/a.txt", "batch/missing.txt", "batch/b.txt"]);
+
+        Assert.Equal(["batch/a.txt", "batch/missing.txt", "batch/b.txt"], results.Select(r => r.Key));
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Error?.Message));
+        Assert.Null(await Provider.StatAsync("batch/a.txt"));
+        Assert.Null(await Provider.StatAsync("batch/b.txt"));
+        Assert.NotNull(await Provider.StatAsync("batch/kept.txt"));
+    }
+
+    // ---- existence probe ----
+
+    [Fact]
+    public async Task A_declared_existence_probe_finds_a_store_and_a_folder_that_hold_objects()
+    {
+        if (Caps.ExistenceProbe is not { } probe) return;
+        await PutAsync("probe/dir/x.txt", "x");
+
+        Assert.True(await probe.PrefixExistsAsync(""));
+        Assert.True(await probe.PrefixExistsAsync("probe/dir/"));
     }
 }

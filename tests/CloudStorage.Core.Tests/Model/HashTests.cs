@@ -115,37 +115,60 @@ public class HashTests
     public void StorageItem_Name_is_the_last_segment(string key, string name) => Assert.Equal(name, StorageItem.NameOf(key));
 
     [Fact]
-    public void A_writer_reuses_the_engines_hashes_only_when_they_cover_exactly_what_it_reads()
+    public void A_writer_reuses_a_streams_hashes_only_when_they_cover_exactly_what_it_reads()
     {
         var fresh = new HashingStream(new MemoryStream([1, 2, 3]));
-        var (read, hashes, owned) = HashingStream.For(fresh, includeSha256: false);
+        var (read, hashes, owned) = HashedStreams.For(fresh, includeSha256: false);
         Assert.Same(fresh, read);
         Assert.Same(fresh, hashes);
         Assert.False(owned);
 
-        // A read-ahead over a fresh hashing stream, nothing delivered yet: its source's hashes serve.
+        // A read-ahead over a fresh hashing stream, nothing delivered yet, says it hashes every byte: it serves.
         using (var ahead = new CloudStorage.Transfer.ReadAheadStream(new HashingStream(new MemoryStream([1, 2, 3]))))
         {
-            (read, hashes, owned) = HashingStream.For(ahead, includeSha256: false);
+            (read, hashes, owned) = HashedStreams.For(ahead, includeSha256: false);
             Assert.Same(ahead, read);
-            Assert.Same(ahead.HashedSource, hashes);
+            Assert.Same(ahead, hashes);
             Assert.False(owned);
             ahead.ReadByte();
             // Once it has delivered bytes, a writer would miss them: wrapped.
-            (read, hashes, owned) = HashingStream.For(ahead, includeSha256: false);
+            (read, hashes, owned) = HashedStreams.For(ahead, includeSha256: false);
             Assert.True(owned);
-            Assert.NotSame(ahead.HashedSource, hashes);
+            Assert.NotSame(ahead, hashes);
+        }
+
+        // A read-ahead over a source read before says it does not hash every byte: wrapped.
+        var used = new HashingStream(new MemoryStream([1, 2, 3]));
+        used.ReadByte();
+        using (var ahead = new CloudStorage.Transfer.ReadAheadStream(used))
+        {
+            Assert.False(ahead.HashesEveryByte);
+            Assert.True(HashedStreams.For(ahead, includeSha256: false).Owned);
         }
 
         // Asked for SHA-256 it does not compute: wrapped.
-        (_, hashes, owned) = HashingStream.For(fresh, includeSha256: true);
+        (_, hashes, owned) = HashedStreams.For(fresh, includeSha256: true);
         Assert.True(owned && hashes.IncludesSha256);
 
         // Already read from: its hashes would not cover what the writer reads, so wrapped.
         fresh.ReadByte();
-        (_, hashes, owned) = HashingStream.For(fresh, includeSha256: false);
+        (_, hashes, owned) = HashedStreams.For(fresh, includeSha256: false);
         Assert.True(owned);
         Assert.NotSame(fresh, hashes);
+    }
+
+    [Fact]
+    public async Task A_read_aheads_hashes_are_final_when_it_answers_whatever_the_prefetch_was_doing()
+    {
+        var data = new byte[5 << 20];
+        new Random(7).NextBytes(data);
+        await using var ahead = new CloudStorage.Transfer.ReadAheadStream(new HashingStream(new MemoryStream(data)), chunkSize: 1 << 16);
+        await ahead.CopyToAsync(Stream.Null);
+
+        var (length, hashes) = ahead.GetHashes();
+
+        Assert.Equal(data.Length, length);
+        Assert.Contains(ContentHash.Compute(HashAlgorithmKind.MD5, data), hashes);
     }
 
     [Fact]

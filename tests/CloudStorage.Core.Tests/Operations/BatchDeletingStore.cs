@@ -16,7 +16,7 @@ internal sealed class BatchDeletingStore(MemoryStorageProvider inner, int maxBat
 
     public override string Name => Inner.Name;
     public override string AddressRoot => Inner.AddressRoot;
-    public override ProviderCapabilities Capabilities => Inner.Capabilities with { BatchDelete = Declared };
+    protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with { BatchDeleter = Declared ? this : null };
     public override string ToInnerKey(string key) => key;
     public override string FromInnerKey(string innerKey) => innerKey;
 

@@ -145,7 +145,7 @@ public class IntegrityCheckerTests
     {
         public override string Name => "hashless";
         public override string AddressRoot => "hashless:";
-        public override ProviderCapabilities Capabilities => Inner.Capabilities with { ListedHashes = new HashSet<HashAlgorithmKind>(), Hashes = new HashSet<HashAlgorithmKind>() };
+        protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with { ListedHashes = new HashSet<HashAlgorithmKind>(), HashSource = null };
         public override string ToInnerKey(string key) => key;
         public override string FromInnerKey(string innerKey) => innerKey;
         public override async Task<StorageItem?> StatAsync(string key, CancellationToken cancellationToken = default) =>

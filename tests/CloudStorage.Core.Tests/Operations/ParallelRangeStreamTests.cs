@@ -153,7 +153,7 @@ public class ParallelRangeStreamTests
         public int MaxConcurrent { get; private set; }
         public override string Name => "ranged";
         public override string AddressRoot => "ranged:";
-        public override ProviderCapabilities Capabilities => Inner.Capabilities with { ParallelRangeReads = declareParallelReads, ServerSideCopy = false };
+        protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with { ParallelRangeReads = declareParallelReads, Copier = null };
         public override string ToInnerKey(string key) => key;
         public override string FromInnerKey(string innerKey) => innerKey;
 

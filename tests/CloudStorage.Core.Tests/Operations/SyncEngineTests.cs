@@ -316,9 +316,9 @@ public class SyncEngineTests
     {
         public override string Name => "nohash-" + Inner.Name;
         public override string AddressRoot => Inner.AddressRoot;
-        public override ProviderCapabilities Capabilities => Inner.Capabilities with
+        protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with
         {
-            ListedHashes = new HashSet<HashAlgorithmKind>(), Hashes = new HashSet<HashAlgorithmKind>(), ModifiedTimePrecision = TimeSpan.FromSeconds(1),
+            ListedHashes = new HashSet<HashAlgorithmKind>(), HashSource = null, ModifiedTimePrecision = TimeSpan.FromSeconds(1),
         };
         public override string ToInnerKey(string key) => key;
         public override string FromInnerKey(string innerKey) => innerKey;
@@ -332,7 +332,7 @@ public class SyncEngineTests
     {
         public override string Name => "failing";
         public override string AddressRoot => "failing:";
-        public override ProviderCapabilities Capabilities => Inner.Capabilities with { ServerSideCopy = false };
+        protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with { Copier = null };
         public override string ToInnerKey(string key) => key;
         public override string FromInnerKey(string innerKey) => innerKey;
         public override Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default) =>

@@ -44,7 +44,7 @@ public class TransferEngineTests
         public bool HasTags { get; init; } = true;
         public override string Name => "recorder";
         public override string AddressRoot => "recorder:";
-        public override ProviderCapabilities Capabilities => Inner.Capabilities with { StorageClass = true, Tags = HasTags, ServerSideCopy = false };
+        protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with { StorageClass = true, Tags = HasTags, Copier = null };
         public override string ToInnerKey(string key) => key;
         public override string FromInnerKey(string innerKey) => innerKey;
         public override Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default)
@@ -189,7 +189,7 @@ public class TransferEngineTests
     {
         public override string Name => "corrupt";
         public override string AddressRoot => "corrupt:";
-        public override ProviderCapabilities Capabilities => Inner.Capabilities with { ServerSideCopy = false };
+        protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with { Copier = null };
         public override string ToInnerKey(string key) => key;
         public override string FromInnerKey(string innerKey) => innerKey;
         public override async Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
@@ -206,7 +206,8 @@ public class TransferEngineTests
     {
         public override string Name => "signer";
         public override string AddressRoot => "signer:";
-        public override ProviderCapabilities Capabilities => Inner.Capabilities with { Presign = true, MaxPresignExpiry = TimeSpan.FromDays(7) };
+        protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with { Presigner = this };
+        public TimeSpan MaxExpiry => TimeSpan.FromDays(7);
         public override string ToInnerKey(string key) => key;
         public override string FromInnerKey(string innerKey) => innerKey;
         public Task<PresignedUrl> PresignAsync(string key, PresignRequest request, CancellationToken cancellationToken = default) =>

@@ -19,10 +19,10 @@ internal sealed class UploadTimeStore(MemoryStorageProvider inner) : ProviderDec
     public int Stats => Volatile.Read(ref _stats);
     public override string Name => "s3like-" + Inner.Name;
     public override string AddressRoot => Inner.AddressRoot;
-    public override ProviderCapabilities Capabilities => Inner.Capabilities with
+    protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with
     {
-        CanSetModifiedTime = false, ListedHashes = new HashSet<HashAlgorithmKind>(), Hashes = new HashSet<HashAlgorithmKind>(),
-        ModifiedTimePrecision = TimeSpan.FromSeconds(1), ServerSideCopy = false,
+        CanSetModifiedTime = false, ListedHashes = new HashSet<HashAlgorithmKind>(), HashSource = null,
+        ModifiedTimePrecision = TimeSpan.FromSeconds(1), Copier = null,
     };
     public override string ToInnerKey(string key) => key;
     public override string FromInnerKey(string innerKey) => innerKey;
@@ -55,7 +55,7 @@ internal sealed class BareListingStore(MemoryStorageProvider inner) : ProviderDe
 {
     public override string Name => "bare-" + Inner.Name;
     public override string AddressRoot => Inner.AddressRoot;
-    public override ProviderCapabilities Capabilities => Inner.Capabilities with { ServerSideCopy = false };
+    protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with { Copier = null };
     public override string ToInnerKey(string key) => key;
     public override string FromInnerKey(string innerKey) => innerKey;
 
@@ -76,9 +76,9 @@ internal sealed class IdentifierMetadataStore(MemoryStorageProvider inner) : Pro
     public MemoryStorageProvider Store => (MemoryStorageProvider)Inner;
     public override string Name => "ident-" + Inner.Name;
     public override string AddressRoot => Inner.AddressRoot;
-    public override ProviderCapabilities Capabilities => Inner.Capabilities with
+    protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with
     {
-        MetadataNames = MetadataNameRule.Identifier, MetadataAsciiValuesOnly = true, ServerSideCopy = false,
+        MetadataNames = MetadataNameRule.Identifier, MetadataAsciiValuesOnly = true, Copier = null,
     };
     public override string ToInnerKey(string key) => key;
     public override string FromInnerKey(string innerKey) => innerKey;

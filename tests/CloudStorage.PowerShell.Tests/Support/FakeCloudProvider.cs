@@ -26,7 +26,8 @@ public sealed class FakeCloudProvider : IStorageProvider, IPresigner, IBatchDele
     public string Bucket { get; }
     public string Name => "s3://" + Bucket;
     public string AddressRoot => "s3://" + Bucket + "/";
-    public ProviderCapabilities Capabilities => _store.Capabilities with { Presign = true, MaxPresignExpiry = TimeSpan.FromDays(7), ServerSideCopy = false, BatchDelete = true };
+    public ProviderCapabilities Capabilities => _store.Capabilities with { Presigner = this, Copier = null, BatchDeleter = this, HashSource = null, ExistenceProbe = null };
+    public TimeSpan MaxExpiry => TimeSpan.FromDays(7);
 
     /// <summary>Reads throw after this many bytes.</summary>
     public long? FailReadsAfter { get; set; }

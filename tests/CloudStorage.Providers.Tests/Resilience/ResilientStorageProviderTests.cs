@@ -180,7 +180,41 @@ public sealed class ResilientStorageProviderTests
 
         Assert.Equal(_flaky.Name, provider.Name);
         Assert.Equal(_flaky.AddressRoot, provider.AddressRoot);
-        Assert.Same(_flaky.Capabilities, provider.Capabilities);
+        AbilityAssert.SameAbilities(_flaky.Capabilities, provider.Capabilities);
+    }
+
+    [Fact]
+    public void Every_layer_declares_exactly_its_inner_providers_abilities()
+    {
+        var memory = new CloudStorage.Providers.Memory.MemoryStorageProvider("abilities");
+        IStorageProvider[] layers =
+        [
+            new ResilientStorageProvider(memory),
+            new NamedProvider("n", new ResilientStorageProvider(memory), "p/"),
+            new ResilientStorageProvider(new NamedProvider("n", memory, "p/")),
+            new ResilientStorageProvider(_flaky),
+        ];
+        foreach (var layer in layers)
+        {
+            var inner = ((ProviderDecorator)layer).Inner;
+            AbilityAssert.SameAbilities(inner.Capabilities, layer.Capabilities);
+        }
+        // Memory has no batch delete and no presigning: no layer offers them (the retry layer used to claim all four).
+        Assert.All(layers, l => Assert.Null(l.Capabilities.BatchDeleter));
+        Assert.All(layers, l => Assert.Null(l.Capabilities.Presigner));
+    }
+
+    [Fact]
+    public async Task A_declared_ability_is_retried_through_the_resilience_layer()
+    {
+        await PutAsync("src.txt", "alpha");
+        _flaky.Fail("Copy", FlakyProvider.Transient());
+        var provider = Resilient();
+
+        var copied = await provider.Capabilities.Copier!.CopyFromAsync(_flaky, "src.txt", "dst.txt", new WriteOptions());
+
+        Assert.Equal(5, copied.Size);
+        Assert.Equal(2, _flaky.Calls("Copy"));
     }
 
     [Fact]
@@ -257,7 +291,7 @@ public sealed class ResilientStorageProviderTests
         using var s3 = new S3StorageProvider(options, client);
         var provider = new ResilientStorageProvider(s3, new StorageResilienceOptions { TimeProvider = _clock, MaxRetryAttempts = 3 });
 
-        var results = await provider.DeleteManyAsync(["a", "b", "c", "d"]);
+        var results = await provider.Capabilities.BatchDeleter!.DeleteManyAsync(["a", "b", "c", "d"]);
 
         Assert.Equal(["a", "b", "c", "d"], results.Select(r => r.Key));
         Assert.True(results[0].Succeeded);

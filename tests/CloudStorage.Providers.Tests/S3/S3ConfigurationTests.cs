@@ -18,6 +18,9 @@ public sealed class S3ConfigurationTests
     [InlineData(64 * MiB, 5 * MiB)]
     [InlineData(50_000 * MiB, 5 * MiB)]
     [InlineData(50_001 * MiB, 6 * MiB)]
+    // At the 10,000-part boundary: one byte past 10,000 parts of 5 MiB needs 6 MiB parts (a floor division gives 5 MiB, 10,001 parts).
+    [InlineData(50_000 * MiB + 1, 6 * MiB)]
+    [InlineData(60_000 * MiB + 1, 7 * MiB)]
     [InlineData(1024L * 1024 * MiB, 105 * MiB)]
     public void Part_size_keeps_every_object_within_ten_thousand_parts(long length, long expected)
     {

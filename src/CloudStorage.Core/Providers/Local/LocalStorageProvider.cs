@@ -49,20 +49,24 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
     public string AddressRoot { get; }
 
     /// <inheritdoc />
-    public ProviderCapabilities Capabilities { get; } = new()
+    public ProviderCapabilities Capabilities => _capabilities ??= new()
     {
         // Nothing is stored beside the bytes, so hashes come from reading the file (IHashSource).
         ListedHashes = new HashSet<HashAlgorithmKind>(),
-        Hashes = ComputedHashes,
+        HashSource = this,
+        ExistenceProbe = this,
+        Copier = this,
         UserMetadata = false,
         ContentType = false,
         CanSetModifiedTime = true,
         // ext4, XFS, btrfs, APFS and NTFS keep 100 ns or better; 1 ms is a safe promise for them (not for FAT/HFS+).
         ModifiedTimePrecision = TimeSpan.FromMilliseconds(1),
         MaxListPageSize = 1000,
-        ServerSideCopy = true,
-        Presign = false,
     };
+
+    private ProviderCapabilities? _capabilities;
+
+    IReadOnlySet<HashAlgorithmKind> IHashSource.Algorithms => ComputedHashes;
 
     /// <inheritdoc />
     public async IAsyncEnumerable<StorageItem> ListAsync(ListRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -177,12 +181,12 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
         {
             await using (file.ConfigureAwait(false))
             {
-                // Hash only to verify: nothing is stored beside the bytes. When the content is the engine's own hashing
-                // stream, its hashes serve (one pass over the bytes, not two).
+                // Hash only to verify: nothing is stored beside the bytes. When the content already hashes what it
+                // delivers (IHashedStream), its hashes serve (one pass over the bytes, not two).
                 var verify = options.ExpectedHashes is { Count: > 0 };
                 var includeSha256 = options.ExpectedHashes?.Any(h => h.Algorithm == HashAlgorithmKind.SHA256) == true;
-                var (source, hashing, ownsHashing) = verify ? HashingStream.For(content, includeSha256) : (content, null, false);
-                using var ownedHashing = ownsHashing ? hashing : null;
+                var (source, hashing, ownsHashing) = verify ? HashedStreams.For(content, includeSha256) : (content, null, false);
+                using var ownedHashing = ownsHashing ? (HashingStream)hashing! : null;
                 long written = 0;
                 var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 try
@@ -205,7 +209,7 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
                 }
                 if (options.Length is { } expected && written != expected)
                     throw LengthMismatch(address, expected, written.ToString());
-                if (hashing is not null) HashVerification.Verify(options.ExpectedHashes, hashing.GetHashes(), address, Name);
+                if (hashing is not null) HashVerification.Verify(options.ExpectedHashes, hashing.GetHashes().Hashes, address, Name);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true); // the rename must not outlive the data in a crash
             }

@@ -29,6 +29,20 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{storeName}' is not a valid memory store name.", storeName);
         StoreName = storeName;
         _time = timeProvider ?? TimeProvider.System;
+        Capabilities = new()
+        {
+            ListedHashes = AllHashes,
+            UserMetadata = true,
+            ContentType = true,
+            ContentHeaders = true,
+            Tags = true,
+            CanSetModifiedTime = true,
+            ModifiedTimePrecision = TimeSpan.FromTicks(1),
+            MaxListPageSize = 1000,
+            Copier = this,
+            HashSource = this,
+            ExistenceProbe = this,
+        };
     }
 
     /// <summary>The store's name.</summary>
@@ -41,19 +55,9 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
     public string AddressRoot => "mem://" + StoreName + "/";
 
     /// <inheritdoc />
-    public ProviderCapabilities Capabilities { get; } = new()
-    {
-        ListedHashes = AllHashes,
-        Hashes = AllHashes,
-        UserMetadata = true,
-        ContentType = true,
-        ContentHeaders = true,
-        Tags = true,
-        CanSetModifiedTime = true,
-        ModifiedTimePrecision = TimeSpan.FromTicks(1),
-        ServerSideCopy = true,
-        MaxListPageSize = 1000,
-    };
+    public ProviderCapabilities Capabilities { get; }
+
+    IReadOnlySet<HashAlgorithmKind> IHashSource.Algorithms => AllHashes;
 
     /// <summary>Number of stored objects (for tests and diagnostics).</summary>
     public int Count { get { lock (_lock) return _objects.Count; } }
