@@ -35,11 +35,11 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
 
     /// <summary>Delete destination objects the source does not have.</summary>
     [Parameter]
-    public SwitchParameter Delete { get => Switch(nameof(Delete)); set => Switch(nameof(Delete), value); }
+    public SwitchParameter Delete { get; set; }
 
     /// <summary>Compare content hashes even when that means reading the content.</summary>
     [Parameter]
-    public SwitchParameter Checksum { get => Switch(nameof(Checksum)); set => Switch(nameof(Checksum), value); }
+    public SwitchParameter Checksum { get; set; }
 
     /// <summary>Delete nothing when more than this many deletions are planned.</summary>
     [Parameter]
@@ -56,7 +56,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
     {
         var source = ResolveOrTerminate(Source);
         var destination = ResolveOrTerminate(Destination);
-        var options = new SyncOptions { Delete = IsSet(nameof(Delete)), Checksum = IsSet(nameof(Checksum)), MaxDelete = MaxDelete, Parallelism = Parallelism };
+        var options = new SyncOptions { Delete = Delete.IsPresent, Checksum = Checksum.IsPresent, MaxDelete = MaxDelete, Parallelism = Parallelism };
         var engine = new SyncEngine(new TransferEngine(new TransferOptions { Parallelism = Parallelism }));
 
         RunAsync(async (context, ct) =>
@@ -95,7 +95,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
 
     private StorageLocation ResolveOrTerminate(string address)
     {
-        try { return Resolve(Context, address); }
+        try { return Resolve(Context, SessionAddress(address)); }
         catch (StorageException ex) { throw new TerminatingErrorException(ErrorRecords.From(ex, address)); }
     }
 
