@@ -24,14 +24,14 @@
         'Copy-StorageObject',
         'Get-StorageItem',
         'Get-StorageObject',
-        'Get-StorageProvider',
+        'Get-StorageRemote',
         'New-StoragePresignedUrl',
-        'Register-StorageProvider',
+        'Register-StorageRemote',
         'Remove-StorageObject',
         'Send-StorageObject',
         'Sync-StorageProvider',
         'Test-StorageIntegrity',
-        'Unregister-StorageProvider'
+        'Unregister-StorageRemote'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

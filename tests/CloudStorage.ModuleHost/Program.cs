@@ -121,9 +121,9 @@ internal static class ModuleUse
             report["presign"] = new JsonObject
             {
                 ["uri"] = url.Uri,
-                ["host"] = url.Url.Host,
-                ["path"] = url.Url.AbsolutePath,
-                ["signed"] = url.Url.Query.Contains("X-Amz-Signature=", StringComparison.Ordinal),
+                ["host"] = new Uri(url.Url).Host,
+                ["path"] = new Uri(url.Url).AbsolutePath,
+                ["signed"] = new Uri(url.Url).Query.Contains("X-Amz-Signature=", StringComparison.Ordinal),
                 ["providerType"] = location.Provider.GetType().FullName,
                 ["providerContext"] = ContextName(location.Provider.GetType().Assembly),
             };

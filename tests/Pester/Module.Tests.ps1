@@ -8,14 +8,14 @@ BeforeAll {
         'Copy-StorageObject',
         'Get-StorageItem',
         'Get-StorageObject',
-        'Get-StorageProvider',
+        'Get-StorageRemote',
         'New-StoragePresignedUrl',
-        'Register-StorageProvider',
+        'Register-StorageRemote',
         'Remove-StorageObject',
         'Send-StorageObject',
         'Sync-StorageProvider',
         'Test-StorageIntegrity',
-        'Unregister-StorageProvider'
+        'Unregister-StorageRemote'
     )
 }
 
@@ -57,7 +57,7 @@ Describe 'The CloudStorage module' {
 
         It '<_> supports -WhatIf and -Confirm' -ForEach @(
             'Send-StorageObject', 'Copy-StorageObject', 'Remove-StorageObject', 'Sync-StorageProvider',
-            'Register-StorageProvider', 'Unregister-StorageProvider'
+            'Register-StorageRemote', 'Unregister-StorageRemote'
         ) {
             $command = Get-Command -Name $_ -Module CloudStorage
             $command.Parameters.ContainsKey('WhatIf') | Should -BeTrue
@@ -211,14 +211,14 @@ Describe 'The CloudStorage module' {
 
         It 'shows providers' {
             $name = 'pf' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-            Register-StorageProvider -Name $name -Uri $store.Root
+            Register-StorageRemote -Name $name -Uri $store.Root
             try {
-                $text = Get-StorageProvider -Name $name | Out-String -Width 200
+                $text = Get-StorageRemote -Name $name | Out-String -Width 200
                 $text | Should -Match 'ProviderType'
                 $text | Should -Match $name
             }
             finally {
-                Unregister-StorageProvider -Name $name
+                Unregister-StorageRemote -Name $name
             }
         }
     }

@@ -116,7 +116,7 @@ public sealed partial class ProviderRegistry
                 EnsureConfigLoaded();
                 if (!_registrations.TryGetValue(uri.ProviderName!, out var registration))
                     throw new StorageException(StorageErrorKind.NotFound,
-                        $"No provider named '{uri.ProviderName}' is registered. Use Register-StorageProvider, or Get-StorageProvider to list them.", address);
+                        $"No provider named '{uri.ProviderName}' is registered. Use Register-StorageRemote, or Get-StorageRemote to list them.", address);
                 var provider = _instances.GetOrAdd("named:" + registration.Name, _ => CreateNamed(registration));
                 return new StorageLocation(provider, uri.Key);
             }

@@ -215,7 +215,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     // the worker expands them against the current directory.
     private List<(string Path, IReadOnlyList<string>? Entries, StorageException? Failure)> ExpandSources()
     {
-        var literal = ParameterSetName == LiteralPathParameterSet;
+        var literal = ParameterSetName == LiteralPathParameterSet || LiteralPath.Length > 0;
         var result = new List<(string, IReadOnlyList<string>?, StorageException?)>();
         foreach (var path in literal ? LiteralPath : Path)
         {

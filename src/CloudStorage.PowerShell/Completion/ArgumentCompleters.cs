@@ -39,7 +39,7 @@ public sealed class AddressArgumentCompleter : IArgumentCompleter
     }
 }
 
-/// <summary>Tab completion for -Name of Get-/Unregister-StorageProvider: the registered provider names.</summary>
+/// <summary>Tab completion for -Name of Get-/Unregister-StorageRemote: the registered provider names.</summary>
 public sealed class ProviderNameArgumentCompleter : IArgumentCompleter
 {
     /// <inheritdoc />

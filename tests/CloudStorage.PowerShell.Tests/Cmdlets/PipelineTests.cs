@@ -127,8 +127,8 @@ public sealed class PipelineTests : IDisposable
     {
         _s.Registry.Register("p1", "mem://1/");
         _s.Registry.Register("p2", "mem://2/");
-        var registrations = new GetStorageProviderCommand { Name = ["p*"] }.Invoke(_s.Context()).Output;
-        var ctx = new UnregisterStorageProviderCommand().Pipe(_s.Context(), registrations);
+        var registrations = new GetStorageRemoteCommand { Name = ["p*"] }.Invoke(_s.Context()).Output;
+        var ctx = new UnregisterStorageRemoteCommand().Pipe(_s.Context(), registrations);
         Assert.Empty(ctx.Errors);
         Assert.Empty(_s.Registry.GetRegistrations());
     }
@@ -137,7 +137,7 @@ public sealed class PipelineTests : IDisposable
     public void A_provider_registration_can_be_registered_again_under_its_name()
     {
         var original = new ProviderRegistration { Name = "again", Uri = "mem://again/" };
-        new RegisterStorageProviderCommand().Pipe(_s.Context(), [original]);
+        new RegisterStorageRemoteCommand().Pipe(_s.Context(), [original]);
         Assert.Equal("mem://again/", _s.Registry.GetRegistrations("again").Single().Uri);
     }
 }

@@ -14,9 +14,9 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// standard places and a registration may be saved in plain text (-Persist writes it to the config file).
 /// A relative local path is made absolute against the current directory.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Register, "StorageProvider", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Register, "StorageRemote", SupportsShouldProcess = true)]
 [OutputType(typeof(ProviderRegistration))]
-public sealed class RegisterStorageProviderCommand : StorageCmdletBase
+public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
 {
     private static readonly string[] SecretWords = ["secret", "password", "passwd", "accountkey", "connectionstring", "sastoken", "sessiontoken", "privatekey", "apikey"];
 

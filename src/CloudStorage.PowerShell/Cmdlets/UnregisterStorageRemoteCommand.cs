@@ -10,9 +10,9 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// <para type="synopsis">Removes named providers from the session (and, with -Persist, from the config file).</para>
 /// <para type="description">An unknown name is an ObjectNotFound error. -PassThru writes each removed registration.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Unregister, "StorageProvider", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Unregister, "StorageRemote", SupportsShouldProcess = true)]
 [OutputType(typeof(ProviderRegistration))]
-public sealed class UnregisterStorageProviderCommand : StorageCmdletBase
+public sealed class UnregisterStorageRemoteCommand : StorageCmdletBase
 {
     /// <summary>The providers' names.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
