@@ -38,6 +38,10 @@ public sealed partial class ProviderRegistry
     /// <summary>Adds the factory for a cloud scheme (replacing any earlier one).</summary>
     public void RegisterFactory(IProviderFactory factory) => _factories[factory.Scheme] = factory;
 
+    /// <summary>The names of the memory stores this registry has created (<c>mem://name</c>), sorted; for completion.</summary>
+    public IReadOnlyList<string> MemoryStoreNames =>
+        _instances.Keys.Where(k => k.StartsWith("mem://", StringComparison.Ordinal)).Select(k => k["mem://".Length..]).Order(StringComparer.Ordinal).ToList();
+
     /// <summary>The schemes that can be resolved right now.</summary>
     public IReadOnlyCollection<string> Schemes => ["mem", "file", .. _factories.Keys.Order(StringComparer.Ordinal)];
 

@@ -27,6 +27,12 @@ public sealed record StorageItem
     /// <summary>When the object was last written, or the modification time it was stored with.</summary>
     public DateTimeOffset? LastModified { get; init; }
 
+    /// <summary><see cref="Size"/> under FileInfo's name, so scripts written for Get-ChildItem output work unchanged.</summary>
+    public long Length => Size;
+
+    /// <summary><see cref="LastModified"/> under FileInfo's name, so scripts written for Get-ChildItem output work unchanged.</summary>
+    public DateTimeOffset? LastWriteTime => LastModified;
+
     /// <summary>The provider's entity tag, opaque (an S3 multipart ETag is not an MD5).</summary>
     public string? ETag { get; init; }
 
