@@ -172,3 +172,55 @@ Describe 'Help examples run' {
         }
     }
 }
+
+Describe 'Progress' {
+    BeforeAll {
+        $dir = New-TestDirectory
+        New-Item -ItemType Directory -Path (Join-Path $dir 'tree') | Out-Null
+        [IO.File]::WriteAllBytes((Join-Path $dir 'tree/big.bin'), [byte[]]::new(3MB))
+        Set-Content -LiteralPath (Join-Path $dir 'tree/small.txt') -Value 'small'
+        $mem = "mem://progress-$([guid]::NewGuid().ToString('N'))/"
+
+        function Get-ProgressOf([string]$Script) {
+            # A runspace of its own: its Streams.Progress keeps every record the cmdlets wrote.
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript("Import-Module '$($module.Path)'; $Script")
+                $null = $ps.Invoke()
+                @($ps.Streams.Error).Count | Should -Be 0 -Because (@($ps.Streams.Error) -join '; ')
+                return @($ps.Streams.Progress)
+            }
+            finally { $ps.Dispose() }
+        }
+
+        function Assert-OverallAndChildBars($Records, [string]$Activity, [string]$Address) {
+            $overall = @($Records | Where-Object { $_.Activity -eq $Activity -and $_.ParentActivityId -eq -1 })
+            $overall | Should -Not -BeNullOrEmpty
+            $overall[-1].RecordType | Should -Be 'Completed'
+            ($overall.StatusDescription -join "`n") | Should -Match '2 objects, 3\.0 MB'
+            $children = @($Records | Where-Object { $_.ParentActivityId -eq $overall[0].ActivityId })
+            $children | Should -Not -BeNullOrEmpty -Because 'a 3 MB object has a bar of its own'
+            ($children.Activity | Select-Object -Unique) | Should -Be $Address
+            $children[-1].RecordType | Should -Be 'Completed'
+            @($Records | Where-Object { $_.Activity -like '*small.txt' }).Count | Should -Be 0 -Because 'small objects only count in the overall bar'
+        }
+    }
+
+    AfterAll { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'shows an overall bar and a bar per large object for a recursive upload' {
+        $records = Get-ProgressOf "Send-StorageObject -Path '$dir/tree' -Recurse -Destination '${mem}up/' | Out-Null"
+        Assert-OverallAndChildBars $records 'Send-StorageObject' "${mem}up/tree/big.bin"
+    }
+
+    It 'shows them for a recursive copy, a recursive download (named by the object, not the file) and a sync' {
+        $records = Get-ProgressOf (
+            "Send-StorageObject -Path '$dir/tree' -Recurse -Destination '${mem}src/' | Out-Null; " +
+            "Copy-StorageObject -Uri '${mem}src/tree/' -Recurse -Destination '${mem}copy/' | Out-Null; " +
+            "Get-StorageObject -Uri '${mem}src/tree/' -Recurse -Destination '$dir/down/' | Out-Null; " +
+            "Sync-StorageProvider -Source '${mem}src/' -Destination '${mem}sync/' | Out-Null")
+        Assert-OverallAndChildBars $records 'Copy-StorageObject' "${mem}src/tree/big.bin"
+        Assert-OverallAndChildBars $records 'Get-StorageObject' "${mem}src/tree/big.bin"
+        Assert-OverallAndChildBars $records 'Sync-StorageProvider' "${mem}sync/tree/big.bin"
+    }
+}

@@ -73,11 +73,10 @@ Describe 'The CloudStorage module' {
             @($parameter.ParameterSets.Values | Where-Object ValueFromPipelineByPropertyName).Count | Should -BeGreaterThan 0
         }
 
-        It 'Send-StorageObject takes -Path by the names Get-ChildItem output has' {
-            $parameter = (Get-Command -Name Send-StorageObject -Module CloudStorage).Parameters['Path']
+        It 'Send-StorageObject takes -LiteralPath by the names Get-ChildItem output has' {
+            $parameter = (Get-Command -Name Send-StorageObject -Module CloudStorage).Parameters['LiteralPath']
             $parameter.Aliases | Should -Contain 'FullName'
             $parameter.Aliases | Should -Contain 'PSPath'
-            $parameter.Aliases | Should -Contain 'LiteralPath'
         }
     }
 
@@ -198,7 +197,7 @@ Describe 'The CloudStorage module' {
             $type = $presigned.GetType()
             $type.GetProperty('Uri').SetValue($presigned, 's3://bucket/key.txt')
             $type.GetProperty('Method').SetValue($presigned, [CloudStorage.Model.PresignMethod]::Get)
-            $type.GetProperty('Url').SetValue($presigned, [uri]"https://bucket.example/key.txt?$secret")
+            $type.GetProperty('Url').SetValue($presigned, "https://bucket.example/key.txt?$secret")
             $type.GetProperty('ExpiresOn').SetValue($presigned, [DateTimeOffset]::Now.AddMinutes(5))
 
             $table = $presigned | Format-Table | Out-String -Width 300

@@ -84,8 +84,9 @@ Describe 'New-StoragePresignedUrl' {
 
                 $url | Should -BeOfType [CloudStorage.Model.PresignedUrl]
                 $url.Uri | Should -Be "s3://$bucket/reports/q1.pdf"
-                $url.Url.Host | Should -Be "$bucket.s3.eu-west-1.amazonaws.com"
-                $url.Url.Query | Should -Match 'X-Amz-Signature='
+                $url.Url | Should -BeOfType [string]
+                ([uri]$url.Url).Host | Should -Be "$bucket.s3.eu-west-1.amazonaws.com"
+                ([uri]$url.Url).Query | Should -Match 'X-Amz-Signature='
                 "$url" | Should -Not -Match 'X-Amz-Signature'
             }
             finally {

@@ -135,9 +135,19 @@ Describe 'Register-StorageRemote' {
             { Register-StorageRemote -Name $Name -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw
         }
 
-        It 'rejects a relative local root' {
+        It 'stores a relative local root as the absolute path it means at registration (against the current location)' {
             $name = New-ProviderName
-            { Register-StorageRemote -Name $name -Uri 'relative/folder' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageInvalidArgument*'
+            $where = New-TestDirectory
+            Push-Location -LiteralPath $where
+            try {
+                $registration = Register-StorageRemote -Name $name -Uri 'relative/folder' -PassThru -ErrorAction Stop
+                $registration.Uri | Should -Be (Join-Path $where 'relative/folder')
+            }
+            finally {
+                Pop-Location
+                Unregister-StorageRemote -Name $name -ErrorAction SilentlyContinue
+                Remove-Item -LiteralPath $where -Recurse -Force
+            }
         }
 
         It 'rejects a root that is another provider name' {

@@ -77,8 +77,9 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                         if (!context.ShouldProcess(target.Uri, $"Copy '{item.Uri}'")) continue;
                         async Task CopyOne()
                         {
+                            using var progress = Board("Copying").Start(context, item.Uri, item.Size);
                             var copied = await _engine.CopyItemAsync(item, new StorageLocation(source.Provider, item.Key), target,
-                                new CopyRequest { Overwrite = Force.IsPresent }, ProgressFor(context, "Copying"), ct).ConfigureAwait(false);
+                                new CopyRequest { Overwrite = Force.IsPresent }, progress, ct).ConfigureAwait(false);
                             context.WriteVerbose($"Copied {item.Uri} to {copied.Uri}");
                             context.WriteObject(copied);
                         }

@@ -142,8 +142,10 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
             {
                 if (!context.ShouldProcess(file, $"Download '{item.Uri}'")) continue;
                 var target = context.Registry.Resolve(file, context.CurrentDirectory);
-                await _engine.CopyItemAsync(item, new StorageLocation(location.Provider, item.Key), target,
-                    new CopyRequest { Overwrite = Force.IsPresent }, ProgressFor(context, "Downloading"), ct).ConfigureAwait(false);
+                // The bar names the object, not the (temporary) file being written.
+                using (var progress = Board("Downloading").Start(context, item.Uri, item.Size))
+                    await _engine.CopyItemAsync(item, new StorageLocation(location.Provider, item.Key), target,
+                        new CopyRequest { Overwrite = Force.IsPresent }, progress, ct).ConfigureAwait(false);
                 context.WriteVerbose($"Downloaded {item.Uri} to {file}");
                 context.WriteObject(new FileInfo(file));
             }

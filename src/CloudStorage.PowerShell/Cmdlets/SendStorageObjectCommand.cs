@@ -205,7 +205,8 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
         {
             Overwrite = Force.IsPresent, ContentType = contentType, Metadata = metadata, StorageClass = StorageClass, Tags = ToDictionary(Tag),
         };
-        var item = await _engine.UploadAsync(content, length, target, request, ProgressFor(context, "Uploading"), ct).ConfigureAwait(false);
+        using var progress = Board("Uploading").Start(context, target.Uri, length);
+        var item = await _engine.UploadAsync(content, length, target, request, progress, ct).ConfigureAwait(false);
         context.WriteVerbose($"Uploaded {length:N0} bytes from {what} to {item.Uri}");
         context.WriteObject(item);
     }

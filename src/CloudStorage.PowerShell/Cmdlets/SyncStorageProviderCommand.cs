@@ -78,7 +78,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
                 }
                 else
                 {
-                    summary = await engine.RunAsync(source, destination, options, new Observer(this, context), ct).ConfigureAwait(false);
+                    summary = await engine.RunAsync(source, destination, options, new Observer(this, context, destination), ct).ConfigureAwait(false);
                 }
                 context.WriteObject(summary);
             }
@@ -108,12 +108,21 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
     };
 
     /// <summary>Routes the engine's questions and results through the cmdlet context.</summary>
-    private sealed class Observer(SyncStorageProviderCommand cmdlet, ICmdletContext context) : ISyncObserver
+    private sealed class Observer(SyncStorageProviderCommand cmdlet, ICmdletContext context, StorageLocation destination) : ISyncObserver
     {
+        // One bar per object in flight (by destination key), under the command's overall bar.
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TransferProgressBoard.ObjectProgress> _inFlight = new(StringComparer.Ordinal);
+        private readonly TransferProgressBoard _board = cmdlet.Board("Syncing");
+
         public bool ShouldProcess(SyncAction planned) => context.ShouldProcess(planned.Uri, Describe(planned));
 
         public void OnAction(SyncAction result)
         {
+            if (result.Action is SyncActionKind.Copy or SyncActionKind.Update && result.Status != SyncActionStatus.NotPerformed)
+            {
+                if (_inFlight.TryRemove(KeyUnder(result.Key), out var progress)) progress.Dispose();
+                else _board.Start(context, result.Uri, result.Size).Dispose(); // counted, though it reported no bytes
+            }
             context.WriteObject(result);
             if (result.Status == SyncActionStatus.Failed)
             {
@@ -127,6 +136,10 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
         }
 
         public void OnProgress(TransferProgress progress) =>
-            cmdlet.WriteProgressRecord(context, $"Copying {progress.Key}", progress.PercentComplete);
+            _inFlight.GetOrAdd(KeyUnder(progress.Key), key => _board.Start(context, new StorageLocation(destination.Provider, key).Uri, progress.TotalBytes))
+                .Report(progress);
+
+        // Progress keys are the destination's keys; the bar shows the object's full address.
+        private string KeyUnder(string key) => key.StartsWith(destination.Key, StringComparison.Ordinal) ? key : destination.AsPrefix + key;
     }
 }

@@ -58,8 +58,9 @@ public sealed class TestStorageIntegrityCommand : StorageCmdletBase
             var address = Uri[i];
             try
             {
-                var target = ResolveExisting(context, addresses[i]);
-                var reference = referenceAddress is null ? null : ResolveExisting(context, referenceAddress);
+                // A missing object is a result here (Missing), not an error: resolved without the existence check.
+                var target = Resolve(context, addresses[i]);
+                var reference = referenceAddress is null ? null : Resolve(context, referenceAddress);
                 await foreach (var result in _checker.CheckAsync(target, reference, options, ct).ConfigureAwait(false))
                 {
                     if (result.Status != IntegrityStatus.Match) context.WriteVerbose($"{result.Status}: {result.Uri} ({result.Detail})");

@@ -138,6 +138,18 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
     protected static void WriteFailure(ICmdletContext context, Exception ex, object? target) =>
         context.WriteError(ErrorRecords.From(ex, target));
 
+    private TransferProgressBoard? _board;
+
+    /// <summary>
+    /// The overall progress of this command (objects and bytes) with a child bar per large object; one per command,
+    /// so all pipeline input adds up. <paramref name="verb"/> starts its status ("Copying: 3 objects, 12.0 MB").
+    /// </summary>
+    internal TransferProgressBoard Board(string verb)
+    {
+        _progressWritten = true; // the overall bar is closed in EndProcessing
+        return _board ??= new TransferProgressBoard(ActivityId, ActivityName, verb);
+    }
+
     /// <summary>A progress sink for transfers of this cmdlet, writing through <paramref name="context"/>.</summary>
     protected IProgress<TransferProgress> ProgressFor(ICmdletContext context, string verb) => new TransferProgressReporter(this, context, verb);
 
