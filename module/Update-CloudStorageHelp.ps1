@@ -60,7 +60,8 @@ function New-Element([string]$prefix, [string]$name, [string]$text) {
 
 function Get-ShortTypeName([type]$type) {
     if ($type.IsArray) { return (Get-ShortTypeName $type.GetElementType()) + '[]' }
-    if ($type.IsGenericType -and $type.GetGenericTypeDefinition() -eq [Nullable`1]) { return Get-ShortTypeName $type.GetGenericArguments()[0] }
+    $underlying = [Nullable]::GetUnderlyingType($type)
+    if ($null -ne $underlying) { return Get-ShortTypeName $underlying }
     return $type.Name
 }
 

@@ -57,7 +57,8 @@ Describe 'Local paths through the session' {
     }
 
     It 'reports a missing local folder as ObjectNotFound and goes on with the next address' {
-        $items = @(Get-StorageItem ./no-such-dir/, ./sub/ -ErrorVariable failures -ErrorAction SilentlyContinue)
+        $addresses = @('./no-such-dir/', './sub/')
+        $items = @(Get-StorageItem -Uri $addresses -ErrorVariable failures -ErrorAction SilentlyContinue)
         $failures.Count | Should -Be 1
         $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $failures[0].Exception.Message | Should -BeLike "*no-such-dir*does not exist*"

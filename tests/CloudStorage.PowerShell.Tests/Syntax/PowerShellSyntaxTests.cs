@@ -41,7 +41,7 @@ public sealed partial class PowerShellSyntaxTests
     public static TheoryData<string> Ps1XmlFiles()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot, "module"), "*.ps1xml").Order(StringComparer.Ordinal))
+        foreach (var file in Directory.GetFiles(RepoRoot, "*.ps1xml").Order(StringComparer.Ordinal)) // next to the manifest
             data.Add(Path.GetFileName(file));
         return data;
     }
@@ -51,7 +51,7 @@ public sealed partial class PowerShellSyntaxTests
     [MemberData(nameof(Ps1XmlFiles))]
     public void Every_ScriptBlock_in_a_ps1xml_file_parses(string fileName)
     {
-        var document = System.Xml.Linq.XDocument.Load(Path.Combine(RepoRoot, "module", fileName), System.Xml.Linq.LoadOptions.SetLineInfo);
+        var document = System.Xml.Linq.XDocument.Load(Path.Combine(RepoRoot, fileName), System.Xml.Linq.LoadOptions.SetLineInfo);
         var blocks = document.Descendants().Where(e => e.Name.LocalName is "ScriptBlock" or "GetScriptBlock" or "SetScriptBlock").ToList();
         if (blocks.Count == 0) return;
         var dir = Directory.CreateTempSubdirectory("ps-parse-xml-");
