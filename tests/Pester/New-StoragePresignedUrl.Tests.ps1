@@ -95,3 +95,32 @@ Describe 'New-StoragePresignedUrl' {
         }
     }
 }
+
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'CloudStorage.TestHelpers.ps1')
+    $cloudKinds = @(Get-TestStoreKinds | Where-Object { $_ -notin 'mem', 'local' })
+}
+
+# The signed URL is a string: passed to Invoke-WebRequest (or curl) as it is, a key with a space keeps its %20.
+Describe 'New-StoragePresignedUrl on the emulators' {
+    Context '<_>' -ForEach $cloudKinds {
+        BeforeAll {
+            $store = New-TestStore -Kind $_
+            Add-TestObject $store 'presign/my report.txt' 'signed content'
+        }
+
+        AfterAll {
+            Remove-TestStore $store
+        }
+
+        It 'gives a URL string that Invoke-WebRequest uses unchanged, %20 included' {
+            $p = New-StoragePresignedUrl -Uri (Join-StorageAddress $store 'presign/my report.txt') -Method Get -ExpiresIn '00:05:00'
+            $p.Url | Should -BeOfType [string]
+            $p.Url | Should -Match 'my%20report\.txt'
+            "$($p.Url)" | Should -BeExactly $p.Url
+            $response = Invoke-WebRequest -Uri $p.Url -UseBasicParsing -SkipCertificateCheck
+            $body = if ($response.Content -is [byte[]]) { [Text.Encoding]::UTF8.GetString($response.Content) } else { $response.Content }
+            $body | Should -Be 'signed content'
+        }
+    }
+}
