@@ -157,7 +157,7 @@ Describe 'Help examples run' {
                 else { Remove-StorageObject -Uri "mem://$store/greeting.txt" -ErrorAction SilentlyContinue -Confirm:$false }
                 Send-StorageObject -Value 'q1' -Destination "mem://$store/reports/q1.pdf" -Force | Out-Null
             }
-            New-Item -ItemType Directory -Path ./logs, ./photos, ./downloads, ./reports | Out-Null
+            New-Item -ItemType Directory -Path @('./logs', './photos', './downloads', './reports') | Out-Null
             Set-Content -LiteralPath ./report.pdf -Value 'pdf'
             Set-Content -LiteralPath ./logs/app.log -Value 'log'
             Set-Content -LiteralPath ./photos/a.jpg -Value 'jpg'
@@ -178,7 +178,7 @@ Describe 'Progress' {
     BeforeAll {
         $dir = New-TestDirectory
         New-Item -ItemType Directory -Path (Join-Path $dir 'tree') | Out-Null
-        [IO.File]::WriteAllBytes((Join-Path $dir 'tree/big.bin'), [byte[]]::new(3MB))
+        [IO.File]::WriteAllBytes((Join-Path $dir 'tree/big.bin'), [byte[]]::new(3 * 1024 * 1024))
         Set-Content -LiteralPath (Join-Path $dir 'tree/small.txt') -Value 'small'
         $mem = "mem://progress-$([guid]::NewGuid().ToString('N'))/"
 
