@@ -98,7 +98,9 @@ Describe 'New-StoragePresignedUrl' {
 
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'CloudStorage.TestHelpers.ps1')
-    $cloudKinds = @(Get-TestStoreKinds | Where-Object { $_ -notin 'mem', 'local' })
+    # S3 and Azure sign with the emulators' keys from the environment; GCS V4 signing needs a service-account or HMAC
+    # key that the emulator's environment does not carry (the provider tests sign GCS URLs with a generated key).
+    $cloudKinds = @(Get-TestStoreKinds | Where-Object { $_ -in 's3', 'azure' })
 }
 
 # The signed URL is a string: passed to Invoke-WebRequest (or curl) as it is, a key with a space keeps its %20.
