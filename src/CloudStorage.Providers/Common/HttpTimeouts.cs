@@ -70,7 +70,7 @@ public sealed record HttpTimeouts
     /// <paramref name="inner"/> replaces the sockets handler (tests), keeping the read timeout.
     /// </summary>
     public HttpMessageHandler CreateHandler(HttpMessageHandler? inner = null) =>
-        new IdleTimeoutHandler(Read) { InnerHandler = inner ?? CreateSocketsHandler() };
+        new IdleTimeoutHandler(Read, Connect) { InnerHandler = inner ?? CreateSocketsHandler() };
 
     private SocketsHttpHandler CreateSocketsHandler()
     {
@@ -116,13 +116,14 @@ public sealed class HttpTimeoutException(string message, Exception? inner = null
 /// Cancels a request when nothing moves for the read timeout: the timer restarts with every request body write and
 /// every response body read, so a slow but steady transfer is never cut, a stalled one always is.
 /// </summary>
-internal sealed class IdleTimeoutHandler(TimeSpan idle) : DelegatingHandler
+internal sealed class IdleTimeoutHandler(TimeSpan idle, TimeSpan connect) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var origin = Origin(request.RequestUri);
         using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        watchdog.CancelAfter(idle);
+        // A new connection may take its connect timeout first (which reports itself); then silence is bounded by idle.
+        watchdog.CancelAfter(connect + idle);
         var original = request.Content;
         if (original is not null) request.Content = new KickingContent(original, () => watchdog.CancelAfter(idle));
         HttpResponseMessage response;

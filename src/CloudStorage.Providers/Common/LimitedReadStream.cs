@@ -31,7 +31,27 @@ internal abstract class LimitedReadStream(Stream body, long? limit, string? targ
     private void CheckComplete()
     {
         if (Limit is { } l && _position < l) throw ShortBody.Error(_position, l, Target, Provider);
+        EndOnce();
     }
+
+    private bool _ended;
+
+    private void EndOnce()
+    {
+        if (_ended) return;
+        _ended = true;
+        try
+        {
+            OnBodyEnd();
+        }
+        catch (Exception e) when (MapReadError(e, CancellationToken.None) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>Called once when the whole body was handed out (a subclass may validate it here, on the last read).</summary>
+    protected virtual void OnBodyEnd() { }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -43,7 +63,7 @@ internal abstract class LimitedReadStream(Stream body, long? limit, string? targ
         {
             var n = body.Read(buffer[..allowed]);
             _position += n;
-            if (n == 0) CheckComplete();
+            if (n == 0 || _position == Limit) CheckComplete();
             return n;
         }
         catch (Exception e) when (MapReadError(e, CancellationToken.None) is { } mapped)
@@ -60,7 +80,7 @@ internal abstract class LimitedReadStream(Stream body, long? limit, string? targ
         {
             var n = await body.ReadAsync(buffer[..allowed], cancellationToken).ConfigureAwait(false);
             _position += n;
-            if (n == 0) CheckComplete();
+            if (n == 0 || _position == Limit) CheckComplete();
             return n;
         }
         catch (Exception e) when (MapReadError(e, cancellationToken) is { } mapped)

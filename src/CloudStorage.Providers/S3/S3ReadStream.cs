@@ -52,11 +52,22 @@ internal sealed class S3ReadStream(GetObjectResponse response, long? limit, stri
     protected override StorageException? MapReadError(Exception error, CancellationToken cancellationToken) =>
         S3ErrorMapper.Map(error, Target!, Provider!, cancellationToken);
 
+    // The SDK checks a single-part body against its MD5 when the body is closed: closed here, at the end of the last
+    // read, its verdict ("Expected hash not equal") arrives as a transient IntegrityFailure with the data, not later.
+    protected override void OnBodyEnd() => _body.Dispose();
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _body.Dispose();
+            try
+            {
+                _body.Dispose();
+            }
+            catch (Exception)
+            {
+                // A body abandoned part-way cannot be checked; one read to its end was checked by OnBodyEnd.
+            }
             response.Dispose();
         }
         base.Dispose(disposing);

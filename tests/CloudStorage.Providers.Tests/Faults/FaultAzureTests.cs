@@ -30,4 +30,24 @@ public sealed class FaultAzureTests(AzuriteFixture emulator, ITestOutputHelper o
 
     [Fact]
     public Task Fault_Azure_200_objects_upload_sync_and_download_complete_under_20_percent_mixed_faults() => MixedScenarioAsync();
+
+    protected override bool IsContentRead(string method, string target) =>
+        method == "GET" && !target.Contains("comp=", StringComparison.Ordinal) && !target.Contains("restype=", StringComparison.Ordinal);
+
+    protected override string? Secret => emulator.Key;
+
+    [Fact]
+    public Task Fault_Azure_read_into_memory_of_a_truncated_answer_is_an_integrity_error_never_short_data() => TruncatedReadIsAnErrorScenarioAsync();
+
+    [Fact]
+    public Task Fault_Azure_read_into_memory_reads_a_truncated_answer_again_and_returns_the_whole_object() => TruncatedReadRecoversScenarioAsync();
+
+    [Fact]
+    public Task Fault_Azure_corrupted_body_is_an_integrity_error_for_memory_reads_and_downloads() => CorruptedReadScenarioAsync();
+
+    [Fact]
+    public Task Fault_Azure_each_retry_is_one_line_with_operation_address_attempt_delay_and_reason_and_Retry_After_is_honoured() => RetriesAreVisibleScenarioAsync();
+
+    [Fact]
+    public Task Fault_Azure_sync_killed_half_way_and_run_again_copies_only_the_remainder() => InterruptedSyncResumesScenarioAsync();
 }

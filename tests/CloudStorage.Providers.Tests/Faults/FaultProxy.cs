@@ -27,6 +27,8 @@ public enum FaultKind
     StallMidBody,
     /// <summary>A clean but truncated answer: Content-Length rewritten to half the body, half the body sent.</summary>
     ShortDeclared,
+    /// <summary>The whole answer with one byte of its body changed.</summary>
+    CorruptBody,
 }
 
 /// <summary>Which requests get which fault.</summary>
@@ -39,11 +41,14 @@ public enum FaultKind
 /// </param>
 public sealed record FaultPlan(double Rate, FaultKind[] Kinds, int Seed = 1, int MaxConsecutive = 2)
 {
+    /// <summary>Only requests this accepts (method, request target) get faults; null: all.</summary>
+    public Func<string, string, bool>? Where { get; init; }
+
     /// <summary>No faults.</summary>
     public static FaultPlan Off { get; } = new(0, []);
 
     /// <summary>True for faults that can only happen to an answer with a body.</summary>
-    public static bool NeedsBody(FaultKind kind) => kind is FaultKind.ShortBody or FaultKind.StallMidBody or FaultKind.ShortDeclared;
+    public static bool NeedsBody(FaultKind kind) => kind is FaultKind.ShortBody or FaultKind.StallMidBody or FaultKind.ShortDeclared or FaultKind.CorruptBody;
 }
 
 /// <summary>
@@ -171,6 +176,11 @@ public sealed class FaultProxy : IAsyncDisposable
                 case FaultKind.Reset:
                     Reset(client); // the server did the work; the answer is lost
                     return;
+                case FaultKind.CorruptBody when response.BodyLength > 0:
+                    response.Raw[response.BodyOffset + response.BodyLength / 2] ^= 0x5A;
+                    break;
+                case FaultKind.CorruptBody:
+                    break;
                 case FaultKind.ShortBody or FaultKind.StallMidBody or FaultKind.ShortDeclared when response.BodyLength > 1:
                 {
                     var half = response.BodyLength / 2;
@@ -218,7 +228,7 @@ public sealed class FaultProxy : IAsyncDisposable
         lock (_randomGate)
         {
             var plan = _plan;
-            if (plan.Rate <= 0 || plan.Kinds.Length == 0) return FaultKind.None;
+            if (plan.Rate <= 0 || plan.Kinds.Length == 0 || plan.Where is { } where && !where(request.Method, request.Target)) return FaultKind.None;
             var identity = request.Identity;
             var streak = _streaks.GetValueOrDefault(identity);
             // A body fault on an answer without a body becomes a lost answer (the connection drops after the server acted).

@@ -30,4 +30,23 @@ public sealed class FaultS3Tests(S3EmulatorFixture emulator, ITestOutputHelper o
 
     [Fact]
     public Task Fault_S3_200_objects_upload_sync_and_download_complete_under_20_percent_mixed_faults() => MixedScenarioAsync();
+
+    protected override bool IsContentRead(string method, string target) => method == "GET" && !target.Contains("list-type", StringComparison.Ordinal);
+
+    protected override string? Secret => emulator.SecretKey;
+
+    [Fact]
+    public Task Fault_S3_read_into_memory_of_a_truncated_answer_is_an_integrity_error_never_short_data() => TruncatedReadIsAnErrorScenarioAsync();
+
+    [Fact]
+    public Task Fault_S3_read_into_memory_reads_a_truncated_answer_again_and_returns_the_whole_object() => TruncatedReadRecoversScenarioAsync();
+
+    [Fact]
+    public Task Fault_S3_corrupted_body_is_an_integrity_error_for_memory_reads_and_downloads() => CorruptedReadScenarioAsync();
+
+    [Fact]
+    public Task Fault_S3_each_retry_is_one_line_with_operation_address_attempt_delay_and_reason_and_Retry_After_is_honoured() => RetriesAreVisibleScenarioAsync();
+
+    [Fact]
+    public Task Fault_S3_sync_killed_half_way_and_run_again_copies_only_the_remainder() => InterruptedSyncResumesScenarioAsync();
 }

@@ -307,6 +307,142 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    /// <summary>True for a request that downloads an object's content (not a listing or metadata).</summary>
+    protected abstract bool IsContentRead(string method, string target);
+
+    /// <summary>A secret of the emulator's credentials that must never show in a verbose line (null: none).</summary>
+    protected virtual string? Secret => null;
+
+    private async Task<(IStorageProvider Proxied, string Key, byte[] Content, string Container)> OneObjectAsync(int size = 3000)
+    {
+        var container = await NewContainerAsync();
+        var content = new byte[size];
+        new Random(5).NextBytes(content);
+        var key = "read/one.bin";
+        await new TransferEngine().UploadAsync(new MemoryStream(content), content.Length, new StorageLocation(Direct(container), key), new CopyRequest { Overwrite = true });
+        return (Proxied(container), key, content, container);
+    }
+
+    /// <summary>-AsString/-AsByteArray: an answer that is clean but short (Content-Length too) is an integrity error, never data.</summary>
+    protected async Task TruncatedReadIsAnErrorScenarioAsync()
+    {
+        var (provider, key, _, container) = await OneObjectAsync();
+        try
+        {
+            Proxy.Plan = new FaultPlan(1.0, [FaultKind.ShortDeclared], MaxConsecutive: 1000) { Where = IsContentRead };
+            var e = await Assert.ThrowsAsync<StorageException>(() => new TransferEngine().ReadAllBytesAsync(new StorageLocation(provider, key), 1 << 20));
+            Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
+            AssertInjected(FaultKind.ShortDeclared);
+        }
+        finally
+        {
+            await DeleteContainerAsync(container);
+        }
+    }
+
+    /// <summary>-AsString/-AsByteArray: a truncated answer (header and metadata reads too) is read again and the whole object returned.</summary>
+    protected async Task TruncatedReadRecoversScenarioAsync()
+    {
+        var (provider, key, content, container) = await OneObjectAsync();
+        try
+        {
+            Proxy.Plan = new FaultPlan(1.0, [FaultKind.ShortDeclared], MaxConsecutive: 1);
+            var bytes = await new TransferEngine().ReadAllBytesAsync(new StorageLocation(provider, key), 1 << 20);
+            Assert.Equal(content, bytes);
+            AssertInjected(FaultKind.ShortDeclared);
+        }
+        finally
+        {
+            await DeleteContainerAsync(container);
+        }
+    }
+
+    /// <summary>A body with a changed byte is an integrity error (a StorageException), never data; a later clean answer is taken.</summary>
+    protected async Task CorruptedReadScenarioAsync()
+    {
+        var (provider, key, content, container) = await OneObjectAsync();
+        try
+        {
+            Proxy.Plan = new FaultPlan(1.0, [FaultKind.CorruptBody], MaxConsecutive: 1000) { Where = IsContentRead };
+            var e = await Assert.ThrowsAsync<StorageException>(() => new TransferEngine().ReadAllBytesAsync(new StorageLocation(provider, key), 1 << 20));
+            Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
+
+            // A download to a file: the same error, per object, and no file.
+            var folder = NewFolder();
+            var item = await provider.StatAsync(key);
+            var download = await Assert.ThrowsAsync<StorageException>(() => new TransferEngine().CopyItemAsync(item!, new StorageLocation(provider, key),
+                new StorageLocation(new LocalStorageProvider(folder), "one.bin"), new CopyRequest { Overwrite = true }));
+            Assert.Equal(StorageErrorKind.IntegrityFailure, download.Kind);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }));
+
+            Proxy.Plan = new FaultPlan(1.0, [FaultKind.CorruptBody], MaxConsecutive: 1) { Where = IsContentRead };
+            Assert.Equal(content, await new TransferEngine().ReadAllBytesAsync(new StorageLocation(provider, key), 1 << 20));
+        }
+        finally
+        {
+            await DeleteContainerAsync(container);
+        }
+    }
+
+    /// <summary>Each retry is one line on the RetryLog (a cmdlet's -Verbose): operation, address, attempt, delay, reason; Retry-After honoured; no secret.</summary>
+    protected async Task RetriesAreVisibleScenarioAsync()
+    {
+        var (provider, key, _, container) = await OneObjectAsync();
+        try
+        {
+            Proxy.Plan = new FaultPlan(1.0, [FaultKind.Throttled429], MaxConsecutive: 1);
+            var lines = new List<string>();
+            var clock = Stopwatch.StartNew();
+            using (RetryLog.Use(line => { lock (lines) lines.Add(line); }))
+                Assert.NotNull(await provider.StatAsync(key));
+            clock.Stop();
+            var line = Assert.Single(lines);
+            Assert.Contains("Stat", line);
+            Assert.Contains(provider.AddressRoot + key, line);
+            Assert.Contains("retry 1 of 4", line);
+            Assert.Contains("in 1 s", line);               // the server's Retry-After: 1, not the 10 ms backoff
+            Assert.Contains("Throttled", line);
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"retried after {clock.Elapsed}, before Retry-After");
+            Assert.Equal(TimeSpan.FromSeconds(1), Assert.Single(Retries).Delay);
+            if (Secret is { } secret) Assert.DoesNotContain(secret, line);
+        }
+        finally
+        {
+            await DeleteContainerAsync(container);
+        }
+    }
+
+    /// <summary>A sync stopped half-way (cancelled) and run again copies only what the first run did not.</summary>
+    protected async Task InterruptedSyncResumesScenarioAsync()
+    {
+        const int count = 24;
+        var container = await NewContainerAsync();
+        try
+        {
+            var source = NewSourceFolder(count, seed: 3);
+            var destination = new StorageLocation(Proxied(container), "half/");
+            using var kill = new CancellationTokenSource();
+            var done = 0;
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SyncAsync(Local(source), destination, kill.Token, action =>
+            {
+                if (action.Status == SyncActionStatus.Completed && Interlocked.Increment(ref done) == count / 2) kill.Cancel();
+            }));
+            var present = (await StoredHashesAsync(Direct(container), "half/")).Count;
+            Assert.InRange(present, count / 2, count - 1);
+
+            var (summary, _) = await SyncAsync(Local(source), destination);
+            Assert.Equal(0, summary.Failed);
+            Assert.Equal(count - present, summary.Copied);
+            Assert.Equal(0, summary.Updated);
+            Assert.Equal(present, summary.Unchanged);
+            AssertSame(FolderHashes(source), await StoredHashesAsync(Direct(container), "half/"));
+        }
+        finally
+        {
+            await DeleteContainerAsync(container);
+        }
+    }
+
     private sealed class RecordingObserver(Action<SyncAction>? onAction) : ISyncObserver
     {
         public List<SyncAction> Actions { get; } = [];
