@@ -39,6 +39,16 @@ Describe 'Copy-StorageObject' {
             Get-TestObjectText $store 'positional/a.txt' | Should -Be 'alpha'
         }
 
+        It 'copies each object of a recursive listing piped in under the destination prefix' {
+            $copied = @(Get-StorageItem -Uri (Join-StorageAddress $store 'src/') -Recurse |
+                    Where-Object { $_.Name -ne 'a.txt' } |
+                    Copy-StorageObject -Destination (Join-StorageAddress $store 'piped-recursive/'))
+
+            (@($copied | ForEach-Object Name | Sort-Object) -join ',') | Should -Be 'b.txt,c.txt'
+            (@(Get-TestObjectNames $store 'piped-recursive/') -join ',') | Should -Be 'b.txt,c.txt'
+            Get-TestObjectText $store 'piped-recursive/c.txt' | Should -Be 'charlie'
+        }
+
         It 'copies into a prefix, keeping the name, when the destination ends in /' {
             Copy-StorageObject -Uri (Join-StorageAddress $store 'src/b.txt') -Destination (Join-StorageAddress $store 'into/') | Out-Null
             Get-TestObjectText $store 'into/b.txt' | Should -Be 'bravo'

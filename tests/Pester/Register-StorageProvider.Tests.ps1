@@ -7,10 +7,6 @@ BeforeAll {
         return 'pt' + [guid]::NewGuid().ToString('N').Substring(0, 10)
     }
 
-    # -Persist writes the config file. Only test it when build.ps1 pointed CLOUDSTORAGE_CONFIG at a scratch
-    # file for this run, never against a developer's real providers.json.
-    $canPersist = -not [string]::IsNullOrWhiteSpace($env:CLOUDSTORAGE_CONFIG) -and
-        -not [string]::IsNullOrWhiteSpace($env:CLOUDSTORAGE_PESTER_PATH)
 }
 
 Describe 'Register-StorageProvider' {
@@ -79,6 +75,13 @@ Describe 'Register-StorageProvider' {
             $registration.Options['retries'] | Should -Be '3'
         }
 
+        It 'registers a registration piped in again under its name (Name and Uri by property name)' {
+            $name = New-ProviderName
+            $names.Add($name)
+            [pscustomobject]@{ Name = $name; Uri = $store.Root } | Register-StorageProvider
+            (Get-StorageProvider -Name $name).Uri | Should -Be $store.Root
+        }
+
         It 'refuses to replace a registration without -Force (StorageAlreadyExists)' {
             $name = New-ProviderName
             $names.Add($name)
@@ -107,10 +110,6 @@ Describe 'Register-StorageProvider' {
         }
 
         It 'writes the registration to the config file with -Persist' {
-            if (-not $canPersist) {
-                Set-ItResult -Skipped -Because 'CLOUDSTORAGE_CONFIG is not a scratch file of build.ps1'
-                return
-            }
             $name = New-ProviderName
             $names.Add($name)
             $registration = Register-StorageProvider -Name $name -Uri $store.Root -Option @{ tier = 'cold' } -Persist -PassThru
@@ -135,9 +134,19 @@ Describe 'Register-StorageProvider' {
             { Register-StorageProvider -Name $Name -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw
         }
 
-        It 'rejects a relative local root' {
+        It 'resolves a relative local root against the current location, as PowerShell''s own cmdlets do' {
             $name = New-ProviderName
-            { Register-StorageProvider -Name $name -Uri 'relative/folder' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageInvalidArgument*'
+            $here = New-TestDirectory
+            Push-Location -LiteralPath $here
+            try {
+                $registration = Register-StorageProvider -Name $name -Uri (Join-Path 'relative' 'folder') -PassThru -ErrorAction Stop
+            }
+            finally {
+                Pop-Location
+                Unregister-StorageProvider -Name $name -ErrorAction SilentlyContinue
+                Remove-Item -LiteralPath $here -Recurse -Force
+            }
+            $registration.Uri | Should -Be (Join-Path $here (Join-Path 'relative' 'folder'))
         }
 
         It 'rejects a root that is another provider name' {

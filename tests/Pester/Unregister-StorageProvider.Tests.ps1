@@ -6,8 +6,6 @@ BeforeAll {
         return 'pu' + [guid]::NewGuid().ToString('N').Substring(0, 10)
     }
 
-    $canPersist = -not [string]::IsNullOrWhiteSpace($env:CLOUDSTORAGE_CONFIG) -and
-        -not [string]::IsNullOrWhiteSpace($env:CLOUDSTORAGE_PESTER_PATH)
 }
 
 Describe 'Unregister-StorageProvider' {
@@ -45,6 +43,14 @@ Describe 'Unregister-StorageProvider' {
             @(Get-StorageProvider -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
         }
 
+        It 'removes the registrations Get-StorageProvider pipes in (Name by property name)' {
+            $prefix = New-ProviderName
+            Register-StorageProvider -Name "${prefix}1" -Uri $store.Root
+            Register-StorageProvider -Name "${prefix}2" -Uri $store.Root
+            Get-StorageProvider -Name "${prefix}*" | Unregister-StorageProvider
+            @(Get-StorageProvider -Name "${prefix}*" -ErrorAction SilentlyContinue).Count | Should -Be 0
+        }
+
         It 'removes nothing with -WhatIf' {
             $name = New-ProviderName
             Register-StorageProvider -Name $name -Uri $store.Root
@@ -59,10 +65,6 @@ Describe 'Unregister-StorageProvider' {
         }
 
         It 'removes the registration from the config file with -Persist' {
-            if (-not $canPersist) {
-                Set-ItResult -Skipped -Because 'CLOUDSTORAGE_CONFIG is not a scratch file of build.ps1'
-                return
-            }
             $name = New-ProviderName
             Register-StorageProvider -Name $name -Uri $store.Root -Persist
             (Get-Content -LiteralPath $env:CLOUDSTORAGE_CONFIG -Raw | ConvertFrom-Json).providers.PSObject.Properties.Name |

@@ -243,17 +243,6 @@ public sealed class SendStorageObjectTests : IDisposable
     }
 
     [Fact]
-    public async Task Piped_FileInfo_objects_bind_by_FullName_and_a_failure_does_not_stop_the_rest()
-    {
-        var a = new FileInfo(_s.WriteFile("a.txt", "a"));
-        var gone = new FileInfo(Path.Combine(_s.Temp, "gone.txt"));
-        var c = new FileInfo(_s.WriteFile("c.txt", "c"));
-        var ctx = new SendStorageObjectCommand { Destination = "mem://t/in/" }.Pipe(_s.Context(), [a, gone, c]);
-        Assert.Single(ctx.Errors);
-        Assert.Equal(["in/a.txt", "in/c.txt"], await _s.KeysAsync("mem://t/"));
-    }
-
-    [Fact]
     public void An_unresolvable_destination_stops_the_command()
     {
         var file = _s.WriteFile("a.txt", "x");
