@@ -427,14 +427,17 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
             {
                 if (action.Status == SyncActionStatus.Completed && Interlocked.Increment(ref done) == count / 2) kill.Cancel();
             }));
+            // Requests cancelled after their body was sent may still land on the server a moment later: what the
+            // second run finds is what counts, and it must copy exactly the objects it does not find whole.
+            await Task.Delay(500);
             var present = (await StoredHashesAsync(Direct(container), "half/")).Count;
             Assert.InRange(present, count / 2, count - 1);
 
             var (summary, _) = await SyncAsync(Local(source), destination);
             Assert.Equal(0, summary.Failed);
-            Assert.Equal(count - present, summary.Copied);
             Assert.Equal(0, summary.Updated);
-            Assert.Equal(present, summary.Unchanged);
+            Assert.InRange(summary.Unchanged, present, count - 1);
+            Assert.Equal(count - summary.Unchanged, summary.Copied);
             AssertSame(FolderHashes(source), await StoredHashesAsync(Direct(container), "half/"));
         }
         finally
