@@ -77,11 +77,11 @@ internal sealed class S3MultipartUploader
         var md5 = hasher.Md5;
         // The body is in memory: the request is sent again (with a fresh stream over the same bytes) on transient failures.
         var response = await _owner.PartPipeline.ExecuteAsync("PutObject", t => new ValueTask<PutObjectResponse>(
-            S3ErrorMapper.RunAsync(() => _client.PutObjectAsync(PutRequest(key, buffer, count, options, md5), t), target, _owner.Name, t)), ct).ConfigureAwait(false);
+            S3ErrorMapper.RunAsync(() => _client.PutObjectAsync(PutRequest(key, target, buffer, count, options, md5), t), target, _owner.Name, t)), ct).ConfigureAwait(false);
         return (response.ETag, new S3UploadStatistics { Parts = 1, PartSize = count, BuffersAllocated = 1, PeakBuffersInUse = 1, PeakPartsInFlight = 1, Md5Stored = _options.StoreMd5 });
     }
 
-    private PutObjectRequest PutRequest(string key, byte[] buffer, int count, WriteOptions options, ContentHash md5)
+    private PutObjectRequest PutRequest(string key, string target, byte[] buffer, int count, WriteOptions options, ContentHash md5)
     {
         var request = new PutObjectRequest
         {
@@ -95,7 +95,8 @@ internal sealed class S3MultipartUploader
             StorageClass = S3ObjectInfo.StorageClass(options.StorageClass),
             TagSet = S3ObjectInfo.Tags(options.Tags),
         };
-        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, _options.StoreMd5 ? md5 : null));
+        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, _options.StoreMd5 ? md5 : null, options.ModifiedTime), target, _owner.Name);
+        S3ObjectInfo.ApplyContentHeaders(request.Headers, options);
         return request;
     }
 
@@ -229,7 +230,8 @@ internal sealed class S3MultipartUploader
             StorageClass = S3ObjectInfo.StorageClass(options.StorageClass),
             TagSet = S3ObjectInfo.Tags(options.Tags),
         };
-        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, md5));
+        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, md5, options.ModifiedTime), target, _owner.Name);
+        S3ObjectInfo.ApplyContentHeaders(request.Headers, options);
         var response = await S3ErrorMapper.RunAsync(() => _client.InitiateMultipartUploadAsync(request, ct), target, _owner.Name, ct).ConfigureAwait(false);
         return response.UploadId;
     }
@@ -317,7 +319,8 @@ internal sealed class S3MultipartUploader
             ContentType = options.ContentType ?? S3StorageProvider.DefaultContentType,
             StorageClass = S3ObjectInfo.StorageClass(options.StorageClass),
         };
-        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, md5));
+        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, md5, options.ModifiedTime), target, _owner.Name);
+        S3ObjectInfo.ApplyContentHeaders(request.Headers, options);
         try
         {
             await S3ErrorMapper.RunAsync(() => _client.CopyObjectAsync(request, ct), target, _owner.Name, ct).ConfigureAwait(false);
