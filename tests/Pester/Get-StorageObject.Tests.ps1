@@ -126,14 +126,14 @@ Describe 'Get-StorageObject against a silent endpoint (retries and timeouts)' {
         $hole.Start()
         $port = $hole.LocalEndpoint.Port
         $name = 'hole' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        Register-StorageProvider -Name $name -Uri 'az://devstoreaccount1/box/' -Option @{
+        Register-StorageRemote -Name $name -Uri 'az://devstoreaccount1/box/' -Option @{
             endpoint = "http://127.0.0.1:$port/devstoreaccount1"; auth = 'anonymous'
             'connect-timeout' = '0.5'; 'read-timeout' = '0.5'; retries = '2'
         }
     }
 
     AfterAll {
-        Unregister-StorageProvider -Name $name
+        Unregister-StorageRemote -Name $name
         $hole.Stop()
     }
 
