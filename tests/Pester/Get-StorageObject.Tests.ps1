@@ -118,3 +118,35 @@ Describe 'Get-StorageObject' {
         }
     }
 }
+
+Describe 'Get-StorageObject against a silent endpoint (retries and timeouts)' {
+    BeforeAll {
+        # A TCP black hole: the kernel completes handshakes into the backlog, nothing ever answers.
+        $hole = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $hole.Start()
+        $port = $hole.LocalEndpoint.Port
+        $name = 'hole' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Register-StorageRemote -Name $name -Uri 'az://devstoreaccount1/box/' -Option @{
+            endpoint = "http://127.0.0.1:$port/devstoreaccount1"; auth = 'anonymous'
+            'connect-timeout' = '0.5'; 'read-timeout' = '0.5'; retries = '2'
+        }
+    }
+
+    AfterAll {
+        Unregister-StorageRemote -Name $name
+        $hole.Stop()
+    }
+
+    It 'writes one verbose line per retry, then a non-terminating StorageTransient error naming the address, within its timeouts' {
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $verbose = Get-StorageObject -Uri "${name}:a.txt" -AsString -Verbose -ErrorAction SilentlyContinue -ErrorVariable failures 4>&1
+        $clock.Stop()
+        $lines = @($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message | Where-Object { $_ -like 'Retrying *' })
+        $lines.Count | Should -Be 2
+        $lines[0] | Should -BeLike "Retrying Stat of 'az://devstoreaccount1/box/a.txt' (retry 1 of 2) in * s: Transient: *127.0.0.1:$port*read-timeout*"
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'StorageTransient*'
+        $failures[0].Exception.Message | Should -BeLike "*127.0.0.1:$port*"
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
+    }
+}

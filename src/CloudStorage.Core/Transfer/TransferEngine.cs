@@ -138,9 +138,50 @@ public sealed class TransferEngine
         if (item.Size > maxBytes)
             throw new StorageException(StorageErrorKind.LimitExceeded,
                 $"'{source.Uri}' has {item.Size} bytes, more than the {maxBytes} that may be read into memory; download it to a file instead.", source.Uri);
+        // The bytes become a string or an array, where nobody checks them later: length and hash are checked here.
+        // A body that came back wrong is read again (twice at most); a second wrong answer is the caller's error.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ReadCheckedAsync(source, item, ct).ConfigureAwait(false);
+            }
+            catch (StorageException e) when (e.Kind == StorageErrorKind.IntegrityFailure && e.IsTransient && attempt < 3)
+            {
+                RetryLog.Write($"Reading '{source.Uri}' again (attempt {attempt + 1} of 3): {e.Message}");
+            }
+        }
+    }
+
+    private async Task<byte[]> ReadCheckedAsync(StorageLocation source, StorageItem item, CancellationToken ct)
+    {
         await using var read = await source.Provider.OpenReadAsync(source.Key, null, ct).ConfigureAwait(false);
+        await using var hashing = new HashingStream(read, includeSha256: item.Hashes.Any(h => h.Algorithm == HashAlgorithmKind.SHA256), leaveOpen: true);
         var buffer = new MemoryStream((int)Math.Max(0, item.Size));
-        await read.CopyToAsync(buffer, Options.BufferSize, ct).ConfigureAwait(false);
+        var chunk = new byte[Options.BufferSize];
+        // One byte more than the object holds is enough to tell a body that runs long.
+        var limit = item.Size + 1;
+        while (buffer.Length < limit)
+        {
+            var n = await hashing.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit - buffer.Length)), ct).ConfigureAwait(false);
+            if (n == 0) break;
+            buffer.Write(chunk, 0, n);
+        }
+        if (buffer.Length != item.Size)
+            throw new StorageException(StorageErrorKind.IntegrityFailure,
+                buffer.Length > item.Size
+                    ? $"'{source.Uri}' has {item.Size} bytes but its read returned more; nothing was returned."
+                    : $"'{source.Uri}' has {item.Size} bytes but its read returned {buffer.Length}; nothing was returned.",
+                source.Uri, source.Provider.Name, isTransient: true);
+        var computed = hashing.GetHashes();
+        foreach (var expected in item.Hashes)
+        {
+            var mine = computed.FirstOrDefault(h => h.Algorithm == expected.Algorithm);
+            if (mine is not null && !mine.Equals(expected))
+                throw new StorageException(StorageErrorKind.IntegrityFailure,
+                    $"{expected.Algorithm} of the bytes read from '{source.Uri}' is {mine.Hex}, but the object's is {expected.Hex}; nothing was returned.",
+                    source.Uri, source.Provider.Name, isTransient: true);
+        }
         return buffer.ToArray();
     }
 

@@ -95,7 +95,12 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
     // --- helpers for cmdlets ---
 
     /// <summary>Runs async work off the pipeline thread; its context calls come back here. Exceptions propagate.</summary>
-    protected void RunAsync(Func<ICmdletContext, CancellationToken, Task> work) => AsyncPump.Run(Context, work, _stopping.Token);
+    protected void RunAsync(Func<ICmdletContext, CancellationToken, Task> work) => AsyncPump.Run(Context, async (context, ct) =>
+    {
+        // Retries of the engine's work show on this cmdlet's -Verbose stream (one line each).
+        using (Errors.RetryLog.Use(context.WriteVerbose))
+            await work(context, ct).ConfigureAwait(false);
+    }, _stopping.Token);
 
     /// <summary>Resolves an address against the context's registry and current directory.</summary>
     protected static StorageLocation Resolve(ICmdletContext context, string address) =>

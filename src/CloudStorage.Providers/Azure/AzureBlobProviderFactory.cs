@@ -32,8 +32,9 @@ public sealed class AzureBlobProviderFactory : IProviderFactory
     {
         if (!string.Equals(uri.Scheme, Scheme, StringComparison.OrdinalIgnoreCase) || string.IsNullOrEmpty(uri.Account) || string.IsNullOrEmpty(uri.Container))
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{uri.Original}' is not an az://account/container address.", uri.Original);
-        var (resilience, azureOptions) = RetriesOption.Split(options, _resilience, "Azure", uri);
-        var parsed = AzureBlobProviderOptions.FromDictionary(uri.Account, uri.Container, azureOptions) with { PartRetry = resilience };
+        var (resilience, withTimeouts) = RetriesOption.Split(options, _resilience, "Azure", uri);
+        var (timeouts, azureOptions) = HttpTimeouts.Split(withTimeouts, "Azure", uri);
+        var parsed = AzureBlobProviderOptions.FromDictionary(uri.Account, uri.Container, azureOptions) with { Timeouts = timeouts, PartRetry = resilience };
         parsed.Validate();
         var resolved = AzureCredentialResolver.Resolve(parsed, _environment);
         return new ResilientStorageProvider(new AzureBlobStorageProvider(resolved), resilience);

@@ -92,6 +92,9 @@ public sealed partial record AzureBlobProviderOptions
     /// <summary>The HTTP transport (tests inject a scripted one); null: Azure.Core's HttpClient transport.</summary>
     public HttpPipelineTransport? Transport { get; init; }
 
+    /// <summary>Connect and read (idle) timeouts of every request (options <c>connect-timeout</c>, <c>read-timeout</c>).</summary>
+    public Common.HttpTimeouts Timeouts { get; init; } = new();
+
     /// <summary>Display name; null for <c>az://account/container</c>.</summary>
     public string? Name { get; init; }
 

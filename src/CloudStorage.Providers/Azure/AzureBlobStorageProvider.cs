@@ -31,7 +31,7 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
         options.Validate();
         options = AzureCredentialResolver.Resolve(options);
         Options = options;
-        Client = new AzureBlobRestClient(options.EffectiveEndpoint, options.Account, options.Credential!, options.Transport);
+        Client = new AzureBlobRestClient(options.EffectiveEndpoint, options.Account, options.Credential!, options.Transport, options.Timeouts);
         Name = options.Name ?? $"az://{options.Account}/{options.Container}";
         AddressRoot = $"az://{options.Account}/{options.Container}/";
         BlockPipeline = options.PartRetry is { } retry ? StorageResilience.CreatePipeline(retry) : ResiliencePipeline.Empty;
@@ -205,7 +205,8 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
     internal async Task<StorageItem> StatAfterWriteAsync(string key)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var properties = await GetPropertiesAsync(key, timeout.Token).ConfigureAwait(false)
+        // Retried here: the write is done and its source may not be replayable, so the outer layer cannot repeat it.
+        var properties = await BlockPipeline.ExecuteAsync("Stat", t => new ValueTask<AzureBlobProperties?>(GetPropertiesAsync(key, t)), timeout.Token).ConfigureAwait(false)
             ?? throw new StorageException(StorageErrorKind.Conflict, $"'{AddressRoot + key}' vanished right after it was written.", AddressRoot + key, Name);
         return ToItem(key, properties);
     }

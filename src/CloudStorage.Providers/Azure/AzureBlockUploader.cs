@@ -84,8 +84,10 @@ internal sealed class AzureBlockUploader(AzureBlobStorageProvider owner)
         hasher.Verify(options.Length, sourceHasMore, target, owner.Name);
         ct.ThrowIfCancellationRequested();
         var md5 = hasher.Md5;
-        await AzureErrorMapper.RunAsync(() => Client.PutBlobAsync(Options.Container, key, buffer.AsMemory(0, count), md5.GetBytes(),
-            headers with { ContentMd5 = md5.GetBytes() }, ct), target, owner.Name, ct).ConfigureAwait(false);
+        // The body is in memory: Put Blob is sent again on transient failures (it replaces the blob whole, so a repeat is harmless).
+        await owner.BlockPipeline.ExecuteAsync("PutBlob", t => new ValueTask<AzureBlobProperties>(
+            AzureErrorMapper.RunAsync(() => Client.PutBlobAsync(Options.Container, key, buffer.AsMemory(0, count), md5.GetBytes(),
+                headers with { ContentMd5 = md5.GetBytes() }, t), target, owner.Name, t)), ct).ConfigureAwait(false);
         return new AzureUploadStatistics { BlockCount = 1, PeakBlocksInFlight = 1, Md5 = md5 };
     }
 
@@ -179,8 +181,10 @@ internal sealed class AzureBlockUploader(AzureBlobStorageProvider owner)
             await Task.WhenAll(blocks).ConfigureAwait(false);
             token.ThrowIfCancellationRequested();
             var md5 = hasher.Md5;
-            await AzureErrorMapper.RunAsync(() => Client.PutBlockListAsync(Options.Container, key, ids, headers with { ContentMd5 = md5.GetBytes() }, token),
-                target, owner.Name, token).ConfigureAwait(false);
+            // The commit names blocks already staged: sending it again commits the same list, so it is retried too.
+            await owner.BlockPipeline.ExecuteAsync("PutBlockList", t => new ValueTask<AzureBlobProperties>(
+                AzureErrorMapper.RunAsync(() => Client.PutBlockListAsync(Options.Container, key, ids, headers with { ContentMd5 = md5.GetBytes() }, t),
+                    target, owner.Name, t)), token).ConfigureAwait(false);
             return new AzureUploadStatistics
             {
                 Blocks = true, BlockCount = ids.Count, BlockSize = blockSize, BuffersAllocated = pool.Allocated, PeakBlocksInFlight = peak, Md5 = md5,

@@ -35,6 +35,19 @@ internal static class AzureErrorMapper
                 return new StorageException(StorageErrorKind.PermissionDenied,
                     $"No Microsoft Entra ID token could be obtained for '{target}' ({error.GetType().Name}); sign in (az login), set a managed identity, or use a key or SAS.",
                     target, provider, isTransient: false);
+            case InvalidOperationException when error.Message.Contains("TLS", StringComparison.OrdinalIgnoreCase)
+                                                  || error.Message.Contains("https", StringComparison.OrdinalIgnoreCase):
+                // Azure.Core refuses to send a bearer token over plain http (an http:// endpoint with Entra ID).
+                return new StorageException(StorageErrorKind.Configuration,
+                    $"Microsoft Entra ID tokens are sent only over https, and the endpoint of '{target}' is http; use an https endpoint, a key or a SAS.",
+                    target, provider, isTransient: false);
+            case System.Xml.XmlException:
+                // An answer cut short or garbled on the way: a retry may get it whole.
+                return new StorageException(StorageErrorKind.Transient,
+                    $"The answer of Azure Blob Storage for '{target}' was not readable XML: {Describe(error)}", target, provider);
+            case InvalidOperationException or ArgumentException or FormatException:
+                return new StorageException(StorageErrorKind.Unknown,
+                    $"Azure Blob Storage could not work on '{target}': {Describe(error)} ({error.GetType().Name}).", target, provider, isTransient: false);
             default:
                 return null;
         }

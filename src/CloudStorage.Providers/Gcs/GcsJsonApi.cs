@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CloudStorage.Errors;
 using CloudStorage.Model;
+using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.Gcs;
 
@@ -28,12 +29,9 @@ internal sealed class GcsJsonApi : IDisposable
         _credentials = credentials;
         _provider = providerName;
         _base = options.ServiceUri.ToString().TrimEnd('/');
-        var handler = options.HttpHandler ?? new SocketsHttpHandler
-        {
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        };
-        _http = new HttpClient(handler, disposeHandler: options.HttpHandler is null) { Timeout = options.RequestTimeout };
+        // Connect and idle-read timeouts bound silence (an injected handler keeps the read timeout, and is not disposed here).
+        var handler = options.Timeouts.CreateHandler(options.HttpHandler is { } injected ? new NonDisposingHandler(injected) : null);
+        _http = new HttpClient(handler, disposeHandler: true) { Timeout = options.RequestTimeout };
     }
 
     public string Bucket => _options.Bucket;
@@ -80,8 +78,19 @@ internal sealed class GcsJsonApi : IDisposable
     private static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response, CancellationToken ct)
     {
         var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-        using var doc = JsonDocument.Parse(bytes.Length == 0 ? "{}"u8.ToArray() : bytes);
-        return doc.RootElement.Clone();
+        try
+        {
+            using var doc = JsonDocument.Parse(bytes.Length == 0 ? "{}"u8.ToArray() : bytes);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            // A body cut short or garbled on the way (a proxy, a dropped connection): a retry may get it whole.
+            var where = response.RequestMessage?.RequestUri is { } uri ? uri.GetLeftPart(UriPartial.Path) : "GCS";
+            throw new StorageException(StorageErrorKind.Transient,
+                $"The answer from {where} was not readable JSON ({bytes.Length} bytes, HTTP {(int)response.StatusCode}): {e.Message.Split('\n', 2)[0]}",
+                where, null, e);
+        }
     }
 
     // ------------------------------------------------------------------ objects
@@ -263,4 +272,13 @@ internal sealed class GcsJsonApi : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+}
+
+/// <summary>Passes requests to a handler the caller owns, without disposing it.</summary>
+internal sealed class NonDisposingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    protected override void Dispose(bool disposing)
+    {
+        // The inner handler is the caller's.
+    }
 }

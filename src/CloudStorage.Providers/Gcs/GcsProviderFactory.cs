@@ -25,8 +25,9 @@ public sealed class GcsProviderFactory : IProviderFactory
     {
         if (!string.Equals(uri.Scheme, Scheme, StringComparison.OrdinalIgnoreCase) || string.IsNullOrEmpty(uri.Container))
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{uri.Original}' is not a gs://bucket address.", uri.Original);
-        var (resilience, gcsOptions) = RetriesOption.Split(options, _resilience, "GCS", uri);
-        var parsed = GcsProviderOptions.FromDictionary(uri.Container, gcsOptions) with { RequestRetry = resilience };
+        var (resilience, withTimeouts) = RetriesOption.Split(options, _resilience, "GCS", uri);
+        var (timeouts, gcsOptions) = HttpTimeouts.Split(withTimeouts, "GCS", uri);
+        var parsed = GcsProviderOptions.FromDictionary(uri.Container, gcsOptions) with { Timeouts = timeouts, RequestRetry = resilience };
         return new ResilientStorageProvider(new GcsStorageProvider(parsed), resilience);
     }
 }

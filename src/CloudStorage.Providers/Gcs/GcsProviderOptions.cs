@@ -119,6 +119,9 @@ public sealed record GcsProviderOptions
     /// <summary>The innermost HTTP handler (tests inject faults here); null: a SocketsHttpHandler.</summary>
     public HttpMessageHandler? HttpHandler { get; init; }
 
+    /// <summary>Connect and read (idle) timeouts of every request (options <c>connect-timeout</c>, <c>read-timeout</c>).</summary>
+    public Common.HttpTimeouts Timeouts { get; init; } = new();
+
     /// <summary>Display name; null for <c>gs://bucket</c>.</summary>
     public string? Name { get; init; }
 

@@ -179,8 +179,8 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         {
             var ignoredRange = range is { } r && response.StatusCode == HttpStatusCode.OK && (r.Offset > 0 || r.Length is not null);
             return ignoredRange
-                ? await GcsReadStream.OpenAsync(response, range!.Value.Offset, range.Value.Length, cancellationToken).ConfigureAwait(false)
-                : await GcsReadStream.OpenAsync(response, 0, null, cancellationToken).ConfigureAwait(false);
+                ? await GcsReadStream.OpenAsync(response, range, range!.Value.Offset, range.Value.Length, target, Name, cancellationToken).ConfigureAwait(false)
+                : await GcsReadStream.OpenAsync(response, range, 0, null, target, Name, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

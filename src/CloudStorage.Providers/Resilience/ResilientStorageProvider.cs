@@ -14,7 +14,10 @@ namespace CloudStorage.Providers.Resilience;
 /// <item>A listing that fails part-way is started again and resumes after the last key it yielded.</item>
 /// <item>A write is retried only when its stream can seek back to where it started; a non-seekable stream that
 /// failed has been consumed (providers retry their own parts, whose bytes they hold in memory).</item>
-/// <item>Opening a read is retried; a stream that breaks while being read is the caller's to reopen with a range.</item>
+/// <item>A read is retried where it broke: opening it, and any read of its body that fails transiently (a dropped
+/// connection, a stall past the read timeout, a body shorter than promised) reopens the object with a range from the
+/// first byte not yet handed out, so the caller sees one whole stream or a StorageException.</item>
+/// <item>Whatever escapes the inner provider leaves as a <see cref="Errors.StorageException"/> with a kind.</item>
 /// <item>A batch delete is retried for the keys that failed transiently (the whole batch when its request failed);
 /// keys already deleted are not sent again.</item>
 /// </list>
@@ -87,13 +90,19 @@ public sealed class ResilientStorageProvider : ProviderDecorator
         _pipeline.ExecuteAsync("Stat", ct => new ValueTask<StorageItem?>(Inner.StatAsync(key, ct)), cancellationToken).AsTask();
 
     /// <inheritdoc />
-    public override Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default) =>
-        _pipeline.ExecuteAsync("OpenRead", ct => new ValueTask<Stream>(Inner.OpenReadAsync(key, range, ct)), cancellationToken).AsTask();
+    public override async Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
+    {
+        var first = await _pipeline.ExecuteAsync("OpenRead", ct => new ValueTask<Stream>(Inner.OpenReadAsync(key, range, ct)), cancellationToken).ConfigureAwait(false);
+        return new ResumingReadStream(Inner, _pipeline, key, range, first);
+    }
 
     /// <inheritdoc />
     public override Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default)
     {
-        if (!content.CanSeek) return Inner.WriteAsync(key, content, options, cancellationToken);
+        // A source that cannot seek back cannot be sent again: one attempt (the cloud providers retry the parts and
+        // single requests whose bytes they hold in memory), its failure still mapped to a StorageException.
+        if (!content.CanSeek)
+            return ResiliencePipeline.Empty.ExecuteAsync("Write", ct => new ValueTask<StorageItem>(Inner.WriteAsync(key, content, options, ct)), cancellationToken).AsTask();
         var start = content.Position;
         var attempt = 0;
         return _pipeline.ExecuteAsync("Write", ct =>

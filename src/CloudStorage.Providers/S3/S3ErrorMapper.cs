@@ -31,12 +31,24 @@ internal static class S3ErrorMapper
                 return new StorageException(StorageErrorKind.Transient, $"The connection failed while working on '{target}': {error.Message}", target, provider, error);
             case AmazonClientException ace when ace.InnerException is HttpRequestException or IOException or SocketException:
                 return new StorageException(StorageErrorKind.Transient, $"The connection failed while working on '{target}': {ace.InnerException.Message}", target, provider, ace);
+            case AmazonClientException ace when LooksLikeChecksumMismatch(ace.Message):
+                // The SDK's response validation ("Expected hash not equal to calculated hash"): the body arrived
+                // different from what S3 stored; a retry may get it whole.
+                return new StorageException(StorageErrorKind.IntegrityFailure,
+                    $"The bytes received for '{target}' do not match the checksum S3 sent: {ace.Message}", target, provider, ace, isTransient: true);
+            case AmazonClientException ace when ace.InnerException is OperationCanceledException && !cancellationToken.IsCancellationRequested:
+                return new StorageException(StorageErrorKind.Transient, $"The request for '{target}' timed out.", target, provider, ace);
             case AmazonClientException ace:
                 return new StorageException(StorageErrorKind.Configuration, $"The S3 client could not work on '{target}': {ace.Message}", target, provider, ace);
             default:
                 return null;
         }
     }
+
+    private static bool LooksLikeChecksumMismatch(string message) =>
+        (message.Contains("hash", StringComparison.OrdinalIgnoreCase) || message.Contains("checksum", StringComparison.OrdinalIgnoreCase))
+        && (message.Contains("not equal", StringComparison.OrdinalIgnoreCase) || message.Contains("mismatch", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("did not match", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Runs <paramref name="action"/>, translating failures.</summary>
     public static Task<T> RunAsync<T>(Func<Task<T>> action, string target, string provider, CancellationToken ct) =>

@@ -75,6 +75,14 @@ internal sealed class S3MultipartUploader
         hasher.Verify(options.Length, sourceHasMore, target, _owner.Name);
         ct.ThrowIfCancellationRequested();
         var md5 = hasher.Md5;
+        // The body is in memory: the request is sent again (with a fresh stream over the same bytes) on transient failures.
+        var response = await _owner.PartPipeline.ExecuteAsync("PutObject", t => new ValueTask<PutObjectResponse>(
+            S3ErrorMapper.RunAsync(() => _client.PutObjectAsync(PutRequest(key, target, buffer, count, options, md5), t), target, _owner.Name, t)), ct).ConfigureAwait(false);
+        return (response.ETag, new S3UploadStatistics { Parts = 1, PartSize = count, BuffersAllocated = 1, PeakBuffersInUse = 1, PeakPartsInFlight = 1, Md5Stored = _options.StoreMd5 });
+    }
+
+    private PutObjectRequest PutRequest(string key, string target, byte[] buffer, int count, WriteOptions options, ContentHash md5)
+    {
         var request = new PutObjectRequest
         {
             BucketName = Bucket,
@@ -89,8 +97,7 @@ internal sealed class S3MultipartUploader
         };
         S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, _options.StoreMd5 ? md5 : null, options.ModifiedTime), target, _owner.Name);
         S3ObjectInfo.ApplyContentHeaders(request.Headers, options);
-        var response = await S3ErrorMapper.RunAsync(() => _client.PutObjectAsync(request, ct), target, _owner.Name, ct).ConfigureAwait(false);
-        return (response.ETag, new S3UploadStatistics { Parts = 1, PartSize = count, BuffersAllocated = 1, PeakBuffersInUse = 1, PeakPartsInFlight = 1, Md5Stored = _options.StoreMd5 });
+        return request;
     }
 
     private async Task<(string, S3UploadStatistics)> UploadPartsAsync(string key, string target, Stream content, WriteOptions options, long partSize,
@@ -189,9 +196,7 @@ internal sealed class S3MultipartUploader
 
             var etags = await Task.WhenAll(parts).ConfigureAwait(false);
             token.ThrowIfCancellationRequested();
-            var complete = new CompleteMultipartUploadRequest { BucketName = Bucket, Key = key, UploadId = uploadId };
-            complete.AddPartETags(etags);
-            var response = await S3ErrorMapper.RunAsync(() => _client.CompleteMultipartUploadAsync(complete, token), target, _owner.Name, token).ConfigureAwait(false);
+            var response = await CompleteAsync(key, target, uploadId, etags, token).ConfigureAwait(false);
             uploadId = null; // completed: nothing to abort any more
 
             if (!md5Stored && _options.StoreMd5)
@@ -246,6 +251,39 @@ internal sealed class S3MultipartUploader
         };
         var response = await S3ErrorMapper.RunAsync(() => _client.UploadPartAsync(request, ct), target, _owner.Name, ct).ConfigureAwait(false);
         return new PartETag(number, response.ETag);
+    }
+
+    /// <summary>
+    /// CompleteMultipartUpload, retried on transient failures. When an answer was lost after S3 had completed the
+    /// upload, the retry hears NoSuchUpload: the object is then looked at, and taken as this upload's when its ETag
+    /// is the multipart ETag of these parts.
+    /// </summary>
+    private async Task<CompleteMultipartUploadResponse> CompleteAsync(string key, string target, string uploadId, PartETag[] etags, CancellationToken ct)
+    {
+        var attempts = 0;
+        return await _owner.PartPipeline.ExecuteAsync("CompleteMultipartUpload", async t =>
+        {
+            var complete = new CompleteMultipartUploadRequest { BucketName = Bucket, Key = key, UploadId = uploadId };
+            complete.AddPartETags(etags);
+            try
+            {
+                attempts++;
+                return await S3ErrorMapper.RunAsync(() => _client.CompleteMultipartUploadAsync(complete, t), target, _owner.Name, t).ConfigureAwait(false);
+            }
+            catch (StorageException e) when (attempts > 1 && e.Kind == StorageErrorKind.NotFound)
+            {
+                if (await _owner.HeadAsync(key, t).ConfigureAwait(false) is { } head && head.ETag?.Trim('"') == MultipartETag(etags))
+                    return new CompleteMultipartUploadResponse { ETag = head.ETag, Key = key, BucketName = Bucket };
+                throw;
+            }
+        }, ct).ConfigureAwait(false);
+    }
+
+    // The ETag S3 gives a multipart object: the MD5 of the parts' binary MD5s, a dash and the part count.
+    private static string MultipartETag(PartETag[] parts)
+    {
+        var joined = parts.OrderBy(p => p.PartNumber).SelectMany(p => Convert.FromHexString(p.ETag.Trim('"'))).ToArray();
+        return Convert.ToHexString(MD5.HashData(joined)).ToLowerInvariant() + "-" + parts.Length;
     }
 
     // Aborting must happen even when the caller cancelled: it runs on its own token.

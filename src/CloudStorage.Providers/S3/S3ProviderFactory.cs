@@ -25,8 +25,9 @@ public sealed class S3ProviderFactory : IProviderFactory
     {
         if (!string.Equals(uri.Scheme, Scheme, StringComparison.OrdinalIgnoreCase) || string.IsNullOrEmpty(uri.Container))
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{uri.Original}' is not an s3://bucket address.", uri.Original);
-        var (resilience, s3Options) = RetriesOption.Split(options, _resilience, "S3", uri);
-        var parsed = S3ProviderOptions.FromDictionary(uri.Container, s3Options) with { PartRetry = resilience };
+        var (resilience, withTimeouts) = RetriesOption.Split(options, _resilience, "S3", uri);
+        var (timeouts, s3Options) = HttpTimeouts.Split(withTimeouts, "S3", uri);
+        var parsed = S3ProviderOptions.FromDictionary(uri.Container, s3Options) with { Timeouts = timeouts, PartRetry = resilience };
         return new ResilientStorageProvider(new S3StorageProvider(parsed), resilience);
     }
 }

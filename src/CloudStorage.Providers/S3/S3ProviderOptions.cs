@@ -92,6 +92,9 @@ public sealed record S3ProviderOptions
     /// </summary>
     public Resilience.StorageResilienceOptions? PartRetry { get; init; } = new();
 
+    /// <summary>Connect and read (idle) timeouts of every request (options <c>connect-timeout</c>, <c>read-timeout</c>).</summary>
+    public Common.HttpTimeouts Timeouts { get; init; } = new();
+
     /// <summary>Display name; null for <c>s3://bucket</c>.</summary>
     public string? Name { get; init; }
 

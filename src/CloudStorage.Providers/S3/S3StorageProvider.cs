@@ -90,7 +90,12 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
     /// <summary>The SDK configuration for <paramref name="options"/>.</summary>
     public static AmazonS3Config CreateConfig(S3ProviderOptions options)
     {
-        var config = new AmazonS3Config { MaxErrorRetry = options.SdkMaxErrorRetry };
+        var config = new AmazonS3Config
+        {
+            MaxErrorRetry = options.SdkMaxErrorRetry,
+            HttpClientFactory = new S3HttpClientFactory(options.Timeouts),
+            Timeout = Timeout.InfiniteTimeSpan, // the idle-read timeout bounds silence; a steady long transfer is never cut
+        };
         if (options.Endpoint is { } endpoint)
         {
             config.ServiceURL = endpoint.ToString();
@@ -259,7 +264,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
         try
         {
             var response = await S3ErrorMapper.RunAsync(() => Client.GetObjectAsync(request, cancellationToken), target, Name, cancellationToken).ConfigureAwait(false);
-            return new S3ReadStream(response, range?.Length);
+            return S3ReadStream.For(response, range, target, Name);
         }
         catch (StorageException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.RequestedRangeNotSatisfiable })
         {
@@ -282,7 +287,8 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
     internal async Task<StorageItem> StatAfterWriteAsync(string key, string? etag)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var head = await HeadAsync(key, timeout.Token).ConfigureAwait(false)
+        // Retried here: the write is done and its source may not be replayable, so the outer layer cannot repeat it.
+        var head = await PartPipeline.ExecuteAsync("Stat", t => new ValueTask<GetObjectMetadataResponse?>(HeadAsync(key, t)), timeout.Token).ConfigureAwait(false)
             ?? throw new StorageException(StorageErrorKind.Conflict, $"'{AddressRoot + key}' vanished right after it was written.", AddressRoot + key, Name);
         return FromHead(key, head);
     }

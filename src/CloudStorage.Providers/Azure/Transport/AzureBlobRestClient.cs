@@ -22,7 +22,8 @@ internal sealed class AzureBlobRestClient
     private readonly HttpPipeline _pipeline;
     private readonly string _basePath;
 
-    public AzureBlobRestClient(Uri endpoint, string account, AzureStorageCredential credential, HttpPipelineTransport? transport = null)
+    public AzureBlobRestClient(Uri endpoint, string account, AzureStorageCredential credential, HttpPipelineTransport? transport = null,
+        HttpTimeouts? timeouts = null)
     {
         Endpoint = endpoint;
         Account = account;
@@ -32,7 +33,11 @@ internal sealed class AzureBlobRestClient
         options.Retry.MaxRetries = 0; // the resilience decorator retries whole operations, and blocks are retried on their own
         options.Diagnostics.ApplicationId = "CloudStorage";
         options.Diagnostics.IsLoggingContentEnabled = false;
-        if (transport is not null) options.Transport = transport;
+        // Silence is bounded by the connect and idle-read timeouts of HttpTimeouts (with a clear message naming the
+        // address), not by Azure.Core's whole-request network timeout, which would also cut a long steady transfer.
+        options.Retry.NetworkTimeout = Timeout.InfiniteTimeSpan;
+        options.Transport = transport
+            ?? new HttpClientTransport(new HttpClient((timeouts ?? new HttpTimeouts()).CreateHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan });
         HttpPipelinePolicy[] auth = credential switch
         {
             AzureSharedKeyCredential key => [new AzureSharedKeyPolicy(key)],

@@ -1,0 +1,66 @@
+using CloudStorage.Model;
+using CloudStorage.Providers.Common;
+using Polly;
+
+namespace CloudStorage.Providers.Resilience;
+
+/// <summary>
+/// A read that survives a broken body: when a read fails transiently (a dropped connection, a stall past the read
+/// timeout, a body that ends short), the object is opened again with a range from the first byte not yet handed out,
+/// through the retry pipeline (so the attempts, delays and verbose lines are the same as for any other call). Bytes
+/// are never handed out twice or skipped; the caller's end-to-end hash check still guards against an object that
+/// changed between the two opens.
+/// </summary>
+internal sealed class ResumingReadStream(IStorageProvider inner, ResiliencePipeline pipeline, string key, ByteRange? range, Stream first) : ReadOnlyStream
+{
+    private Stream? _current = first;
+    private long _position;
+
+    // The first body's length, when it knows it (the provider's read streams do).
+    public override long Length => _current?.Length ?? throw new NotSupportedException();
+
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.Length == 0) return 0;
+        return await pipeline.ExecuteAsync("Read", async ct =>
+        {
+            _current ??= await inner.OpenReadAsync(key, Remaining(), ct).ConfigureAwait(false);
+            try
+            {
+                var n = await _current.ReadAsync(buffer, ct).ConfigureAwait(false);
+                _position += n;
+                return n;
+            }
+            catch
+            {
+                // Whatever broke, this body is done: the next attempt opens a new one from _position.
+                await _current.DisposeAsync().ConfigureAwait(false);
+                _current = null;
+                throw;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    // What is left of the asked-for range after the bytes already handed out.
+    private ByteRange Remaining() => range is { } r
+        ? new ByteRange(r.Offset + _position, r.Length is { } l ? l - _position : null)
+        : new ByteRange(_position);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _current?.Dispose();
+        _current = null;
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_current is not null) await _current.DisposeAsync().ConfigureAwait(false);
+        _current = null;
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,48 @@
+using CloudStorage.Providers.Common;
+using CloudStorage.Providers.Gcs;
+using CloudStorage.Providers.Resilience;
+using CloudStorage.Providers.Tests.Emulator;
+using Xunit.Abstractions;
+
+namespace CloudStorage.Providers.Tests.Faults;
+
+/// <summary>The fault-injection suite on GCS (the Cloud Storage emulator behind a <see cref="FaultProxy"/>).</summary>
+[Collection(GcsEmulatorCollection.Name)]
+public sealed class FaultGcsTests(GcsEmulatorFixture emulator, ITestOutputHelper output) : FaultSuite(output)
+{
+    protected override Uri Upstream => new(emulator.Host);
+
+    protected override Task<string> NewContainerAsync() => Task.FromResult(emulator.NewBucket("fault"));
+
+    protected override IStorageProvider CreateInner(string container, Uri endpoint, HttpTimeouts timeouts, StorageResilienceOptions retry) =>
+        new GcsStorageProvider(emulator.Options(container) with { EmulatorHost = endpoint.GetLeftPart(UriPartial.Authority), Timeouts = timeouts, RequestRetry = retry });
+
+    [Theory, MemberData(nameof(Kinds))]
+    public Task Fault_Gcs_upload_of_a_folder_stores_every_object_whole(FaultKind kind) => UploadScenarioAsync(SmallSet, KindRate, kind);
+
+    [Theory, MemberData(nameof(Kinds))]
+    public Task Fault_Gcs_download_of_a_prefix_writes_every_file_whole_and_no_partial_file(FaultKind kind) => DownloadScenarioAsync(SmallSet, KindRate, kind);
+
+    [Theory, MemberData(nameof(Kinds))]
+    public Task Fault_Gcs_sync_copies_everything_and_reports_no_failure(FaultKind kind) => SyncScenarioAsync(SmallSet, KindRate, kind);
+
+    [Fact]
+    public Task Fault_Gcs_200_objects_upload_sync_and_download_complete_under_20_percent_mixed_faults() => MixedScenarioAsync();
+
+    protected override bool IsContentRead(string method, string target) => method == "GET" && target.Contains("alt=media", StringComparison.Ordinal);
+
+    [Fact]
+    public Task Fault_Gcs_read_into_memory_of_a_truncated_answer_is_an_integrity_error_never_short_data() => TruncatedReadIsAnErrorScenarioAsync();
+
+    [Fact]
+    public Task Fault_Gcs_read_into_memory_reads_a_truncated_answer_again_and_returns_the_whole_object() => TruncatedReadRecoversScenarioAsync();
+
+    [Fact]
+    public Task Fault_Gcs_corrupted_body_is_an_integrity_error_for_memory_reads_and_downloads() => CorruptedReadScenarioAsync();
+
+    [Fact]
+    public Task Fault_Gcs_each_retry_is_one_line_with_operation_address_attempt_delay_and_reason_and_Retry_After_is_honoured() => RetriesAreVisibleScenarioAsync();
+
+    [Fact]
+    public Task Fault_Gcs_sync_killed_half_way_and_run_again_copies_only_the_remainder() => InterruptedSyncResumesScenarioAsync();
+}

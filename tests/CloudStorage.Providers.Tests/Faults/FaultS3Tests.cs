@@ -1,0 +1,52 @@
+using CloudStorage.Providers.Common;
+using CloudStorage.Providers.Resilience;
+using CloudStorage.Providers.S3;
+using CloudStorage.Providers.Tests.Emulator;
+using Xunit.Abstractions;
+
+namespace CloudStorage.Providers.Tests.Faults;
+
+/// <summary>The fault-injection suite on S3 (the S3 emulator behind a <see cref="FaultProxy"/>).</summary>
+[Collection(S3EmulatorCollection.Name)]
+public sealed class FaultS3Tests(S3EmulatorFixture emulator, ITestOutputHelper output) : FaultSuite(output)
+{
+    protected override Uri Upstream => emulator.Endpoint;
+
+    protected override Task<string> NewContainerAsync() => emulator.CreateBucketAsync("fault");
+
+    protected override Task DeleteContainerAsync(string container) => emulator.DeleteBucketAsync(container);
+
+    protected override IStorageProvider CreateInner(string container, Uri endpoint, HttpTimeouts timeouts, StorageResilienceOptions retry) =>
+        new S3StorageProvider(emulator.Options(container) with { Endpoint = endpoint, Timeouts = timeouts, PartRetry = retry });
+
+    [Theory, MemberData(nameof(Kinds))]
+    public Task Fault_S3_upload_of_a_folder_stores_every_object_whole(FaultKind kind) => UploadScenarioAsync(SmallSet, KindRate, kind);
+
+    [Theory, MemberData(nameof(Kinds))]
+    public Task Fault_S3_download_of_a_prefix_writes_every_file_whole_and_no_partial_file(FaultKind kind) => DownloadScenarioAsync(SmallSet, KindRate, kind);
+
+    [Theory, MemberData(nameof(Kinds))]
+    public Task Fault_S3_sync_copies_everything_and_reports_no_failure(FaultKind kind) => SyncScenarioAsync(SmallSet, KindRate, kind);
+
+    [Fact]
+    public Task Fault_S3_200_objects_upload_sync_and_download_complete_under_20_percent_mixed_faults() => MixedScenarioAsync();
+
+    protected override bool IsContentRead(string method, string target) => method == "GET" && !target.Contains("list-type", StringComparison.Ordinal);
+
+    protected override string? Secret => emulator.SecretKey;
+
+    [Fact]
+    public Task Fault_S3_read_into_memory_of_a_truncated_answer_is_an_integrity_error_never_short_data() => TruncatedReadIsAnErrorScenarioAsync();
+
+    [Fact]
+    public Task Fault_S3_read_into_memory_reads_a_truncated_answer_again_and_returns_the_whole_object() => TruncatedReadRecoversScenarioAsync();
+
+    [Fact]
+    public Task Fault_S3_corrupted_body_is_an_integrity_error_for_memory_reads_and_downloads() => CorruptedReadScenarioAsync();
+
+    [Fact]
+    public Task Fault_S3_each_retry_is_one_line_with_operation_address_attempt_delay_and_reason_and_Retry_After_is_honoured() => RetriesAreVisibleScenarioAsync();
+
+    [Fact]
+    public Task Fault_S3_sync_killed_half_way_and_run_again_copies_only_the_remainder() => InterruptedSyncResumesScenarioAsync();
+}
