@@ -61,6 +61,18 @@ Describe 'Copy-StorageObject' {
             Get-TestObjectText $store 'tree/sub/c.txt' | Should -Be 'charlie'
         }
 
+        # Generated only for the stores that keep a content type and user metadata (the local disk keeps neither).
+        It 'keeps the content type and metadata in a recursive copy, where the store keeps them' -ForEach @(@{ Kind = $_ } | Where-Object { $_.Kind -ne 'local' }) {
+            Send-StorageObject -Value '{"a":1}' -Destination (Join-StorageAddress $store 'meta/data.json') -ContentType 'application/json' `
+                -Metadata @{ owner = 'pester'; purpose = 'fidelity' } -Force | Out-Null
+            Copy-StorageObject -Uri (Join-StorageAddress $store 'meta/') -Destination (Join-StorageAddress $store 'meta-copy/') -Recurse | Out-Null
+
+            $copy = Get-StorageItem -Uri (Join-StorageAddress $store 'meta-copy/data.json')
+            $copy.ContentType | Should -Be 'application/json'
+            $copy.Metadata['owner'] | Should -Be 'pester'
+            $copy.Metadata['purpose'] | Should -Be 'fidelity'
+        }
+
         It 'copies to the other provider kind' {
             $item = Copy-StorageObject -Uri (Join-StorageAddress $store 'src/a.txt') -Destination (Join-StorageAddress $other 'across/a.txt')
             $item.Size | Should -Be 5

@@ -95,6 +95,13 @@ Describe 'Test-StorageIntegrity' {
             (@($results | ForEach-Object ReferenceUri | Sort-Object) -join ',') | Should -Be ($sources -join ',')
         }
 
+        It 'reports one Missing result for an absent object checked against a reference prefix' {
+            $results = @(Test-StorageIntegrity -Uri (Join-StorageAddress $store 'same/missing.txt') -Reference (Join-StorageAddress $store 'ref/'))
+            $results.Count | Should -Be 1
+            "$($results[0].Status)" | Should -Be 'Missing'
+            $results[0].Uri | Should -BeLike '*same/missing.txt'
+        }
+
         It 'reports Missing for one object that is absent while its reference exists' {
             $results = @(Test-StorageIntegrity -Uri (Join-StorageAddress $store 'changed/sub/c.txt') -Reference (Join-StorageAddress $store 'ref/sub/c.txt'))
             $results.Count | Should -Be 1

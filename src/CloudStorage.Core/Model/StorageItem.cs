@@ -33,6 +33,18 @@ public sealed record StorageItem
     /// <summary>MIME type, when the provider stores one.</summary>
     public string? ContentType { get; init; }
 
+    /// <summary>Content-Encoding (<c>gzip</c>, ...), when the provider stores one.</summary>
+    public string? ContentEncoding { get; init; }
+
+    /// <summary>Content-Disposition (<c>attachment; filename="a.pdf"</c>), when the provider stores one.</summary>
+    public string? ContentDisposition { get; init; }
+
+    /// <summary>Content-Language (<c>en</c>, ...), when the provider stores one.</summary>
+    public string? ContentLanguage { get; init; }
+
+    /// <summary>Cache-Control (<c>max-age=3600</c>, ...), when the provider stores one.</summary>
+    public string? CacheControl { get; init; }
+
     /// <summary>Hashes the provider reports natively for this object (may be empty).</summary>
     public IReadOnlyList<ContentHash> Hashes { get; init; } = Array.Empty<ContentHash>();
 

@@ -40,6 +40,10 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
     [Parameter]
     public SwitchParameter Force { get => Switch(nameof(Force)); set => Switch(nameof(Force), value); }
 
+    /// <summary>What to do with metadata the destination cannot hold: Fail (default), Exclude, or Rename (AzCopy's RenameIfInvalid).</summary>
+    [Parameter]
+    public InvalidMetadataHandling InvalidMetadata { get; set; } = InvalidMetadataHandling.Fail;
+
     private readonly TransferEngine _engine = new();
 
     /// <inheritdoc />
@@ -74,7 +78,7 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                         async Task CopyOne()
                         {
                             var copied = await _engine.CopyItemAsync(item, new StorageLocation(source.Provider, item.Key), target,
-                                new CopyRequest { Overwrite = IsSet(nameof(Force)) }, ProgressFor(context, "Copying"), ct).ConfigureAwait(false);
+                                new CopyRequest { Overwrite = IsSet(nameof(Force)), InvalidMetadata = InvalidMetadata }, ProgressFor(context, "Copying"), ct).ConfigureAwait(false);
                             context.WriteVerbose($"Copied {item.Uri} to {copied.Uri}");
                             context.WriteObject(copied);
                         }

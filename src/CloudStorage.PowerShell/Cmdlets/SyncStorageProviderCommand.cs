@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
@@ -14,8 +13,9 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// <para type="synopsis">Makes a destination prefix match a source prefix, like rclone sync.</para>
 /// <para type="description">Copies what is missing or changed, and with -Delete removes what the source no longer has
 /// (only after every copy succeeded, and not more than -MaxDelete objects). Writes one SyncAction per key that needed
-/// work, then a SyncSummary as the last object. With -WhatIf it writes the planned actions and a summary marked WhatIf,
-/// and changes nothing. Each action is confirmed with ShouldProcess; failed actions are also written as errors.</para>
+/// work, then a SyncSummary as the last object. With -WhatIf it goes through the same steps and guards as the real run
+/// (-MaxDelete included), writes the planned actions and a summary marked WhatIf, and changes nothing. A source that
+/// does not exist is an error; with -Delete an empty source deletes nothing unless -AllowEmptySource is given. Each action is confirmed with ShouldProcess; failed actions are also written as errors.</para>
 /// </summary>
 [Cmdlet(VerbsData.Sync, "StorageProvider", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SyncAction), typeof(SyncSummary))]
@@ -46,6 +46,14 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
     [ValidateRange(0, int.MaxValue)]
     public int? MaxDelete { get; set; }
 
+    /// <summary>With -Delete, let a source that has no objects empty the destination (refused without this switch).</summary>
+    [Parameter]
+    public SwitchParameter AllowEmptySource { get => Switch(nameof(AllowEmptySource)); set => Switch(nameof(AllowEmptySource), value); }
+
+    /// <summary>What to do with metadata the destination cannot hold: Fail (default), Exclude, or Rename (AzCopy's RenameIfInvalid).</summary>
+    [Parameter]
+    public InvalidMetadataHandling InvalidMetadata { get; set; } = InvalidMetadataHandling.Fail;
+
     /// <summary>Copies in flight at once.</summary>
     [Parameter]
     [ValidateRange(1, 64)]
@@ -56,30 +64,20 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
     {
         var source = ResolveOrTerminate(Source);
         var destination = ResolveOrTerminate(Destination);
-        var options = new SyncOptions { Delete = IsSet(nameof(Delete)), Checksum = IsSet(nameof(Checksum)), MaxDelete = MaxDelete, Parallelism = Parallelism };
+        var options = new SyncOptions
+        {
+            Delete = IsSet(nameof(Delete)), Checksum = IsSet(nameof(Checksum)), MaxDelete = MaxDelete, Parallelism = Parallelism,
+            AllowEmptySource = IsSet(nameof(AllowEmptySource)), InvalidMetadata = InvalidMetadata,
+        };
         var engine = new SyncEngine(new TransferEngine(new TransferOptions { Parallelism = Parallelism }));
 
         RunAsync(async (context, ct) =>
         {
             try
             {
-                SyncSummary summary;
-                if (context.WhatIfRequested)
-                {
-                    var clock = Stopwatch.StartNew();
-                    var plan = new List<SyncAction>();
-                    await foreach (var action in engine.PlanAsync(source, destination, options, ct).ConfigureAwait(false))
-                    {
-                        context.ShouldProcess(action.Uri, Describe(action)); // prints "What if: ..."
-                        context.WriteObject(action);
-                        plan.Add(action);
-                    }
-                    summary = SyncEngine.Summarize(source, destination, plan, clock.Elapsed);
-                }
-                else
-                {
-                    summary = await engine.RunAsync(source, destination, options, new Observer(this, context), ct).ConfigureAwait(false);
-                }
+                // -WhatIf runs the same steps and guards without changing anything (SyncOptions.DryRun).
+                var summary = await engine.RunAsync(source, destination, options with { DryRun = context.WhatIfRequested },
+                    new Observer(this, context), ct).ConfigureAwait(false);
                 context.WriteObject(summary);
             }
             catch (StorageException ex) when (ex.Kind == StorageErrorKind.InvalidArgument)
@@ -114,6 +112,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
 
         public void OnAction(SyncAction result)
         {
+            if (result.Status == SyncActionStatus.Planned) context.ShouldProcess(result.Uri, Describe(result)); // prints "What if: ..."
             context.WriteObject(result);
             if (result.Status == SyncActionStatus.Failed)
             {

@@ -20,9 +20,10 @@ namespace CloudStorage.PowerShell.Cmdlets;
 [OutputType(typeof(IntegrityResult))]
 public sealed class TestStorageIntegrityCommand : StorageCmdletBase
 {
-    /// <summary>The objects or prefixes to check.</summary>
+    /// <summary>The objects or prefixes to check (a SyncSummary on the pipeline binds nothing).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [NoSyncSummary]
+    [AllowEmptyCollection]
     [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
 
@@ -50,6 +51,11 @@ public sealed class TestStorageIntegrityCommand : StorageCmdletBase
         foreach (var address in Uri)
         {
             ct.ThrowIfCancellationRequested();
+            if (string.IsNullOrEmpty(address))
+            {
+                WriteFailure(context, new Errors.StorageException(Errors.StorageErrorKind.InvalidArgument, "-Uri must not be empty.", ""), "");
+                continue;
+            }
             try
             {
                 var target = Resolve(context, address);
