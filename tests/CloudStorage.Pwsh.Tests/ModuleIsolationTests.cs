@@ -40,7 +40,7 @@ public sealed class ModuleIsolationTests
                 uri    = "$($presigned.Uri)"
             }
             # A request through the SDK's HTTP stack (and the retries) to a closed port ends in the engine's error.
-            Register-StorageProvider -Name 'closedport' -Uri 's3://alc-test-bucket/' -Option @{ endpoint = 'http://127.0.0.1:9'; region = 'eu-west-1' }
+            Register-StorageRemote -Name 'closedport' -Uri 's3://alc-test-bucket/' -Option @{ endpoint = 'http://127.0.0.1:9'; region = 'eu-west-1' }
             $failure = $null
             try { Get-StorageItem -Uri 'closedport:x.txt' -ErrorAction Stop | Out-Null }
             catch { $failure = $_ }

@@ -49,7 +49,8 @@ public sealed class PowerShellSyntaxTests
     public static TheoryData<string> Ps1XmlFiles()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(Path.Combine(Build.RepositoryRoot, "module"), "*.ps1xml").Order(StringComparer.Ordinal))
+        // The format file sits next to the manifest at the repository root (so Test-ModuleManifest finds it there).
+        foreach (var file in Directory.GetFiles(Build.RepositoryRoot, "*.ps1xml").Order(StringComparer.Ordinal))
             if (ScriptBlocks(file).Count > 0) data.Add(Path.GetFileName(file));
         Assert.NotEmpty(data);
         return data;
@@ -60,7 +61,7 @@ public sealed class PowerShellSyntaxTests
     [MemberData(nameof(Ps1XmlFiles))]
     public void Every_ScriptBlock_in_a_ps1xml_file_parses(string fileName)
     {
-        var blocks = ScriptBlocks(Path.Combine(Build.RepositoryRoot, "module", fileName));
+        var blocks = ScriptBlocks(Path.Combine(Build.RepositoryRoot, fileName));
         Assert.NotEmpty(blocks);
         var dir = Directory.CreateTempSubdirectory("cs-parse-xml-");
         try

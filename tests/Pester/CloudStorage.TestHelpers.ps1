@@ -63,7 +63,7 @@ function New-TestStore {
         # A named provider carries the emulator's endpoint; the keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
         $name = "pester-s3-$($id.Substring(0, 12))"
         $region = if ($env:AWS_REGION) { $env:AWS_REGION } else { 'us-east-1' }
-        Register-StorageProvider -Name $name -Uri "s3://$($env:S3_EMULATOR_BUCKET)/pester-$id/" `
+        Register-StorageRemote -Name $name -Uri "s3://$($env:S3_EMULATOR_BUCKET)/pester-$id/" `
             -Option @{ endpoint = $env:S3_EMULATOR_ENDPOINT; region = $region } | Out-Null
         return [pscustomobject]@{ Kind = 's3'; Root = "${name}:"; LocalPath = $null; ProviderName = $name }
     }
@@ -89,7 +89,7 @@ function Remove-TestStore {
     else {
         # Memory stores live as long as the session, and emulator prefixes as long as the emulator: empty them.
         Remove-StorageObject -Uri $Store.Root -Recurse -Confirm:$false -ErrorAction SilentlyContinue
-        if ($Store.PSObject.Properties['ProviderName']) { Unregister-StorageProvider -Name $Store.ProviderName }
+        if ($Store.PSObject.Properties['ProviderName']) { Unregister-StorageRemote -Name $Store.ProviderName }
     }
 }
 

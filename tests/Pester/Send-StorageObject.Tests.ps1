@@ -34,6 +34,17 @@ Describe 'Send-StorageObject' {
             Get-TestObjectText $store 'path/one.txt' | Should -Be 'first file'
         }
 
+        It 'uploads a file named exactly as written with -LiteralPath (LiteralPath set), brackets included' -Tag 'ParameterSet:LiteralPath' {
+            $name = 'lit[1].txt'
+            Set-Content -LiteralPath (Join-Path $files $name) -Value 'literal' -NoNewline
+            try {
+                $item = Send-StorageObject -LiteralPath (Join-Path $files $name) -Destination (Join-StorageAddress $store 'literal/')
+                $item.Name | Should -Be $name
+                Get-TestObjectText $store "literal/$name" | Should -Be 'literal'
+            }
+            finally { Remove-Item -LiteralPath (Join-Path $files $name) }
+        }
+
         It 'takes -Path and -Destination by position' {
             $item = Send-StorageObject (Join-Path $files 'two.txt') (Join-StorageAddress $store 'positional/two.txt')
             $item.Size | Should -Be 11

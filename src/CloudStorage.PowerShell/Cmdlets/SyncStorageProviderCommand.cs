@@ -35,11 +35,11 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
 
     /// <summary>Delete destination objects the source does not have.</summary>
     [Parameter]
-    public SwitchParameter Delete { get => Switch(nameof(Delete)); set => Switch(nameof(Delete), value); }
+    public SwitchParameter Delete { get; set; }
 
     /// <summary>Compare content hashes even when that means reading the content.</summary>
     [Parameter]
-    public SwitchParameter Checksum { get => Switch(nameof(Checksum)); set => Switch(nameof(Checksum), value); }
+    public SwitchParameter Checksum { get; set; }
 
     /// <summary>Delete nothing when more than this many deletions are planned.</summary>
     [Parameter]
@@ -48,7 +48,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
 
     /// <summary>With -Delete, let a source that has no objects empty the destination (refused without this switch).</summary>
     [Parameter]
-    public SwitchParameter AllowEmptySource { get => Switch(nameof(AllowEmptySource)); set => Switch(nameof(AllowEmptySource), value); }
+    public SwitchParameter AllowEmptySource { get; set; }
 
     /// <summary>What to do with metadata the destination cannot hold: Fail (default), Exclude, or Rename (AzCopy's RenameIfInvalid).</summary>
     [Parameter]
@@ -66,8 +66,8 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
         var destination = ResolveOrTerminate(Destination);
         var options = new SyncOptions
         {
-            Delete = IsSet(nameof(Delete)), Checksum = IsSet(nameof(Checksum)), MaxDelete = MaxDelete, Parallelism = Parallelism,
-            AllowEmptySource = IsSet(nameof(AllowEmptySource)), InvalidMetadata = InvalidMetadata,
+            Delete = Delete.IsPresent, Checksum = Checksum.IsPresent, MaxDelete = MaxDelete, Parallelism = Parallelism,
+            AllowEmptySource = AllowEmptySource.IsPresent, InvalidMetadata = InvalidMetadata,
         };
         var engine = new SyncEngine(new TransferEngine(new TransferOptions { Parallelism = Parallelism }));
 
@@ -77,7 +77,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
             {
                 // -WhatIf runs the same steps and guards without changing anything (SyncOptions.DryRun).
                 var summary = await engine.RunAsync(source, destination, options with { DryRun = context.WhatIfRequested },
-                    new Observer(this, context), ct).ConfigureAwait(false);
+                    new Observer(this, context, destination), ct).ConfigureAwait(false);
                 context.WriteObject(summary);
             }
             catch (StorageException ex) when (ex.Kind == StorageErrorKind.InvalidArgument)
@@ -93,7 +93,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
 
     private StorageLocation ResolveOrTerminate(string address)
     {
-        try { return Resolve(Context, address); }
+        try { return Resolve(Context, SessionAddress(address)); }
         catch (StorageException ex) { throw new TerminatingErrorException(ErrorRecords.From(ex, address)); }
     }
 
@@ -106,13 +106,22 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
     };
 
     /// <summary>Routes the engine's questions and results through the cmdlet context.</summary>
-    private sealed class Observer(SyncStorageProviderCommand cmdlet, ICmdletContext context) : ISyncObserver
+    private sealed class Observer(SyncStorageProviderCommand cmdlet, ICmdletContext context, StorageLocation destination) : ISyncObserver
     {
+        // One bar per object in flight (by destination key), under the command's overall bar.
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TransferProgressBoard.ObjectProgress> _inFlight = new(StringComparer.Ordinal);
+        private readonly TransferProgressBoard _board = cmdlet.Board("Syncing");
+
         public bool ShouldProcess(SyncAction planned) => context.ShouldProcess(planned.Uri, Describe(planned));
 
         public void OnAction(SyncAction result)
         {
             if (result.Status == SyncActionStatus.Planned) context.ShouldProcess(result.Uri, Describe(result)); // prints "What if: ..."
+            else if (result.Action is SyncActionKind.Copy or SyncActionKind.Update && result.Status != SyncActionStatus.NotPerformed)
+            {
+                if (_inFlight.TryRemove(KeyUnder(result.Key), out var progress)) progress.Dispose();
+                else _board.Start(context, result.Uri, result.Size).Dispose(); // counted, though it reported no bytes
+            }
             context.WriteObject(result);
             if (result.Status == SyncActionStatus.Failed)
             {
@@ -126,6 +135,10 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
         }
 
         public void OnProgress(TransferProgress progress) =>
-            cmdlet.WriteProgressRecord(context, $"Copying {progress.Key}", progress.PercentComplete);
+            _inFlight.GetOrAdd(KeyUnder(progress.Key), key => _board.Start(context, new StorageLocation(destination.Provider, key).Uri, progress.TotalBytes))
+                .Report(progress);
+
+        // Progress keys are the destination's keys; the bar shows the object's full address.
+        private string KeyUnder(string key) => key.StartsWith(destination.Key, StringComparison.Ordinal) ? key : destination.AsPrefix + key;
     }
 }

@@ -290,7 +290,7 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         {
             Uri = AddressRoot + key,
             Method = request.Method,
-            Url = signed.Url,
+            Url = signed.Url.AbsoluteUri,
             ExpiresOn = signed.ExpiresOn,
             RequiredHeaders = headers,
         };

@@ -16,16 +16,17 @@ public static class CmdletRunner
     }
 }
 
-/// <summary>Switches for tests: the reference System.Management.Automation makes every SwitchParameter read as absent.</summary>
+/// <summary>Switches for tests, set through the cmdlet's own SwitchParameter properties (as PowerShell's binder does).</summary>
 public static class SwitchExtensions
 {
     public static T With<T>(this T cmdlet, params string[] switches) where T : StorageCmdletBase
     {
         foreach (var name in switches)
         {
-            if (typeof(T).GetProperty(name)?.PropertyType != typeof(System.Management.Automation.SwitchParameter))
+            var property = typeof(T).GetProperty(name);
+            if (property?.PropertyType != typeof(System.Management.Automation.SwitchParameter))
                 throw new ArgumentException($"{typeof(T).Name} has no switch -{name}.", nameof(switches));
-            cmdlet.SetSwitch(name, true);
+            property.SetValue(cmdlet, new System.Management.Automation.SwitchParameter(true));
         }
         return cmdlet;
     }

@@ -278,7 +278,7 @@ public abstract class CloudCmdletTests : IAsyncLifetime
     {
         var name = "emu" + Guid.NewGuid().ToString("N")[..8];
         var (uri, options) = NamedRegistration(Root);
-        NoErrors(Run(new RegisterStorageProviderCommand { Name = name, Uri = uri, Option = options }));
+        NoErrors(Run(new RegisterStorageRemoteCommand { Name = name, Uri = uri, Option = options }));
         var sent = Run(new SendStorageObjectCommand { Value = "via name", Destination = name + ":named/file.txt" });
         NoErrors(sent);
         Assert.Equal("via name", await TextAsync(Root + "named/file.txt"));

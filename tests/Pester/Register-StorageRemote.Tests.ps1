@@ -9,7 +9,7 @@ BeforeAll {
 
 }
 
-Describe 'Register-StorageProvider' {
+Describe 'Register-StorageRemote' {
     Context '<_>' -ForEach @('mem', 'local') {
         BeforeAll {
             $store = New-TestStore -Kind $_
@@ -18,7 +18,7 @@ Describe 'Register-StorageProvider' {
 
         AfterAll {
             foreach ($n in $names) {
-                Unregister-StorageProvider -Name $n -ErrorAction SilentlyContinue
+                Unregister-StorageRemote -Name $n -ErrorAction SilentlyContinue
             }
             Remove-TestStore $store
         }
@@ -26,7 +26,7 @@ Describe 'Register-StorageProvider' {
         It 'registers a name for a root, and name:key addresses objects under it' -Tag 'ParameterSet:__AllParameterSets' {
             $name = New-ProviderName
             $names.Add($name)
-            Register-StorageProvider -Name $name -Uri $store.Root
+            Register-StorageRemote -Name $name -Uri $store.Root
 
             Send-StorageObject -Value 'through the name' -Destination "${name}:named/a.txt" | Out-Null
             Get-TestObjectText $store 'named/a.txt' | Should -Be 'through the name'
@@ -37,14 +37,14 @@ Describe 'Register-StorageProvider' {
         It 'emits nothing without -PassThru' {
             $name = New-ProviderName
             $names.Add($name)
-            $result = @(Register-StorageProvider -Name $name -Uri $store.Root)
+            $result = @(Register-StorageRemote -Name $name -Uri $store.Root)
             $result.Count | Should -Be 0
         }
 
         It 'takes -Name and -Uri by position and emits the registration with -PassThru' {
             $name = New-ProviderName
             $names.Add($name)
-            $registration = Register-StorageProvider $name $store.Root -PassThru
+            $registration = Register-StorageRemote $name $store.Root -PassThru
 
             $registration.PSObject.TypeNames | Should -Contain 'CloudStorage.Addressing.ProviderRegistration'
             $registration.Name | Should -Be $name
@@ -58,7 +58,7 @@ Describe 'Register-StorageProvider' {
         It 'gives the items listed through a name Uris of the form name:key' {
             $name = New-ProviderName
             $names.Add($name)
-            Register-StorageProvider -Name $name -Uri $store.Root
+            Register-StorageRemote -Name $name -Uri $store.Root
             Add-TestObject $store 'uris/a.txt' 'a'
 
             $items = @(Get-StorageItem -Uri "${name}:uris/" -Recurse)
@@ -70,7 +70,7 @@ Describe 'Register-StorageProvider' {
         It 'keeps -Option values' {
             $name = New-ProviderName
             $names.Add($name)
-            $registration = Register-StorageProvider -Name $name -Uri $store.Root -Option @{ region = 'eu-west-1'; retries = 3 } -PassThru
+            $registration = Register-StorageRemote -Name $name -Uri $store.Root -Option @{ region = 'eu-west-1'; retries = 3 } -PassThru
             $registration.Options['region'] | Should -Be 'eu-west-1'
             $registration.Options['retries'] | Should -Be '3'
         }
@@ -78,26 +78,26 @@ Describe 'Register-StorageProvider' {
         It 'registers a registration piped in again under its name (Name and Uri by property name)' {
             $name = New-ProviderName
             $names.Add($name)
-            [pscustomobject]@{ Name = $name; Uri = $store.Root } | Register-StorageProvider
-            (Get-StorageProvider -Name $name).Uri | Should -Be $store.Root
+            [pscustomobject]@{ Name = $name; Uri = $store.Root } | Register-StorageRemote
+            (Get-StorageRemote -Name $name).Uri | Should -Be $store.Root
         }
 
         It 'refuses to replace a registration without -Force (StorageAlreadyExists)' {
             $name = New-ProviderName
             $names.Add($name)
-            Register-StorageProvider -Name $name -Uri $store.Root
-            { Register-StorageProvider -Name $name -Uri (Join-StorageAddress $store 'elsewhere/') -ErrorAction Stop } |
+            Register-StorageRemote -Name $name -Uri $store.Root
+            { Register-StorageRemote -Name $name -Uri (Join-StorageAddress $store 'elsewhere/') -ErrorAction Stop } |
                 Should -Throw -ErrorId 'StorageAlreadyExists*'
-            (Get-StorageProvider -Name $name).Uri | Should -Be $store.Root
+            (Get-StorageRemote -Name $name).Uri | Should -Be $store.Root
         }
 
         It 'replaces a registration with -Force' {
             $name = New-ProviderName
             $names.Add($name)
-            Register-StorageProvider -Name $name -Uri $store.Root
+            Register-StorageRemote -Name $name -Uri $store.Root
             $elsewhere = Join-StorageAddress $store 'elsewhere/'
-            Register-StorageProvider -Name $name -Uri $elsewhere -Force
-            (Get-StorageProvider -Name $name).Uri | Should -Be $elsewhere
+            Register-StorageRemote -Name $name -Uri $elsewhere -Force
+            (Get-StorageRemote -Name $name).Uri | Should -Be $elsewhere
 
             Send-StorageObject -Value 'moved' -Destination "${name}:x.txt" | Out-Null
             Get-TestObjectText $store 'elsewhere/x.txt' | Should -Be 'moved'
@@ -105,21 +105,21 @@ Describe 'Register-StorageProvider' {
 
         It 'registers nothing with -WhatIf' {
             $name = New-ProviderName
-            Register-StorageProvider -Name $name -Uri $store.Root -WhatIf
-            @(Get-StorageProvider -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
+            Register-StorageRemote -Name $name -Uri $store.Root -WhatIf
+            @(Get-StorageRemote -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
         }
 
         It 'writes the registration to the config file with -Persist' {
             $name = New-ProviderName
             $names.Add($name)
-            $registration = Register-StorageProvider -Name $name -Uri $store.Root -Option @{ tier = 'cold' } -Persist -PassThru
+            $registration = Register-StorageRemote -Name $name -Uri $store.Root -Option @{ tier = 'cold' } -Persist -PassThru
 
             $registration.Source | Should -Be $env:CLOUDSTORAGE_CONFIG
             $json = Get-Content -LiteralPath $env:CLOUDSTORAGE_CONFIG -Raw | ConvertFrom-Json
             $json.providers.$name.uri | Should -Be $store.Root
             $json.providers.$name.options.tier | Should -Be 'cold'
 
-            Unregister-StorageProvider -Name $name -Persist
+            Unregister-StorageRemote -Name $name -Persist
             $json = Get-Content -LiteralPath $env:CLOUDSTORAGE_CONFIG -Raw | ConvertFrom-Json
             @($json.providers.PSObject.Properties.Name) | Should -Not -Contain $name
         }
@@ -127,31 +127,31 @@ Describe 'Register-StorageProvider' {
 
     Context 'names and roots' {
         It 'rejects a one-character name (so C:\data stays a local path)' {
-            { Register-StorageProvider -Name 'x' -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw
+            { Register-StorageRemote -Name 'x' -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw
         }
 
         It 'rejects a URI scheme as a name' -ForEach @(@{ Name = 's3' }, @{ Name = 'mem' }, @{ Name = 'file' }) {
-            { Register-StorageProvider -Name $Name -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw
+            { Register-StorageRemote -Name $Name -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw
         }
 
-        It 'resolves a relative local root against the current location, as PowerShell''s own cmdlets do' {
+        It 'stores a relative local root as the absolute path it means at registration (against the current location)' {
             $name = New-ProviderName
-            $here = New-TestDirectory
-            Push-Location -LiteralPath $here
+            $where = New-TestDirectory
+            Push-Location -LiteralPath $where
             try {
-                $registration = Register-StorageProvider -Name $name -Uri (Join-Path 'relative' 'folder') -PassThru -ErrorAction Stop
+                $registration = Register-StorageRemote -Name $name -Uri 'relative/folder' -PassThru -ErrorAction Stop
+                $registration.Uri | Should -Be (Join-Path $where 'relative/folder')
             }
             finally {
                 Pop-Location
-                Unregister-StorageProvider -Name $name -ErrorAction SilentlyContinue
-                Remove-Item -LiteralPath $here -Recurse -Force
+                Unregister-StorageRemote -Name $name -ErrorAction SilentlyContinue
+                Remove-Item -LiteralPath $where -Recurse -Force
             }
-            $registration.Uri | Should -Be (Join-Path $here (Join-Path 'relative' 'folder'))
         }
 
         It 'rejects a root that is another provider name' {
             $name = New-ProviderName
-            { Register-StorageProvider -Name $name -Uri 'other:prefix/' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageInvalidArgument*'
+            { Register-StorageRemote -Name $name -Uri 'other:prefix/' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageInvalidArgument*'
         }
     }
 }
