@@ -151,9 +151,9 @@ if ($selected -contains 'startup') {
 Invoke-Ours 'startup' 0 { Import-Module $Module; 'the one Import-Module of this session' } -Tool 'Import-Module (in session)'
 if ($Parallelism -gt 0) { $PSDefaultParameterValues['Sync-StorageProvider:Parallelism'] = $Parallelism }
 
-Register-StorageProvider -Name bs3 -Uri "s3://$bucket/" -Option @{ endpoint = $s3Endpoint; region = 'us-east-1' }
-Register-StorageProvider -Name baz -Uri "az://$env:AZURE_STORAGE_ACCOUNT/$env:AZURITE_CONTAINER/" -Option @{ endpoint = $env:AZURITE_BLOB_ENDPOINT }
-Register-StorageProvider -Name bgs -Uri "gs://$env:GCS_EMULATOR_BUCKET/" -Option @{ 'emulator-host' = $env:STORAGE_EMULATOR_HOST }
+Register-StorageRemote -Name bs3 -Uri "s3://$bucket/" -Option @{ endpoint = $s3Endpoint; region = 'us-east-1' }
+Register-StorageRemote -Name baz -Uri "az://$env:AZURE_STORAGE_ACCOUNT/$env:AZURITE_CONTAINER/" -Option @{ endpoint = $env:AZURITE_BLOB_ENDPOINT }
+Register-StorageRemote -Name bgs -Uri "gs://$env:GCS_EMULATOR_BUCKET/" -Option @{ 'emulator-host' = $env:STORAGE_EMULATOR_HOST }
 
 # ---- data ----
 $small = Join-Path $WorkDir "data/small-$SmallCount-$SmallKiB"
@@ -277,7 +277,7 @@ function Invoke-Large([int]$MiB, [int]$Reps, [bool]$WithPeers) {
 if ($selected -contains 'large-s3') { Invoke-Large $LargeMiB $Repetitions $true }
 # Peak RSS of a whole process that does only the transfer, as a user running one command sees it (pwsh included).
 function Invoke-OursProcess([string]$Workload, [int]$Rep, [string]$Command) {
-    $setup = "`$ErrorActionPreference = 'Stop'; Import-Module '$Module'; Register-StorageProvider -Name bs3 -Uri 's3://$bucket/' -Option @{ endpoint = '$s3Endpoint'; region = 'us-east-1' }; "
+    $setup = "`$ErrorActionPreference = 'Stop'; Import-Module '$Module'; Register-StorageRemote -Name bs3 -Uri 's3://$bucket/' -Option @{ endpoint = '$s3Endpoint'; region = 'us-east-1' }; "
     Invoke-Peer $Workload 'ours (new pwsh)' $Rep 'dotnet' @($pwshDll, '-NoProfile', '-NonInteractive', '-Command', $setup + $Command)
 }
 if ($selected -contains 'rss-s3') {
