@@ -298,7 +298,7 @@ $lines.Add('Ours: inside the session (no pwsh start; peak RSS is the session''s,
 $lines.Add('')
 $lines.Add('| workload | tool | wall median (min-max) s | CPU s | peak RSS MiB (max) | ours/best peer (wall) | ours/rclone (CPU) | note |')
 $lines.Add('|---|---|---|---|---|---|---|---|')
-foreach ($w in $results | Group-Object Workload) {
+foreach ($w in $results | Group-Object Workload | Sort-Object { $results.IndexOf(($_.Group | Select-Object -First 1)) }) {
     $byTool = $w.Group | Group-Object Tool
     $stats = foreach ($t in $byTool) {
         $good = @($t.Group | Where-Object Ok)
@@ -314,7 +314,7 @@ foreach ($w in $results | Group-Object Workload) {
         }
     }
     $ours = $stats | Where-Object Tool -EQ 'ours'
-    $peerStats = @($stats | Where-Object { $_.Tool -notin 'ours', 'pwsh', 'Import-Module (in session)' -and $_.Wall })
+    $peerStats = @($stats | Where-Object { $_.Tool -notin 'ours', 'ours (new pwsh)', 'pwsh', 'pwsh + Import-Module', 'Import-Module (in session)' -and $_.Wall })
     $best = $peerStats | Sort-Object Wall | Select-Object -First 1
     $rclone = $peerStats | Where-Object Tool -EQ 'rclone'
     foreach ($s in $stats) {
@@ -329,6 +329,10 @@ foreach ($w in $results | Group-Object Workload) {
 }
 $startup = $results | Where-Object { $_.Workload -eq 'startup' -and $_.Ok }
 $bare = @($startup | Where-Object Tool -EQ 'pwsh'); $imp = @($startup | Where-Object Tool -EQ 'pwsh + Import-Module')
-if ($bare -and $imp) { $lines.Add(''); $lines.Add(('Import-Module adds {0:N0} ms to pwsh start (medians of new processes).' -f (1000 * ((Get-Median $imp.Wall) - (Get-Median $bare.Wall))))) }
+if ($bare -and $imp) {
+    $lines.Add('')
+    $lines.Add(('Import-Module adds {0:N0} ms wall and {1:N0} ms CPU to pwsh start (medians of new processes; on a loaded machine the CPU figure is the steadier one).' -f
+        (1000 * ((Get-Median $imp.Wall) - (Get-Median $bare.Wall))), (1000 * ((Get-Median $imp.Cpu) - (Get-Median $bare.Cpu)))))
+}
 $lines | Set-Content (Join-Path $Output 'table.md')
 $lines | Write-Output
