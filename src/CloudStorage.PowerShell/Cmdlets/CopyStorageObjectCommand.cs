@@ -73,12 +73,15 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
 
                     // A tree's objects are copied a few at a time, following the listing (flat memory).
                     using var copies = new BoundedWorkQueue(_engine.Options.Parallelism, ct);
+                    // Totals show once the listing ends (they are counted, not buffered).
+                    using var plan = Board("Copying").BeginPlan();
                     await foreach (var (item, relative) in ItemLister.ExpandAsync(source, Recurse.IsPresent, ct).ConfigureAwait(false))
                     {
                         ct.ThrowIfCancellationRequested();
                         var single = !source.IsPrefixOnly && item.Key == source.Key;
                         var target = single ? (intoFolder ? destination.Child(item.Name) : destination) : treeRoot.Child(relative);
                         if (!context.ShouldProcess(target.Uri, $"Copy '{item.Uri}'")) continue;
+                        plan.Add(item.Size);
                         async Task CopyOne()
                         {
                             using var progress = Board("Copying").Start(context, item.Uri, item.Size);
@@ -98,6 +101,7 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                             catch (Exception ex) when (ErrorRecords.IsItemFailure(ex)) { WriteFailure(context, ex, item.Uri); }
                         }).ConfigureAwait(false);
                     }
+                    plan.Complete(context);
                     await copies.DrainAsync().ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))

@@ -131,6 +131,8 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
         var prefixName = Destinations.TreeName(location.Key);
         var treeRoot = intoFolder && prefixName.Length > 0 ? System.IO.Path.Combine(destination, prefixName) : destination;
 
+        // Objects are downloaded as the listing finds them; the totals show once it ends (counted, not buffered).
+        using var plan = Board("Downloading").BeginPlan();
         await foreach (var (item, relative) in ItemLister.ExpandAsync(location, Recurse.IsPresent, ct).ConfigureAwait(false))
         {
             ct.ThrowIfCancellationRequested();
@@ -141,6 +143,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
             try
             {
                 if (!context.ShouldProcess(file, $"Download '{item.Uri}'")) continue;
+                plan.Add(item.Size);
                 var target = context.Registry.Resolve(file, context.CurrentDirectory);
                 // The bar names the object, not the (temporary) file being written.
                 using (var progress = Board("Downloading").Start(context, item.Uri, item.Size))
@@ -154,6 +157,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
                 WriteFailure(context, ex, item.Uri);
             }
         }
+        plan.Complete(context);
     }
 
     internal static string Decode(byte[] bytes, string encodingName)
