@@ -20,7 +20,7 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
     private static readonly IReadOnlySet<HashAlgorithmKind> ComputedHashes =
         new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256 };
 
-    private readonly LocalPaths _paths;
+    private readonly ConfinedRoot _paths;
 
     /// <summary>
     /// A provider for the files under <paramref name="rootDirectory"/>, named <paramref name="name"/> or <c>file:///root</c>.
@@ -30,10 +30,10 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
     public LocalStorageProvider(string rootDirectory, string? name = null, bool pruneEmptyDirectories = true)
     {
         PruneEmptyDirectories = pruneEmptyDirectories;
-        RootDirectory = LocalPaths.NormalizeRoot(rootDirectory);
-        AddressRoot = LocalPaths.AddressRootFor(RootDirectory);
-        Name = name ?? LocalPaths.DisplayNameFor(RootDirectory);
-        _paths = new LocalPaths(RootDirectory, Name);
+        RootDirectory = ConfinedRoot.NormalizeRoot(rootDirectory);
+        AddressRoot = ConfinedRoot.AddressRootFor(RootDirectory);
+        Name = name ?? ConfinedRoot.DisplayNameFor(RootDirectory);
+        _paths = new ConfinedRoot(RootDirectory, Name);
     }
 
     /// <summary>The root directory, fully qualified, without a trailing separator unless it is a file-system root.</summary>
@@ -63,6 +63,9 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
         ServerSideCopy = true,
         Presign = false,
     };
+
+    /// <summary>The directory a prefix key ("" or ending in '/') names; InvalidKey when it breaks the key rules.</summary>
+    internal string ResolveDirectory(string prefixKey) => _paths.ForPrefix(prefixKey).DirectoryPath;
 
     /// <inheritdoc />
     public async IAsyncEnumerable<StorageItem> ListAsync(ListRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -359,7 +362,7 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
         var directory = Path.GetDirectoryName(path)!;
         for (var attempt = 1; ; attempt++)
         {
-            var temp = Path.Join(directory, LocalPaths.TempPrefix + Guid.NewGuid().ToString("N"));
+            var temp = Path.Join(directory, ConfinedRoot.TempPrefix + Guid.NewGuid().ToString("N"));
             try
             {
                 Directory.CreateDirectory(directory);
@@ -403,11 +406,11 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
     // The file an (already confined) path names, following a link; null for missing paths and directories.
     private FileInfo? ObjectFile(string path)
     {
-        var (kind, _) = LocalPaths.Probe(path);
+        var (kind, _) = ConfinedRoot.Probe(path);
         FileInfo file = kind switch
         {
             EntryKind.File => new FileInfo(path),
-            EntryKind.Link => new FileInfo(LocalPaths.RealPath(path)),
+            EntryKind.Link => new FileInfo(ConfinedRoot.RealPath(path)),
             _ => null!,
         };
         return file is { Exists: true } ? file : null;
@@ -418,8 +421,8 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
     {
         while (directory is not null &&
                directory.Length > RootDirectory.Length &&
-               LocalPaths.IsUnder(directory, RootDirectory) &&
-               LocalPaths.Probe(directory).Kind == EntryKind.Directory)
+               ConfinedRoot.IsUnder(directory, RootDirectory) &&
+               ConfinedRoot.Probe(directory).Kind == EntryKind.Directory)
         {
             try
             {
