@@ -22,6 +22,18 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
 
     private readonly ConfinedRoot _paths;
 
+    // Directories this provider has swept for stale temp files, and when (at most one sweep per directory a minute).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _swept = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A hidden temp file of ours (<c>.cloudstorage-tmp-</c> and 32 hex digits) not written to for this long is the
+    /// leftover of a killed transfer: a later write into its folder removes it, and so does a delete that would
+    /// otherwise leave the folder empty (so it is pruned). A live transfer writes far more often than this.
+    /// </summary>
+    public static TimeSpan StaleTempFileAge { get; } = TimeSpan.FromMinutes(60);
+
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// A provider for the files under <paramref name="rootDirectory"/>, named <paramref name="name"/> or <c>file:///root</c>.
     /// With <paramref name="pruneEmptyDirectories"/>, deleting the last file of a folder removes the folder (never the
@@ -235,6 +247,7 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
         {
             throw Map(e, key, "delete");
         }
+        SweepStaleTempFiles(Path.GetDirectoryName(path)!);
         if (PruneEmptyDirectories) RemoveEmptyDirectories(Path.GetDirectoryName(path));
         return Task.CompletedTask;
     }
@@ -366,7 +379,9 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
             try
             {
                 Directory.CreateDirectory(directory);
-                return (temp, create(temp));
+                var created = create(temp);
+                SweepStaleTempFiles(directory);
+                return (temp, created);
             }
             catch (Exception e) when (IsFileSystemError(e))
             {
@@ -434,9 +449,59 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
             }
             catch (Exception e) when (IsFileSystemError(e))
             {
-                return; // not empty (or not ours to remove): stop here
+                // Not empty (or not ours to remove): stop here, unless all it holds is what killed transfers left.
+                if (!RemoveIfOnlyStaleTempFiles(directory)) return;
             }
             directory = Path.GetDirectoryName(directory);
+        }
+    }
+
+    private static readonly EnumerationOptions TempFileEnumeration = new()
+    {
+        AttributesToSkip = 0, IgnoreInaccessible = true, RecurseSubdirectories = false, ReturnSpecialDirectories = false,
+    };
+
+    /// <summary>True for a name of the form our writes give their temp files.</summary>
+    internal static bool IsTempFileName(string name) =>
+        name.Length == ConfinedRoot.TempPrefix.Length + 32 &&
+        name.StartsWith(ConfinedRoot.TempPrefix, StringComparison.Ordinal) &&
+        !name.AsSpan(ConfinedRoot.TempPrefix.Length).ContainsAnyExcept("0123456789abcdef");
+
+    private static bool IsStaleTempFile(string path) =>
+        IsTempFileName(Path.GetFileName(path)) && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) >= StaleTempFileAge;
+
+    // Removes the leftovers of killed transfers from a directory: at most once a minute per directory, so a tree
+    // written into one big folder does not scan it once per file.
+    private void SweepStaleTempFiles(string directory)
+    {
+        var now = DateTime.UtcNow;
+        if (_swept.TryGetValue(directory, out var last) && now - last < SweepInterval) return;
+        _swept[directory] = now;
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(directory, ConfinedRoot.TempPrefix + "*", TempFileEnumeration))
+                if (IsStaleTempFile(file)) TryDelete(file);
+        }
+        catch (Exception e) when (IsFileSystemError(e))
+        {
+            // Best effort: a folder we cannot list has nothing we can clean either.
+        }
+    }
+
+    // Removes a directory whose only entries are stale temp files; false when anything else is in it.
+    private static bool RemoveIfOnlyStaleTempFiles(string directory)
+    {
+        try
+        {
+            var entries = Directory.EnumerateFileSystemEntries(directory, "*", TempFileEnumeration).Take(1000).ToList();
+            if (entries.Count == 0 || entries.Count == 1000 || !entries.All(IsStaleTempFile)) return false;
+            foreach (var entry in entries) File.Delete(entry);
+            Directory.Delete(directory, recursive: false);
+            return true;
+        }
+        catch (Exception e) when (IsFileSystemError(e))
+        {
+            return false;
         }
     }
 
