@@ -16,7 +16,8 @@
     Description          = 'Object storage across clouds from PowerShell: list, upload, download, copy, remove, sync and verify objects with one set of cmdlets and one addressing scheme (s3://, gs://, az://, mem://, local paths and named providers). This preview ships the Amazon S3 (and S3-compatible), Azure Blob, Google Cloud Storage, in-memory and local-disk providers, with the cloud SDKs in the module''s own load context so it coexists with Az and AWS.Tools.'
     PowerShellVersion    = '7.4'
 
-    TypesToProcess       = @('CloudStorage.types.ps1xml')
+    # Views only, next to this manifest (so Test-ModuleManifest passes here and in the built module). No types file:
+    # type data from a second copy of the module would collide on import; StorageItem's Length/LastWriteTime are real properties.
     FormatsToProcess     = @('CloudStorage.format.ps1xml')
 
     # Explicit exports: nothing is exported by accident, and command discovery stays fast.
@@ -24,14 +25,14 @@
         'Copy-StorageObject',
         'Get-StorageItem',
         'Get-StorageObject',
-        'Get-StorageProvider',
+        'Get-StorageRemote',
         'New-StoragePresignedUrl',
-        'Register-StorageProvider',
+        'Register-StorageRemote',
         'Remove-StorageObject',
         'Send-StorageObject',
         'Sync-StorageProvider',
         'Test-StorageIntegrity',
-        'Unregister-StorageProvider'
+        'Unregister-StorageRemote'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

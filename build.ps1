@@ -9,24 +9,32 @@
              manifest stamped from Directory.Build.props, cmdlets and engine in the root, the cloud providers and
              their SDKs in Dependencies/); then copy that folder to out/CloudStorage/<version>/ and check it with
              Test-ModuleManifest.
-    Test     Build, dotnet test StoragePs.sln, then the Pester 5 suite in tests/Pester against the built
-             module when Pester 5 is installed (otherwise it says so and skips only that part). The Pester
-             suite runs on mem and local stores, and on the S3, Azure and GCS emulators whose variables are
-             in the environment (tests/emulators/emulators.sh start; eval "$(tests/emulators/emulators.sh env)").
+    Test     Build, then dotnet test StoragePs.sln: the .NET suites and the Pester suite (tests/Pester), which
+             tests/CloudStorage.Pwsh.Tests runs in real pwsh (the PowerShell 7.6.9 tool and Pester 5.7.1, both
+             restored from NuGet by the build) against the built module on mem, local and the S3, Azure and GCS
+             emulators it starts (tests/emulators/emulators.sh; needs Node.js 20+ and npm). Fails when anything
+             fails or is skipped, or when a suite cannot run (no emulator, no Pester): nothing is skipped quietly.
     Package  Build, then a .nupkg for the PowerShell Gallery in out/packages: the module folder packed by
              `dotnet pack src/CloudStorage.PowerShell` with the nuspec Publish-Module would write.
     Example  Build, then run examples/local-runbook.ps1 against the built module (local provider only,
              no cloud account).
     All      Build, Test, Package, Example.
 
-    Pester and the runbook run in a child pwsh so this session never loads the module's DLLs
-    (which would lock them on Windows and keep the next build from overwriting them).
+    The runbook runs in a child pwsh (the same version as this one, also when this one is the .NET tool run as
+    `dotnet pwsh`) so this session never loads the module's DLLs (which would lock them on Windows and keep the
+    next build from overwriting them).
+
+    On a fresh machine (only the .NET SDK 10, and Node.js for the emulators), the pinned pwsh comes from
+    .config/dotnet-tools.json:
+
+        dotnet tool restore
+        dotnet pwsh ./build.ps1 -Task Example
 
 .EXAMPLE
-    ./build.ps1 -Task Example
+    dotnet pwsh ./build.ps1 -Task Example
 
 .EXAMPLE
-    ./build.ps1 -Task Test -Configuration Debug
+    dotnet pwsh ./build.ps1 -Task Test -Configuration Debug
 #>
 [CmdletBinding()]
 param(
@@ -87,11 +95,16 @@ function Get-BuiltManifestPath {
     Join-Path (Get-ModuleOutputDirectory) "$ModuleName.psd1"
 }
 
-function Get-PwshPath {
-    # The pwsh running this script, so children use the same version.
-    $path = (Get-Process -Id $PID).Path
-    if ([string]::IsNullOrEmpty($path)) { $path = 'pwsh' }
-    $path
+function Get-PwshCommand {
+    # How to start the pwsh running this script again, so children use the same version: the executable and the
+    # arguments before pwsh's own. An installed pwsh is its own process; the PowerShell .NET tool (`dotnet pwsh`,
+    # pinned in .config/dotnet-tools.json) runs inside the dotnet host, so there the child is `dotnet $PSHOME/pwsh.dll`.
+    $process = [Environment]::ProcessPath
+    $name = [System.IO.Path]::GetFileNameWithoutExtension($process)
+    if ($name -eq 'pwsh') { return , @($process) }
+    $dll = Join-Path $PSHOME 'pwsh.dll'
+    if ($name -eq 'dotnet' -and (Test-Path -LiteralPath $dll)) { return @($process, $dll) }
+    throw "Cannot tell how to start this PowerShell again (process '$process', PSHOME '$PSHOME')."
 }
 
 function Invoke-BuildTask {
@@ -123,65 +136,11 @@ function Invoke-TestTask {
     if ($script:Completed.ContainsKey('Test')) { return }
     Invoke-BuildTask
 
-    Write-Step 'dotnet test'
+    # One test command for everything, the README's: the .NET suites and, in tests/CloudStorage.Pwsh.Tests, the Pester
+    # suite in real pwsh (the pinned PowerShell tool and Pester, restored from NuGet by this build) on mem, local and
+    # the S3, Azure and GCS emulators, which that project starts. Nothing is skipped: a suite that cannot run fails.
+    Write-Step 'dotnet test (the .NET suites and the Pester suite on five stores)'
     Invoke-Dotnet -Arguments @('test', $Solution, '-c', $Configuration, '--no-build')
-
-    Write-Step 'Pester'
-    $pester = Get-Module -ListAvailable -Name Pester |
-        Where-Object { $_.Version -ge [version]'5.0.0' } |
-        Sort-Object -Property Version -Descending |
-        Select-Object -First 1
-    if ($null -eq $pester) {
-        Write-Host 'Pester 5 not found: skipped the Pester suite'
-        $script:Completed['Test'] = $true
-        return
-    }
-
-    $pesterOut = Join-Path $OutRoot 'pester'
-    New-Item -ItemType Directory -Path $pesterOut -Force | Out-Null
-    $configFile = Join-Path $pesterOut 'providers.json'
-    if (Test-Path -LiteralPath $configFile) { Remove-Item -LiteralPath $configFile -Force }
-
-    # The child reads these; CLOUDSTORAGE_CONFIG keeps -Persist tests away from the user's real config file.
-    $saved = @{
-        CLOUDSTORAGE_MODULE_PATH    = $env:CLOUDSTORAGE_MODULE_PATH
-        CLOUDSTORAGE_CONFIG         = $env:CLOUDSTORAGE_CONFIG
-        CLOUDSTORAGE_PESTER_PATH    = $env:CLOUDSTORAGE_PESTER_PATH
-        CLOUDSTORAGE_PESTER_RESULTS = $env:CLOUDSTORAGE_PESTER_RESULTS
-        CLOUDSTORAGE_PESTER_MODULE  = $env:CLOUDSTORAGE_PESTER_MODULE
-    }
-    $env:CLOUDSTORAGE_MODULE_PATH = Get-BuiltManifestPath
-    $env:CLOUDSTORAGE_CONFIG = $configFile
-    $env:CLOUDSTORAGE_PESTER_PATH = Join-Path $RepoRoot 'tests/Pester'
-    $env:CLOUDSTORAGE_PESTER_RESULTS = Join-Path $pesterOut 'testResults.xml'
-    $env:CLOUDSTORAGE_PESTER_MODULE = $pester.Path
-
-    $childScript = @'
-$ErrorActionPreference = 'Stop'
-Import-Module $env:CLOUDSTORAGE_PESTER_MODULE
-$config = New-PesterConfiguration
-$config.Run.Path = $env:CLOUDSTORAGE_PESTER_PATH
-$config.Run.PassThru = $true
-$config.Output.Verbosity = 'Detailed'
-$config.TestResult.Enabled = $true
-$config.TestResult.OutputPath = $env:CLOUDSTORAGE_PESTER_RESULTS
-$result = Invoke-Pester -Configuration $config
-if ($result.Result -ne 'Passed') { exit 1 }
-exit 0
-'@
-    $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($childScript))
-    Write-Host "Pester $($pester.Version) against $($env:CLOUDSTORAGE_MODULE_PATH)"
-    try {
-        & (Get-PwshPath) -NoProfile -NonInteractive -EncodedCommand $encoded
-        $exitCode = $LASTEXITCODE
-    }
-    finally {
-        foreach ($name in $saved.Keys) {
-            # A null value removes the variable again when it was not set before.
-            [Environment]::SetEnvironmentVariable($name, $saved[$name])
-        }
-    }
-    if ($exitCode -ne 0) { throw "The Pester suite failed (exit code $exitCode); results in $pesterOut." }
     $script:Completed['Test'] = $true
 }
 
@@ -218,7 +177,8 @@ function Invoke-ExampleTask {
     Invoke-BuildTask
     Write-Step 'Example: examples/local-runbook.ps1'
     $runbook = Join-Path $RepoRoot 'examples/local-runbook.ps1'
-    & (Get-PwshPath) -NoProfile -NonInteractive -File $runbook -ModulePath (Get-BuiltManifestPath)
+    $pwsh = Get-PwshCommand
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runbook -ModulePath (Get-BuiltManifestPath)
     if ($LASTEXITCODE -ne 0) { throw "examples/local-runbook.ps1 failed with exit code $LASTEXITCODE." }
     $script:Completed['Example'] = $true
 }

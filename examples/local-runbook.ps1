@@ -5,7 +5,7 @@
 
 .DESCRIPTION
     Needs no cloud account: the "backup" store is a local folder registered as a named provider, so every
-    address below has the form backup:<key>. Replace the -Uri of Register-StorageProvider with
+    address below has the form backup:<key>. Replace the -Uri of Register-StorageRemote with
     s3://bucket/prefix/ (or gs://, az://) and the same runbook works against a cloud once those providers ship.
 
     Steps:
@@ -129,7 +129,7 @@ try {
     Write-Host "$($sourceFiles.Count) files, $(Format-Size ($sourceFiles | Measure-Object -Property Length -Sum).Sum)"
 
     Write-Step "2. Register the named provider '$ProviderName' for $backupRoot"
-    Register-StorageProvider -Name $ProviderName -Uri $backupRoot -Force -PassThru | Out-Host
+    Register-StorageRemote -Name $ProviderName -Uri $backupRoot -Force -PassThru | Out-Host
     $registered = $true
     $store = "${ProviderName}:"
 
@@ -216,7 +216,7 @@ finally {
     Write-Step '9. Clean up'
     if ($registered) {
         try {
-            Unregister-StorageProvider -Name $ProviderName
+            Unregister-StorageRemote -Name $ProviderName
             Write-Host "Unregistered '$ProviderName'."
         }
         catch {

@@ -39,10 +39,11 @@ public sealed partial class ModuleFilesTests
     [Theory]
     [InlineData("FormatsToProcess")]
     [InlineData("TypesToProcess")]
-    public void Every_file_the_manifest_loads_exists_in_module_folder(string key)
+    public void Every_file_the_manifest_loads_exists_next_to_it(string key)
     {
+        // Next to the manifest at the repository root, so Test-ModuleManifest passes there as in the built module.
         foreach (var name in Manifest.GetStrings(key))
-            Assert.True(File.Exists(Path.Combine(ModuleDir, name)), $"{key} names '{name}', which is not in module/.");
+            Assert.True(File.Exists(Path.Combine(RepoRoot, name)), $"{key} names '{name}', which is not at the repository root.");
     }
 
     [Fact]
@@ -51,7 +52,7 @@ public sealed partial class ModuleFilesTests
         var loaded = Manifest.GetStrings("FormatsToProcess").Concat(Manifest.GetStrings("TypesToProcess"))
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var file in Ps1XmlFiles())
-            Assert.True(loaded.Contains(Path.GetFileName(file)), $"module/{Path.GetFileName(file)} is not in FormatsToProcess or TypesToProcess.");
+            Assert.True(loaded.Contains(Path.GetFileName(file)), $"{Path.GetFileName(file)} is not in FormatsToProcess or TypesToProcess.");
     }
 
     [Fact]
@@ -123,72 +124,15 @@ public sealed partial class ModuleFilesTests
     }
 
     [Fact]
-    public void Every_types_entry_names_a_public_type_and_its_real_properties()
-    {
-        var types = TypesEntries().ToList();
-        Assert.NotEmpty(types);
-        foreach (var (file, entry) in types)
-        {
-            var typeName = entry.Element("Name")!.Value.Trim();
-            var type = CoreAssembly.GetType(typeName);
-            Assert.True(type is { IsPublic: true }, $"{file}: '{typeName}' is not a public type in {CoreAssembly.GetName().Name}.");
-            var members = entry.Element("Members")?.Elements().ToList() ?? [];
-            var aliases = members.Where(m => m.Name.LocalName == "AliasProperty").Select(m => m.Element("Name")!.Value.Trim()).ToHashSet();
-            foreach (var alias in members.Where(m => m.Name.LocalName == "AliasProperty"))
-            {
-                var target = alias.Element("ReferencedMemberName")!.Value.Trim();
-                Assert.True(type!.GetProperty(target, BindingFlags.Public | BindingFlags.Instance) is not null,
-                    $"{file}: alias {typeName}.{alias.Element("Name")!.Value} refers to '{target}', which the type does not have.");
-                Assert.True(type.GetProperty(alias.Element("Name")!.Value.Trim(), BindingFlags.Public | BindingFlags.Instance) is null,
-                    $"{file}: alias {typeName}.{alias.Element("Name")!.Value} hides a real property.");
-            }
-            foreach (var name in entry.Descendants("ReferencedProperties").Elements("Name").Select(e => e.Value.Trim()))
-                Assert.True(aliases.Contains(name) || type!.GetProperty(name, BindingFlags.Public | BindingFlags.Instance) is not null,
-                    $"{file}: {typeName}'s DefaultDisplayPropertySet names '{name}', which the type does not have.");
-        }
-    }
-
-    [Theory]
-    [InlineData("CloudStorage.Model.StorageItem")]
-    [InlineData("CloudStorage.Model.SyncAction")]
-    [InlineData("CloudStorage.Model.IntegrityResult")]
-    [InlineData("CloudStorage.Model.PresignedUrl")]
-    public void Output_type_has_a_DefaultDisplayPropertySet(string typeName)
-    {
-        var entry = TypesEntries().Select(t => t.Type).SingleOrDefault(t => t.Element("Name")!.Value.Trim() == typeName);
-        Assert.True(entry is not null, $"No <Type> entry for {typeName} in module/*.types.ps1xml.");
-        var set = entry!.Descendants("PropertySet").SingleOrDefault(p => p.Element("Name")?.Value.Trim() == "DefaultDisplayPropertySet");
-        Assert.NotNull(set);
-        Assert.NotEmpty(set!.Descendants("ReferencedProperties").Elements("Name"));
-    }
-
-    [Fact]
     public void A_presigned_URL_is_never_shown_by_default()
     {
         // The signed URL grants access to whoever reads it: only Format-List (an explicit request) or $x.Url shows it.
-        var entry = TypesEntries().Select(t => t.Type).Single(t => t.Element("Name")!.Value.Trim() == "CloudStorage.Model.PresignedUrl");
-        Assert.DoesNotContain("Url", entry.Descendants("ReferencedProperties").Elements("Name").Select(e => e.Value.Trim()));
         var table = Views().Select(v => v.View).Single(v => ViewName(v) == "CloudStorage.PresignedUrl.Table");
         Assert.DoesNotContain("Url", table.Descendants("PropertyName").Select(e => e.Value.Trim()));
         Assert.DoesNotContain(table.Descendants("ScriptBlock"), s => s.Value.Contains(".Url", StringComparison.Ordinal));
         // The table view is the first view of the type, so it is the default.
         var first = Views().Select(v => v.View).First(v => v.Element("ViewSelectedBy")!.Elements("TypeName").Any(t => t.Value.Trim() == "CloudStorage.Model.PresignedUrl"));
         Assert.Equal("CloudStorage.PresignedUrl.Table", ViewName(first));
-    }
-
-    [Fact]
-    public void No_alias_property_takes_the_name_of_a_pipeline_bound_parameter()
-    {
-        // An alias named FullName would make a StorageItem bind to Send-StorageObject -Path, and so on.
-        var bound = CloudStorage.Tests.PowerShell.Contract.CmdletMetadata.CmdletTypes
-            .SelectMany(t => CloudStorage.Tests.PowerShell.Contract.CmdletMetadata.Parameters(t))
-            .Where(p => CloudStorage.Tests.PowerShell.Contract.CmdletMetadata.Named(p.Parameter, "ValueFromPipelineByPropertyName") is true)
-            .SelectMany(p => CloudStorage.Tests.PowerShell.Contract.CmdletMetadata.Aliases(p.Property).Append(p.Property.Name))
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
-        Assert.Contains("FullName", bound);
-        foreach (var (file, entry) in TypesEntries())
-            foreach (var alias in entry.Descendants("AliasProperty").Select(a => a.Element("Name")!.Value.Trim()))
-                Assert.False(bound.Contains(alias), $"{file}: alias property '{alias}' of {entry.Element("Name")!.Value} is also a pipeline-bound parameter name.");
     }
 
     [Fact]
@@ -206,11 +150,11 @@ public sealed partial class ModuleFilesTests
     }
 
     [Fact]
-    public void Module_layout_takes_the_module_folders_ps1xml_files_and_help_and_build_script_ships_that_layout()
+    public void Module_layout_takes_the_root_format_file_and_help_and_build_script_ships_that_layout()
     {
         // What goes where is decided once, by the build (the layout tests check the result); build.ps1 copies it.
         var targets = File.ReadAllText(Path.Combine(RepoRoot, "src", "CloudStorage.PowerShell", "ModuleLayout.targets"));
-        Assert.Contains("module/*.ps1xml", targets);
+        Assert.Contains("$(_CsRepoRoot)*.format.ps1xml", targets);
         Assert.Contains("module/en-US/*", targets);
         var build = File.ReadAllText(Path.Combine(RepoRoot, "build.ps1"));
         Assert.Contains("artifacts/module/$Configuration/$ModuleName", build);
@@ -257,17 +201,13 @@ public sealed partial class ModuleFilesTests
     }
 
     private static List<string> Ps1XmlFiles() =>
-        Directory.Exists(ModuleDir) ? Directory.GetFiles(ModuleDir, "*.ps1xml").Order(StringComparer.Ordinal).ToList() : [];
+        Directory.GetFiles(RepoRoot, "*.ps1xml").Concat(Directory.Exists(ModuleDir) ? Directory.GetFiles(ModuleDir, "*.ps1xml") : [])
+            .Order(StringComparer.Ordinal).ToList();
 
     private static IEnumerable<(string File, XElement View)> Views() =>
         Ps1XmlFiles()
             .Where(f => f.EndsWith(".format.ps1xml", StringComparison.OrdinalIgnoreCase))
             .SelectMany(f => XDocument.Load(f).Root!.Elements("ViewDefinitions").Elements("View").Select(v => (Path.GetFileName(f), v)));
-
-    private static IEnumerable<(string File, XElement Type)> TypesEntries() =>
-        Ps1XmlFiles()
-            .Where(f => f.EndsWith(".types.ps1xml", StringComparison.OrdinalIgnoreCase))
-            .SelectMany(f => XDocument.Load(f).Root!.Elements("Type").Select(t => (Path.GetFileName(f), t)));
 
     private static string ViewName(XElement view) => view.Element("Name")?.Value.Trim() ?? "(unnamed)";
 

@@ -7,18 +7,19 @@
 # (Join-StorageAddress $store 'key') so the same case runs on both.
 #
 # With the emulators' variables in the environment, the data cmdlets' files run against them too (a fresh
-# prefix in each emulator's default bucket or container):
+# prefix in each emulator's default bucket or container). `dotnet test StoragePs.sln` does all of it
+# (tests/CloudStorage.Pwsh.Tests starts the emulators and runs this suite in the pinned pwsh); by hand:
 #
 #     tests/emulators/emulators.sh start && eval "$(tests/emulators/emulators.sh env)"
-#     pwsh ./build.ps1 -Task Test
+#     dotnet pwsh -c 'Import-Module ~/.nuget/packages/pester/5.7.1/tools/Pester.psd1; Invoke-Pester tests/Pester'
 #
 # Such files discover their stores with Get-TestStoreKinds, so they dot-source this file in BeforeDiscovery too.
 
 $CloudStoragePesterRoot = $PSScriptRoot
 
 function Import-CloudStorageForTest {
-    # The built module: $env:CLOUDSTORAGE_MODULE_PATH (set by build.ps1 -Task Test), else the newest
-    # out/CloudStorage/<version>/CloudStorage.psd1 of this repository.
+    # The built module: $env:CLOUDSTORAGE_MODULE_PATH (set by the runners: tests/CloudStorage.Pwsh.Tests, which
+    # `dotnet test` runs, and build.ps1 -Task Test), else the newest out/CloudStorage/<version>/CloudStorage.psd1.
     $path = $env:CLOUDSTORAGE_MODULE_PATH
     if ([string]::IsNullOrWhiteSpace($path)) {
         $repoRoot = Split-Path -Parent (Split-Path -Parent $CloudStoragePesterRoot)
@@ -32,6 +33,11 @@ function Import-CloudStorageForTest {
         $path = $candidate.FullName
     }
     if (-not (Get-Module -Name CloudStorage)) {
+        if ([string]::IsNullOrWhiteSpace($env:CLOUDSTORAGE_PESTER_PATH)) {
+            # Run by hand (not by a runner that set up a scratch config file): the -Persist tests must never write
+            # the user's real providers.json, so this session gets a scratch file of its own before the import.
+            $env:CLOUDSTORAGE_CONFIG = Join-Path ([System.IO.Path]::GetTempPath()) "cloudstorage-pester-$PID-providers.json"
+        }
         Import-Module $path -ErrorAction Stop
     }
 }
@@ -57,7 +63,7 @@ function New-TestStore {
         # A named provider carries the emulator's endpoint; the keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
         $name = "pester-s3-$($id.Substring(0, 12))"
         $region = if ($env:AWS_REGION) { $env:AWS_REGION } else { 'us-east-1' }
-        Register-StorageProvider -Name $name -Uri "s3://$($env:S3_EMULATOR_BUCKET)/pester-$id/" `
+        Register-StorageRemote -Name $name -Uri "s3://$($env:S3_EMULATOR_BUCKET)/pester-$id/" `
             -Option @{ endpoint = $env:S3_EMULATOR_ENDPOINT; region = $region } | Out-Null
         return [pscustomobject]@{ Kind = 's3'; Root = "${name}:"; LocalPath = $null; ProviderName = $name }
     }
@@ -83,7 +89,7 @@ function Remove-TestStore {
     else {
         # Memory stores live as long as the session, and emulator prefixes as long as the emulator: empty them.
         Remove-StorageObject -Uri $Store.Root -Recurse -Confirm:$false -ErrorAction SilentlyContinue
-        if ($Store.PSObject.Properties['ProviderName']) { Unregister-StorageProvider -Name $Store.ProviderName }
+        if ($Store.PSObject.Properties['ProviderName']) { Unregister-StorageRemote -Name $Store.ProviderName }
     }
 }
 

@@ -39,6 +39,16 @@ Describe 'Copy-StorageObject' {
             Get-TestObjectText $store 'positional/a.txt' | Should -Be 'alpha'
         }
 
+        It 'copies each object of a recursive listing piped in under the destination prefix' {
+            $copied = @(Get-StorageItem -Uri (Join-StorageAddress $store 'src/') -Recurse |
+                    Where-Object { $_.Name -ne 'a.txt' } |
+                    Copy-StorageObject -Destination (Join-StorageAddress $store 'piped-recursive/'))
+
+            (@($copied | ForEach-Object Name | Sort-Object) -join ',') | Should -Be 'b.txt,c.txt'
+            (@(Get-TestObjectNames $store 'piped-recursive/') -join ',') | Should -Be 'b.txt,c.txt'
+            Get-TestObjectText $store 'piped-recursive/c.txt' | Should -Be 'charlie'
+        }
+
         It 'copies into a prefix, keeping the name, when the destination ends in /' {
             Copy-StorageObject -Uri (Join-StorageAddress $store 'src/b.txt') -Destination (Join-StorageAddress $store 'into/') | Out-Null
             Get-TestObjectText $store 'into/b.txt' | Should -Be 'bravo'
@@ -49,6 +59,18 @@ Describe 'Copy-StorageObject' {
 
             $items.Count | Should -Be 3
             Get-TestObjectText $store 'tree/sub/c.txt' | Should -Be 'charlie'
+        }
+
+        # Generated only for the stores that keep a content type and user metadata (the local disk keeps neither).
+        It 'keeps the content type and metadata in a recursive copy, where the store keeps them' -ForEach @(@{ Kind = $_ } | Where-Object { $_.Kind -ne 'local' }) {
+            Send-StorageObject -Value '{"a":1}' -Destination (Join-StorageAddress $store 'meta/data.json') -ContentType 'application/json' `
+                -Metadata @{ owner = 'pester'; purpose = 'fidelity' } -Force | Out-Null
+            Copy-StorageObject -Uri (Join-StorageAddress $store 'meta/') -Destination (Join-StorageAddress $store 'meta-copy/') -Recurse | Out-Null
+
+            $copy = Get-StorageItem -Uri (Join-StorageAddress $store 'meta-copy/data.json')
+            $copy.ContentType | Should -Be 'application/json'
+            $copy.Metadata['owner'] | Should -Be 'pester'
+            $copy.Metadata['purpose'] | Should -Be 'fidelity'
         }
 
         It 'copies to the other provider kind' {

@@ -94,6 +94,14 @@ Describe 'Get-StorageItem' {
             (@($children | Where-Object IsPrefix | ForEach-Object Name) -join ',') | Should -Be 'deep'
         }
 
+        It 'gets the items of integrity results piped in (Uri by property name)' {
+            $check = Test-StorageIntegrity -Uri (Join-StorageAddress $store 'list/a.txt') -Reference (Join-StorageAddress $store 'list/a.txt')
+            $items = @($check | Get-StorageItem)
+            $items.Count | Should -Be 1
+            $items[0].Uri | Should -Be $check.Uri
+            $items[0].Name | Should -Be 'a.txt'
+        }
+
         It 'reports StorageNotFound for an address that is neither an object nor a prefix' {
             { Get-StorageItem -Uri (Join-StorageAddress $store 'list/missing.txt') -ErrorAction Stop } |
                 Should -Throw -ErrorId 'StorageNotFound*'

@@ -8,14 +8,14 @@ BeforeAll {
         'Copy-StorageObject',
         'Get-StorageItem',
         'Get-StorageObject',
-        'Get-StorageProvider',
+        'Get-StorageRemote',
         'New-StoragePresignedUrl',
-        'Register-StorageProvider',
+        'Register-StorageRemote',
         'Remove-StorageObject',
         'Send-StorageObject',
         'Sync-StorageProvider',
         'Test-StorageIntegrity',
-        'Unregister-StorageProvider'
+        'Unregister-StorageRemote'
     )
 }
 
@@ -57,7 +57,7 @@ Describe 'The CloudStorage module' {
 
         It '<_> supports -WhatIf and -Confirm' -ForEach @(
             'Send-StorageObject', 'Copy-StorageObject', 'Remove-StorageObject', 'Sync-StorageProvider',
-            'Register-StorageProvider', 'Unregister-StorageProvider'
+            'Register-StorageRemote', 'Unregister-StorageRemote'
         ) {
             $command = Get-Command -Name $_ -Module CloudStorage
             $command.Parameters.ContainsKey('WhatIf') | Should -BeTrue
@@ -73,11 +73,10 @@ Describe 'The CloudStorage module' {
             @($parameter.ParameterSets.Values | Where-Object ValueFromPipelineByPropertyName).Count | Should -BeGreaterThan 0
         }
 
-        It 'Send-StorageObject takes -Path by the names Get-ChildItem output has' {
-            $parameter = (Get-Command -Name Send-StorageObject -Module CloudStorage).Parameters['Path']
+        It 'Send-StorageObject takes -LiteralPath by the names Get-ChildItem output has' {
+            $parameter = (Get-Command -Name Send-StorageObject -Module CloudStorage).Parameters['LiteralPath']
             $parameter.Aliases | Should -Contain 'FullName'
             $parameter.Aliases | Should -Contain 'PSPath'
-            $parameter.Aliases | Should -Contain 'LiteralPath'
         }
     }
 
@@ -198,7 +197,7 @@ Describe 'The CloudStorage module' {
             $type = $presigned.GetType()
             $type.GetProperty('Uri').SetValue($presigned, 's3://bucket/key.txt')
             $type.GetProperty('Method').SetValue($presigned, [CloudStorage.Model.PresignMethod]::Get)
-            $type.GetProperty('Url').SetValue($presigned, [uri]"https://bucket.example/key.txt?$secret")
+            $type.GetProperty('Url').SetValue($presigned, "https://bucket.example/key.txt?$secret")
             $type.GetProperty('ExpiresOn').SetValue($presigned, [DateTimeOffset]::Now.AddMinutes(5))
 
             $table = $presigned | Format-Table | Out-String -Width 300
@@ -211,14 +210,14 @@ Describe 'The CloudStorage module' {
 
         It 'shows providers' {
             $name = 'pf' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-            Register-StorageProvider -Name $name -Uri $store.Root
+            Register-StorageRemote -Name $name -Uri $store.Root
             try {
-                $text = Get-StorageProvider -Name $name | Out-String -Width 200
+                $text = Get-StorageRemote -Name $name | Out-String -Width 200
                 $text | Should -Match 'ProviderType'
                 $text | Should -Match $name
             }
             finally {
-                Unregister-StorageProvider -Name $name
+                Unregister-StorageRemote -Name $name
             }
         }
     }

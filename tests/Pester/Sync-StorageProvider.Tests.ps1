@@ -143,19 +143,74 @@ Describe 'Sync-StorageProvider' {
             $completedDeletes.Count | Should -Be 0
         }
 
-        It 'changes nothing with -WhatIf and says so in the summary' {
+        It 'changes nothing with -WhatIf and its summary counts what the run would do' {
             $case = New-SyncCase $store
             Add-TestObject $store "$($case.Prefix)dst/extra.txt" 'extra'
             $out = @(Sync-StorageProvider -Source $case.Source -Destination $case.Destination -Delete -WhatIf)
 
             $summary = Get-Summary $out
             $summary.WhatIf | Should -BeTrue
-            $summary.Copied | Should -Be 0
-            $summary.Deleted | Should -Be 0
+            $summary.Copied | Should -Be 3
+            $summary.Deleted | Should -Be 1
             $actions = Get-Actions $out
             $actions.Count | Should -Be 4
-            @($actions | Where-Object { "$($_.Status)" -eq 'Completed' }).Count | Should -Be 0
+            @($actions | Where-Object { "$($_.Status)" -ne 'Planned' }).Count | Should -Be 0
             (@(Get-TestObjectNames $store "$($case.Prefix)dst/") -join ',') | Should -Be 'extra.txt'
+
+            # The real run then does exactly that.
+            $run = Get-Summary @(Sync-StorageProvider -Source $case.Source -Destination $case.Destination -Delete)
+            ($run.Copied, $run.Deleted) | Should -Be @($summary.Copied, $summary.Deleted)
+        }
+
+        It 'plans with -WhatIf the deletions -MaxDelete would refuse as not performed' {
+            $case = New-SyncCase $store
+            Add-TestObject $store "$($case.Prefix)dst/extra1.txt" 'extra'
+            Add-TestObject $store "$($case.Prefix)dst/extra2.txt" 'extra'
+            $out = @(Sync-StorageProvider -Source $case.Source -Destination $case.Destination -Delete -MaxDelete 1 -WhatIf -WarningAction SilentlyContinue)
+
+            $deletes = @((Get-Actions $out) | Where-Object { "$($_.Action)" -eq 'Delete' })
+            $deletes.Count | Should -Be 2
+            @($deletes | Where-Object { "$($_.Status)" -ne 'NotPerformed' }).Count | Should -Be 0
+            $deletes[0].Error | Should -Match 'MaxDelete 1'
+            $summary = Get-Summary $out
+            ($summary.Deleted, $summary.NotPerformed, $summary.Copied) | Should -Be @(0, 2, 3)
+        }
+
+        It 'refuses a source that does not exist before planning anything' {
+            $case = New-SyncCase $store
+            Add-TestObject $store "$($case.Prefix)dst/keep.txt" 'keep'
+            $missing = if ($store.Kind -eq 'mem') { "mem://never-written-$([guid]::NewGuid().ToString('N'))/" } else { Join-StorageAddress $store "$($case.Prefix)mistyped/" }
+
+            # A missing folder or memory store is NotFound; an object store has no folders, so there a missing prefix is
+            # an empty source, which -Delete refuses too.
+            $expected = if ($store.Kind -in 'mem', 'local') { '*does not exist*' } else { '*AllowEmptySource*' }
+            { Sync-StorageProvider -Source $missing -Destination $case.Destination -Delete -ErrorAction Stop } | Should -Throw -ExpectedMessage $expected
+            Test-TestObject $store "$($case.Prefix)dst/keep.txt" | Should -BeTrue
+        }
+
+        It 'deletes nothing from an empty source with -Delete unless -AllowEmptySource is given' {
+            $case = New-SyncCase $store
+            Add-TestObject $store "$($case.Prefix)empty/gone.txt" 'x'
+            Remove-StorageObject -Uri (Join-StorageAddress $store "$($case.Prefix)empty/gone.txt") -Confirm:$false
+            if ($store.Kind -eq 'local') { New-Item -ItemType Directory -Path (Join-Path $store.LocalPath "$($case.Prefix)empty") -Force | Out-Null }
+            Add-TestObject $store "$($case.Prefix)dst/keep.txt" 'keep'
+            $empty = Join-StorageAddress $store "$($case.Prefix)empty/"
+
+            { Sync-StorageProvider -Source $empty -Destination $case.Destination -Delete -ErrorAction Stop } | Should -Throw -ExpectedMessage '*AllowEmptySource*'
+            Test-TestObject $store "$($case.Prefix)dst/keep.txt" | Should -BeTrue
+
+            $summary = Get-Summary @(Sync-StorageProvider -Source $empty -Destination $case.Destination -Delete -AllowEmptySource -Confirm:$false)
+            $summary.Deleted | Should -Be 1
+        }
+
+        It 'pipes the copied objects, and never its summary, to Test-StorageIntegrity' {
+            $case = New-SyncCase $store
+            $errors = $null
+            $results = @(Sync-StorageProvider -Source $case.Source -Destination $case.Destination |
+                    Test-StorageIntegrity -ErrorVariable errors -ErrorAction SilentlyContinue)
+
+            $errors.Count | Should -Be 0
+            (@($results | ForEach-Object { '{0}={1}' -f $_.Key, $_.Status } | Sort-Object) -join ',') | Should -Be 'a.txt=Match,b.txt=Match,c.txt=Match'
         }
 
         It 'works with -Parallelism 1' {

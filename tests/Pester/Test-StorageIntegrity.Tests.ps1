@@ -81,6 +81,27 @@ Describe 'Test-StorageIntegrity' {
             Get-StatusByKey $results | Should -Be 'a.txt=Match,b.txt=Mismatch,d.txt=Extra'
         }
 
+        It 'checks each copy a sync pipes in against its source (Uri and SourceUri by property name)' {
+            $source = Join-StorageAddress $store 'ref/'
+            $target = Join-StorageAddress $other ('synced-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '/')
+            $results = @(Sync-StorageProvider -Source $source -Destination $target |
+                    Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Model.SyncAction' } |
+                    Test-StorageIntegrity)
+
+            # One single-object check per copy, each against the object it was copied from.
+            Get-StatusByKey $results | Should -Be 'a.txt=Match,b.txt=Match,c.txt=Match'
+            $sources = @(Get-StorageItem -Uri $source -Recurse | ForEach-Object Uri | Sort-Object)
+            $sources.Count | Should -Be 3
+            (@($results | ForEach-Object ReferenceUri | Sort-Object) -join ',') | Should -Be ($sources -join ',')
+        }
+
+        It 'reports one Missing result for an absent object checked against a reference prefix' {
+            $results = @(Test-StorageIntegrity -Uri (Join-StorageAddress $store 'same/missing.txt') -Reference (Join-StorageAddress $store 'ref/'))
+            $results.Count | Should -Be 1
+            "$($results[0].Status)" | Should -Be 'Missing'
+            $results[0].Uri | Should -BeLike '*same/missing.txt'
+        }
+
         It 'reports Missing for one object that is absent while its reference exists' {
             $results = @(Test-StorageIntegrity -Uri (Join-StorageAddress $store 'changed/sub/c.txt') -Reference (Join-StorageAddress $store 'ref/sub/c.txt'))
             $results.Count | Should -Be 1

@@ -38,6 +38,10 @@ public sealed partial class ProviderRegistry
     /// <summary>Adds the factory for a cloud scheme (replacing any earlier one).</summary>
     public void RegisterFactory(IProviderFactory factory) => _factories[factory.Scheme] = factory;
 
+    /// <summary>The names of the memory stores this registry has created (<c>mem://name</c>), sorted; for completion.</summary>
+    public IReadOnlyList<string> MemoryStoreNames =>
+        _instances.Keys.Where(k => k.StartsWith("mem://", StringComparison.Ordinal)).Select(k => k["mem://".Length..]).Order(StringComparer.Ordinal).ToList();
+
     /// <summary>The schemes that can be resolved right now.</summary>
     public IReadOnlyCollection<string> Schemes => ["mem", "file", .. _factories.Keys.Order(StringComparer.Ordinal)];
 
@@ -118,7 +122,7 @@ public sealed partial class ProviderRegistry
                 EnsureConfigLoaded();
                 if (!_registrations.TryGetValue(uri.ProviderName!, out var registration))
                     throw new StorageException(StorageErrorKind.NotFound,
-                        $"No provider named '{uri.ProviderName}' is registered. Use Register-StorageProvider, or Get-StorageProvider to list them.", address);
+                        $"No provider named '{uri.ProviderName}' is registered. Use Register-StorageRemote, or Get-StorageRemote to list them.", address);
                 var provider = _instances.GetOrAdd("named:" + registration.Name, _ => CreateNamed(registration));
                 return new StorageLocation(provider, uri.Key);
             }

@@ -60,10 +60,22 @@ public sealed class IntegrityChecker
             yield break;
         }
 
-        var referenceItem = await _transfer.StatAsync(reference, ct).ConfigureAwait(false);
-        if (referenceItem is not null && !target.IsPrefixOnly && !await HasChildrenAsync(target, ct).ConfigureAwait(false))
+        // A target that names an object (no trailing '/') and has no children is one missing object, never a tree.
+        if (!target.IsPrefixOnly && !await HasChildrenAsync(target, ct).ConfigureAwait(false))
         {
-            yield return new IntegrityResult { Uri = target.Uri, ReferenceUri = reference.Uri, Key = referenceItem.Name, Status = IntegrityStatus.Missing, Detail = "the object does not exist" };
+            var referenceItem = await _transfer.StatAsync(reference, ct).ConfigureAwait(false);
+            var refLocation = reference;
+            if (referenceItem is null && (reference.IsPrefixOnly || await HasChildrenAsync(reference, ct).ConfigureAwait(false)))
+            {
+                refLocation = reference.Child(StorageItem.NameOf(target.Key));
+                referenceItem = await _transfer.StatAsync(refLocation, ct).ConfigureAwait(false);
+            }
+            yield return new IntegrityResult
+            {
+                Uri = target.Uri, ReferenceUri = refLocation.Uri, Key = StorageItem.NameOf(target.Key), Status = IntegrityStatus.Missing,
+                Size = referenceItem?.Size,
+                Detail = referenceItem is null ? "neither the object nor its reference exists" : "the object does not exist",
+            };
             yield break;
         }
 
@@ -74,34 +86,14 @@ public sealed class IntegrityChecker
     private async IAsyncEnumerable<IntegrityResult> CompareTreesAsync(StorageLocation target, StorageLocation reference, IntegrityOptions options,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        var tPrefix = target.AsPrefix;
-        var rPrefix = reference.AsPrefix;
-        var request = (string prefix) => options.Recurse ? ListRequest.Recursive(prefix) : new ListRequest { Prefix = prefix, Delimiter = "/" };
-        await using var t = Objects(target.Provider.ListAsync(request(tPrefix), ct)).GetAsyncEnumerator(ct);
-        await using var r = Objects(reference.Provider.ListAsync(request(rPrefix), ct)).GetAsyncEnumerator(ct);
-        var hasT = await t.MoveNextAsync().ConfigureAwait(false);
-        var hasR = await r.MoveNextAsync().ConfigureAwait(false);
-        while (hasT || hasR)
+        await foreach (var (rel, t, r) in ListingMerge.MergeAsync(target, reference, options.Recurse, ct).ConfigureAwait(false))
         {
-            var tRel = hasT ? t.Current.Key[tPrefix.Length..] : null;
-            var rRel = hasR ? r.Current.Key[rPrefix.Length..] : null;
-            var order = !hasT ? 1 : !hasR ? -1 : KeyComparer.Instance.Compare(tRel, rRel);
-            if (order < 0)
-            {
-                yield return new IntegrityResult { Uri = t.Current.Uri, Key = tRel!, Status = IntegrityStatus.Extra, Size = t.Current.Size, Detail = "not in the reference" };
-                hasT = await t.MoveNextAsync().ConfigureAwait(false);
-            }
-            else if (order > 0)
-            {
-                yield return new IntegrityResult { Uri = target.Child(rRel!).Uri, ReferenceUri = r.Current.Uri, Key = rRel!, Status = IntegrityStatus.Missing, Detail = "in the reference but not here" };
-                hasR = await r.MoveNextAsync().ConfigureAwait(false);
-            }
+            if (r is null)
+                yield return new IntegrityResult { Uri = t!.Uri, Key = rel, Status = IntegrityStatus.Extra, Size = t.Size, Detail = "not in the reference" };
+            else if (t is null)
+                yield return new IntegrityResult { Uri = target.Child(rel).Uri, ReferenceUri = r.Uri, Key = rel, Status = IntegrityStatus.Missing, Detail = "in the reference but not here" };
             else
-            {
-                yield return await CompareAsync(t.Current, target.Child(tRel!), r.Current, reference.Child(rRel!), tRel!, options, ct).ConfigureAwait(false);
-                hasT = await t.MoveNextAsync().ConfigureAwait(false);
-                hasR = await r.MoveNextAsync().ConfigureAwait(false);
-            }
+                yield return await CompareAsync(t, target.Child(rel), r, reference.Child(rel), rel, options, ct).ConfigureAwait(false);
         }
     }
 
@@ -112,22 +104,24 @@ public sealed class IntegrityChecker
         if (t.Size != r.Size)
             return result with { Status = IntegrityStatus.Mismatch, Detail = $"sizes differ: {t.Size} vs {r.Size} bytes" };
 
-        // 1. A hash both report without reading (native), or one side's native against the other's stored hash.
-        foreach (var alg in Preference)
-        {
-            var (th, tStored) = Reported(t, alg);
-            var (rh, rStored) = Reported(r, alg);
-            if (th is null || rh is null) continue;
-            return Verdict(result, alg, th, rh, tStored || rStored ? IntegrityMethod.StoredHash : IntegrityMethod.NativeHash);
-        }
+        // 1. A hash both report without reading: natively, or stored in metadata at upload (on either side).
+        if (Decide(result, t, r) is { } listed) return listed;
 
-        // 2. A hash each provider can produce (a local disk hashes its own files; no download involved).
+        // 2. A listing may lack what a stat has (S3 lists no metadata, so no stored hash): one HEAD per side that keeps metadata.
+        var tStat = t.Metadata.Count == 0 && tLoc.Provider.Capabilities.UserMetadata ? await _transfer.StatAsync(tLoc, ct).ConfigureAwait(false) ?? t : t;
+        var rStat = r.Metadata.Count == 0 && rLoc.Provider.Capabilities.UserMetadata ? await _transfer.StatAsync(rLoc, ct).ConfigureAwait(false) ?? r : r;
+        if ((!ReferenceEquals(tStat, t) || !ReferenceEquals(rStat, r)) && Decide(result, tStat, rStat) is { } stated) return stated;
+
+        // 3. A hash each provider can produce without a download (a local disk hashes its own files).
         foreach (var alg in Preference)
         {
             if (!ProviderAbilities.CanHash(tLoc, alg) || !ProviderAbilities.CanHash(rLoc, alg)) continue;
-            var th = Reported(t, alg).Hash ?? await ProviderAbilities.GetHashAsync(tLoc, t, alg, ct).ConfigureAwait(false);
-            var rh = Reported(r, alg).Hash ?? await ProviderAbilities.GetHashAsync(rLoc, r, alg, ct).ConfigureAwait(false);
-            if (th is not null && rh is not null) return Verdict(result, alg, th, rh, IntegrityMethod.NativeHash);
+            var (th, tStored) = Reported(tStat, alg);
+            var (rh, rStored) = Reported(rStat, alg);
+            th ??= await ProviderAbilities.GetHashAsync(tLoc, tStat, alg, ct).ConfigureAwait(false);
+            rh ??= await ProviderAbilities.GetHashAsync(rLoc, rStat, alg, ct).ConfigureAwait(false);
+            if (th is not null && rh is not null)
+                return Verdict(result, alg, th, rh, tStored || rStored ? IntegrityMethod.StoredHash : IntegrityMethod.NativeHash);
         }
 
         // 3. The last resort: stream both.
@@ -151,6 +145,19 @@ public sealed class IntegrityChecker
         return Verdict(result with { ReferenceUri = item.Uri }, alg, actual, expected, IntegrityMethod.Download);
     }
 
+    // A verdict from hashes the two items report (natively or stored), in preference order; null when none is common.
+    private static IntegrityResult? Decide(IntegrityResult result, StorageItem t, StorageItem r)
+    {
+        foreach (var alg in Preference)
+        {
+            var (th, tStored) = Reported(t, alg);
+            var (rh, rStored) = Reported(r, alg);
+            if (th is null || rh is null) continue;
+            return Verdict(result, alg, th, rh, tStored || rStored ? IntegrityMethod.StoredHash : IntegrityMethod.NativeHash);
+        }
+        return null;
+    }
+
     private static IntegrityResult Verdict(IntegrityResult r, HashAlgorithmKind alg, ContentHash mine, ContentHash theirs, IntegrityMethod method) =>
         r with
         {
@@ -159,11 +166,7 @@ public sealed class IntegrityChecker
             Detail = mine.Equals(theirs) ? $"{alg} equal" : $"{alg} differs",
         };
 
-    private static (ContentHash? Hash, bool Stored) Reported(StorageItem item, HashAlgorithmKind alg)
-    {
-        if (item.GetHash(alg) is { } native) return (native, false);
-        return StoredHashes.Get(item, alg) is { } stored ? (stored, true) : (null, false);
-    }
+    private static (ContentHash? Hash, bool Stored) Reported(StorageItem item, HashAlgorithmKind alg) => StoredHashes.Reported(item, alg);
 
     // Reads the whole object once and hashes it as it streams by.
     private async Task<ContentHash> StreamHashAsync(StorageLocation location, HashAlgorithmKind algorithm, CancellationToken ct)
@@ -181,9 +184,4 @@ public sealed class IntegrityChecker
         return false;
     }
 
-    private static async IAsyncEnumerable<StorageItem> Objects(IAsyncEnumerable<StorageItem> items)
-    {
-        await foreach (var item in items.ConfigureAwait(false))
-            if (!item.IsPrefix) yield return item;
-    }
 }

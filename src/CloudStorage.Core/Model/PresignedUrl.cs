@@ -33,8 +33,11 @@ public sealed record PresignedUrl
     /// <summary>The method it allows.</summary>
     public required PresignMethod Method { get; init; }
 
-    /// <summary>The signed URL to hand to an HTTP client.</summary>
-    public required System.Uri Url { get; init; }
+    /// <summary>
+    /// The signed URL to hand to an HTTP client, as a string exactly as signed: a System.Uri would print unescaped
+    /// (%20 as a space) when PowerShell passes it to curl, and the signature would no longer match.
+    /// </summary>
+    public required string Url { get; init; }
 
     /// <summary>When it stops working.</summary>
     public required DateTimeOffset ExpiresOn { get; init; }

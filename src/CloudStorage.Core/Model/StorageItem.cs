@@ -6,8 +6,8 @@ namespace CloudStorage.Model;
 /// </summary>
 public sealed record StorageItem
 {
-    private static readonly IReadOnlyDictionary<string, string> NoMetadata =
-        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    private readonly IReadOnlyList<ContentHash> _hashes = ContentHashList.Empty;
+    private readonly IReadOnlyDictionary<string, string> _metadata = MetadataDictionary.Empty;
 
     /// <summary>The provider's display name (<c>mem://store</c>, <c>backup</c>, <c>s3://bucket</c>).</summary>
     public required string ProviderName { get; init; }
@@ -27,17 +27,35 @@ public sealed record StorageItem
     /// <summary>When the object was last written, or the modification time it was stored with.</summary>
     public DateTimeOffset? LastModified { get; init; }
 
+    /// <summary><see cref="Size"/> under FileInfo's name, so scripts written for Get-ChildItem output work unchanged.</summary>
+    public long Length => Size;
+
+    /// <summary><see cref="LastModified"/> under FileInfo's name, so scripts written for Get-ChildItem output work unchanged.</summary>
+    public DateTimeOffset? LastWriteTime => LastModified;
+
     /// <summary>The provider's entity tag, opaque (an S3 multipart ETag is not an MD5).</summary>
     public string? ETag { get; init; }
 
     /// <summary>MIME type, when the provider stores one.</summary>
     public string? ContentType { get; init; }
 
-    /// <summary>Hashes the provider reports natively for this object (may be empty).</summary>
-    public IReadOnlyList<ContentHash> Hashes { get; init; } = Array.Empty<ContentHash>();
+    /// <summary>Content-Encoding (<c>gzip</c>, ...), when the provider stores one.</summary>
+    public string? ContentEncoding { get; init; }
 
-    /// <summary>User metadata (case-insensitive keys).</summary>
-    public IReadOnlyDictionary<string, string> Metadata { get; init; } = NoMetadata;
+    /// <summary>Content-Disposition (<c>attachment; filename="a.pdf"</c>), when the provider stores one.</summary>
+    public string? ContentDisposition { get; init; }
+
+    /// <summary>Content-Language (<c>en</c>, ...), when the provider stores one.</summary>
+    public string? ContentLanguage { get; init; }
+
+    /// <summary>Cache-Control (<c>max-age=3600</c>, ...), when the provider stores one.</summary>
+    public string? CacheControl { get; init; }
+
+    /// <summary>Hashes the provider reports natively for this object (may be empty); as text "MD5:… CRC32C:…".</summary>
+    public IReadOnlyList<ContentHash> Hashes { get => _hashes; init => _hashes = ContentHashList.From(value); }
+
+    /// <summary>User metadata (case-insensitive keys); as text "name=value; …" (what Export-Csv writes).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get => _metadata; init => _metadata = MetadataDictionary.From(value); }
 
     /// <summary>Storage class or access tier, when the provider has one.</summary>
     public string? StorageClass { get; init; }
@@ -52,8 +70,14 @@ public sealed record StorageItem
         return null;
     }
 
-    /// <summary>MD5 as hex, when reported (a convenience for tables and Where-Object).</summary>
-    public string? Md5 => GetHash(HashAlgorithmKind.MD5)?.Hex;
+    /// <summary>MD5 as hex, when reported (a column for tables, Where-Object and Export-Csv).</summary>
+    public string? MD5 => GetHash(HashAlgorithmKind.MD5)?.Hex;
+
+    /// <summary>CRC-32C as hex, when reported.</summary>
+    public string? CRC32C => GetHash(HashAlgorithmKind.CRC32C)?.Hex;
+
+    /// <summary>SHA-256 as hex, when reported.</summary>
+    public string? SHA256 => GetHash(HashAlgorithmKind.SHA256)?.Hex;
 
     /// <summary>The last '/'-separated segment of a key, ignoring one trailing '/'.</summary>
     public static string NameOf(string key)

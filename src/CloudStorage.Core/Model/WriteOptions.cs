@@ -9,6 +9,18 @@ public sealed record WriteOptions
     /// <summary>MIME type; null lets the provider choose (usually application/octet-stream).</summary>
     public string? ContentType { get; init; }
 
+    /// <summary>Content-Encoding to store (providers with <c>ContentHeaders</c>).</summary>
+    public string? ContentEncoding { get; init; }
+
+    /// <summary>Content-Disposition to store (providers with <c>ContentHeaders</c>).</summary>
+    public string? ContentDisposition { get; init; }
+
+    /// <summary>Content-Language to store (providers with <c>ContentHeaders</c>).</summary>
+    public string? ContentLanguage { get; init; }
+
+    /// <summary>Cache-Control to store (providers with <c>ContentHeaders</c>).</summary>
+    public string? CacheControl { get; init; }
+
     /// <summary>User metadata to store (providers without metadata ignore it, see capabilities).</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 

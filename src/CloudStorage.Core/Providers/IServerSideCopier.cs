@@ -43,3 +43,16 @@ public interface IBatchDeleter
     /// </summary>
     Task<IReadOnlyList<DeleteResult>> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// Optional: tells a missing place from an empty one, which a listing cannot (both list nothing). Stores whose
+/// listing already fails for a missing container (a bucket, an Azure container: NotFound) need not implement it.
+/// </summary>
+public interface IExistenceProbe
+{
+    /// <summary>
+    /// True when the place <paramref name="prefix"/> names exists: the store itself (a memory store that was ever
+    /// written to) and, for stores with real folders, the folder a prefix ending in '/' names.
+    /// </summary>
+    Task<bool> PrefixExistsAsync(string prefix, CancellationToken cancellationToken = default);
+}

@@ -2,6 +2,15 @@ using CloudStorage.Model;
 
 namespace CloudStorage.Providers;
 
+/// <summary>The metadata names a provider can hold.</summary>
+public enum MetadataNameRule
+{
+    /// <summary>Any name that fits in an HTTP header name (S3, GCS, memory).</summary>
+    Any,
+    /// <summary>C# identifiers only: letters, digits and '_', not starting with a digit (Azure Blob Storage).</summary>
+    Identifier,
+}
+
 /// <summary>
 /// A flat record of what a provider can do beyond the required contract (OpenDAL's capability matrix).
 /// A capability declared here must pass its conformance tests.
@@ -19,6 +28,15 @@ public sealed record ProviderCapabilities
 
     /// <summary>Content type is stored and returned.</summary>
     public bool ContentType { get; init; }
+
+    /// <summary>Content-Encoding, Content-Disposition, Content-Language and Cache-Control are stored and returned.</summary>
+    public bool ContentHeaders { get; init; }
+
+    /// <summary>Which metadata names the provider can hold (Azure: C# identifiers only).</summary>
+    public MetadataNameRule MetadataNames { get; init; } = MetadataNameRule.Any;
+
+    /// <summary>True when metadata values must be ASCII (S3 and Azure send them as HTTP headers).</summary>
+    public bool MetadataAsciiValuesOnly { get; init; }
 
     /// <summary>Object tags are stored.</summary>
     public bool Tags { get; init; }

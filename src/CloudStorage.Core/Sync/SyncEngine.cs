@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
 using CloudStorage.Model;
+using CloudStorage.Providers;
 using CloudStorage.Transfer;
 
 namespace CloudStorage.Sync;
@@ -19,22 +20,28 @@ public sealed class SyncEngine
     /// <summary>A sync engine copying through <paramref name="transfer"/>.</summary>
     public SyncEngine(TransferEngine transfer) => _transfer = transfer;
 
-    /// <summary>The plan without side effects (for -WhatIf): every Copy, Update and Delete action, key order.</summary>
+    /// <summary>
+    /// The plan without side effects (for -WhatIf): every Copy, Update and Delete action in the order the run reports
+    /// them, through the very steps and guards of <see cref="RunAsync"/> (a delete -MaxDelete would refuse is NotPerformed).
+    /// </summary>
     public async IAsyncEnumerable<SyncAction> PlanAsync(StorageLocation source, StorageLocation destination, SyncOptions options,
         [EnumeratorCancellation] CancellationToken ct = default)
     {
-        Validate(source, destination, options);
-        await EnsureTreeAsync(source, ct).ConfigureAwait(false);
-        await foreach (var action in _planner.PlanAsync(source, destination, options, ct).ConfigureAwait(false))
-            if (action.Action != SyncActionKind.Skip) yield return action;
+        var recorder = new Recorder();
+        await RunAsync(source, destination, options with { DryRun = true }, recorder, ct).ConfigureAwait(false);
+        foreach (var action in recorder.Actions) yield return action;
     }
 
-    /// <summary>Runs the sync; the observer hears each Copy/Update/Delete action once, with its final status.</summary>
+    /// <summary>
+    /// Runs the sync; the observer hears each Copy/Update/Delete action once, with its final status. With
+    /// <see cref="SyncOptions.DryRun"/> nothing changes and each action is reported Planned; the summary is marked WhatIf.
+    /// </summary>
     public async Task<SyncSummary> RunAsync(StorageLocation source, StorageLocation destination, SyncOptions options, ISyncObserver observer,
         CancellationToken ct = default)
     {
         Validate(source, destination, options);
         await EnsureTreeAsync(source, ct).ConfigureAwait(false);
+        await EnsureSourceAsync(source, destination, options, ct).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var gate = new object();
         int copied = 0, updated = 0, unchanged = 0, failed = 0, notPerformed = 0, deleted = 0;
@@ -53,13 +60,15 @@ public sealed class SyncEngine
                     case SyncActionStatus.NotPerformed: notPerformed++; break;
                     case SyncActionStatus.Completed when result.Action == SyncActionKind.Copy: copied++; bytes += result.Size; break;
                     case SyncActionStatus.Completed when result.Action == SyncActionKind.Update: updated++; bytes += result.Size; break;
-                    case SyncActionStatus.Completed when result.Action == SyncActionKind.Delete: deleted++; break;
+                    case SyncActionStatus.Completed or SyncActionStatus.Planned when result.Action == SyncActionKind.Delete: deleted++; break;
+                    case SyncActionStatus.Planned when result.Action == SyncActionKind.Copy: copied++; bytes += result.Size; break;
+                    case SyncActionStatus.Planned when result.Action == SyncActionKind.Update: updated++; bytes += result.Size; break;
                 }
                 observer.OnAction(result);
             }
         }
 
-        bool Ask(SyncAction action) { lock (gate) return observer.ShouldProcess(action); }
+        bool Ask(SyncAction action) { lock (gate) return options.DryRun || observer.ShouldProcess(action); }
 
         await foreach (var action in _planner.PlanAsync(source, destination, options, ct).ConfigureAwait(false))
         {
@@ -77,12 +86,17 @@ public sealed class SyncEngine
                 Report(action with { Status = SyncActionStatus.NotPerformed });
                 continue;
             }
+            if (options.DryRun)
+            {
+                Report(action);
+                continue;
+            }
             await copies.EnqueueAsync(async () =>
             {
                 try
                 {
                     await _transfer.CopyAsync(source.Child(action.Key), destination.Child(action.Key),
-                        new CopyRequest { Overwrite = true }, progress, ct).ConfigureAwait(false);
+                        new CopyRequest { Overwrite = true, InvalidMetadata = options.InvalidMetadata }, progress, ct).ConfigureAwait(false);
                     Report(action with { Status = SyncActionStatus.Completed });
                 }
                 catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException)
@@ -116,6 +130,7 @@ public sealed class SyncEngine
                     Report(action with { Status = SyncActionStatus.Failed, Error = $"'{target.Uri}' names a prefix, not an object." });
                     continue;
                 }
+                if (options.DryRun) { Report(action); continue; }
                 await deletes.AddAsync(target.Key, action).ConfigureAwait(false);
             }
             await deletes.CompleteAsync().ConfigureAwait(false);
@@ -125,19 +140,9 @@ public sealed class SyncEngine
         {
             Source = source.Uri, Destination = destination.Uri,
             Copied = copied, Updated = updated, Deleted = deleted, Unchanged = unchanged,
-            Failed = failed, NotPerformed = notPerformed, BytesTransferred = bytes, Duration = clock.Elapsed,
+            Failed = failed, NotPerformed = notPerformed, BytesTransferred = bytes, Duration = clock.Elapsed, WhatIf = options.DryRun,
         };
     }
-
-    /// <summary>Plans into a summary without changing anything (what -WhatIf reports at the end).</summary>
-    public static SyncSummary Summarize(StorageLocation source, StorageLocation destination, IEnumerable<SyncAction> plan, TimeSpan duration) => new()
-    {
-        Source = source.Uri, Destination = destination.Uri, WhatIf = true, Duration = duration,
-        Copied = plan.Count(a => a.Action == SyncActionKind.Copy),
-        Updated = plan.Count(a => a.Action == SyncActionKind.Update),
-        Deleted = plan.Count(a => a.Action == SyncActionKind.Delete),
-        BytesTransferred = plan.Where(a => a.Action != SyncActionKind.Delete).Sum(a => a.Size),
-    };
 
     private static void Validate(StorageLocation source, StorageLocation destination, SyncOptions options)
     {
@@ -164,6 +169,36 @@ public sealed class SyncEngine
         if (!source.IsPrefixOnly && await source.Provider.StatAsync(source.Key, ct).ConfigureAwait(false) is not null)
             throw new StorageException(StorageErrorKind.InvalidArgument,
                 $"'{source.Uri}' is an object; sync compares trees. Use Copy-StorageObject for one object, or end the address with '/'.", source.Uri);
+    }
+
+    // A source that does not exist is an error, never an empty listing; and an empty one with -Delete would empty the
+    // destination, which only an explicit AllowEmptySource may do. Both are found before anything is planned.
+    private static async Task EnsureSourceAsync(StorageLocation source, StorageLocation destination, SyncOptions options, CancellationToken ct)
+    {
+        if (ProviderAbilities.Find<IExistenceProbe>(source) is var (probe, _, key)
+            && !await probe.PrefixExistsAsync(source.IsPrefixOnly ? key : key + "/", ct).ConfigureAwait(false))
+            throw new StorageException(StorageErrorKind.NotFound,
+                $"The sync source '{source.Uri}' does not exist; nothing was planned.", source.Uri, source.Provider.Name);
+        // A missing bucket or container fails this listing with NotFound.
+        var any = false;
+        await foreach (var _ in source.Provider.ListAsync(new ListRequest { Prefix = source.AsPrefix, PageSize = 1 }, ct).ConfigureAwait(false))
+        {
+            any = true;
+            break;
+        }
+        if (!any && options.Delete && !options.AllowEmptySource)
+            throw new StorageException(StorageErrorKind.InvalidArgument,
+                $"The sync source '{source.Uri}' has no objects, so -Delete would delete everything under '{destination.Uri}'; nothing was done. " +
+                "Pass -AllowEmptySource if that is what you want.", source.Uri, source.Provider.Name);
+    }
+
+    /// <summary>Keeps a dry run's actions for <see cref="PlanAsync"/>.</summary>
+    private sealed class Recorder : ISyncObserver
+    {
+        public List<SyncAction> Actions { get; } = [];
+        public bool ShouldProcess(SyncAction planned) => true;
+        public void OnAction(SyncAction result) => Actions.Add(result);
+        public void OnProgress(TransferProgress progress) { }
     }
 
     private static string AsPrefix(string key) => key.Length == 0 || key.EndsWith('/') ? key : key + "/";

@@ -1,4 +1,5 @@
 using CloudStorage.Model;
+using CloudStorage.Transfer;
 
 namespace CloudStorage.Sync;
 
@@ -13,6 +14,21 @@ public sealed record SyncOptions
 
     /// <summary>Refuse to delete anything when more than this many deletions are planned.</summary>
     public int? MaxDelete { get; init; }
+
+    /// <summary>
+    /// With <see cref="Delete"/>, let a source with no objects empty the destination. Without it such a sync fails before
+    /// planning (a mistyped or emptied source must not wipe a destination).
+    /// </summary>
+    public bool AllowEmptySource { get; init; }
+
+    /// <summary>What to do with metadata the destination cannot hold (fail the object by default).</summary>
+    public InvalidMetadataHandling InvalidMetadata { get; init; } = InvalidMetadataHandling.Fail;
+
+    /// <summary>
+    /// Plan only (-WhatIf): the run goes through the same steps and guards (-MaxDelete included) and reports each
+    /// action as Planned (or NotPerformed by a guard), but copies and deletes nothing and asks nothing.
+    /// </summary>
+    public bool DryRun { get; init; }
 
     /// <summary>Copies in flight at once.</summary>
     public int Parallelism { get; init; } = 4;

@@ -19,6 +19,9 @@ public sealed record CopyRequest
     /// <summary>Tags for the destination; null sets none. Unsupported when the destination has no tags.</summary>
     public IReadOnlyDictionary<string, string>? Tags { get; init; }
 
+    /// <summary>What to do with a metadata name or value the destination cannot hold (fail the object by default).</summary>
+    public InvalidMetadataHandling InvalidMetadata { get; init; } = InvalidMetadataHandling.Fail;
+
     /// <summary>Let the provider copy without moving bytes through this process when it can.</summary>
     public bool AllowServerSideCopy { get; init; } = true;
 

@@ -32,28 +32,58 @@ public sealed class TransferEngine
     {
         var item = await StatAsync(source, ct).ConfigureAwait(false)
             ?? throw StorageException.NotFound(source.Uri, source.Provider.Name);
-        return await CopyItemAsync(item, source, destination, request, progress, ct).ConfigureAwait(false);
+        return await CopyStatedAsync(item, source, destination, request, progress, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Copies an object whose properties are already known (sync and recursive copies list them first).</summary>
+    /// <summary>
+    /// Copies an object a listing reported (recursive copies list first). A listing may lack what a copy keeps (S3's has
+    /// no content type, headers or metadata), so the source's own stat supplies them where the source stores any.
+    /// </summary>
     public async Task<StorageItem> CopyItemAsync(StorageItem item, StorageLocation source, StorageLocation destination, CopyRequest request,
         IProgress<TransferProgress>? progress = null, CancellationToken ct = default)
+    {
+        // A listing that reports a content type carries the object's properties (memory, Azure, GCS); one without it
+        // (S3's) is completed by one stat of the source.
+        var caps = source.Provider.Capabilities;
+        if (item.ContentType is null && (caps.UserMetadata || caps.ContentType || caps.ContentHeaders))
+            item = await StatAsync(source, ct).ConfigureAwait(false) ?? throw StorageException.NotFound(source.Uri, source.Provider.Name);
+        return await CopyStatedAsync(item, source, destination, request, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What a copy of <paramref name="item"/> stores besides the bytes: its content type, the four content headers, the
+    /// user's metadata (without the source's bookkeeping: stored times and hashes, which the destination writes anew),
+    /// checked against the destination's metadata rules; its modification time (a stored one when it has one); its
+    /// storage class when both sides are the same kind of store (class names differ between clouds).
+    /// </summary>
+    public static WriteOptions WriteOptionsFor(StorageItem item, StorageLocation source, StorageLocation destination, CopyRequest request)
+    {
+        var sameKind = ProviderAbilities.Unwrap(source).Provider.GetType() == ProviderAbilities.Unwrap(destination).Provider.GetType();
+        var metadata = request.Metadata ?? StoredModifiedTime.UserOnly(item.Metadata);
+        return new WriteOptions
+        {
+            Length = item.Size,
+            ContentType = request.ContentType ?? item.ContentType,
+            ContentEncoding = item.ContentEncoding,
+            ContentDisposition = item.ContentDisposition,
+            ContentLanguage = item.ContentLanguage,
+            CacheControl = item.CacheControl,
+            Metadata = MetadataRules.Apply(metadata, destination.Provider.Capabilities, request.InvalidMetadata, destination.Uri, destination.Provider.Name),
+            ModifiedTime = request.PreserveModifiedTime ? StoredModifiedTime.Of(item) : null,
+            StorageClass = request.StorageClass ?? (sameKind && destination.Provider.Capabilities.StorageClass ? item.StorageClass : null),
+            Tags = request.Tags,
+            ExpectedHashes = item.Hashes.Count > 0 ? item.Hashes : null,
+        };
+    }
+
+    private async Task<StorageItem> CopyStatedAsync(StorageItem item, StorageLocation source, StorageLocation destination, CopyRequest request,
+        IProgress<TransferProgress>? progress, CancellationToken ct)
     {
         if (destination.IsPrefixOnly)
             throw new StorageException(StorageErrorKind.InvalidKey, $"'{destination.Uri}' names a prefix, not an object.", destination.Uri, destination.Provider.Name);
         EnsureCapable(destination, request);
+        var options = WriteOptionsFor(item, source, destination, request);
         await EnsureWritableAsync(destination, request.Overwrite, ct).ConfigureAwait(false);
-
-        var options = new WriteOptions
-        {
-            Length = item.Size,
-            ContentType = request.ContentType ?? item.ContentType,
-            Metadata = request.Metadata ?? item.Metadata,
-            ModifiedTime = request.PreserveModifiedTime ? item.LastModified : null,
-            StorageClass = request.StorageClass,
-            Tags = request.Tags,
-            ExpectedHashes = item.Hashes.Count > 0 ? item.Hashes : null,
-        };
 
         if (request.AllowServerSideCopy)
         {
@@ -96,7 +126,8 @@ public sealed class TransferEngine
         await EnsureWritableAsync(destination, request.Overwrite, ct).ConfigureAwait(false);
         var options = new WriteOptions
         {
-            Length = length, ContentType = request.ContentType, Metadata = request.Metadata, StorageClass = request.StorageClass, Tags = request.Tags,
+            Length = length, ContentType = request.ContentType, StorageClass = request.StorageClass, Tags = request.Tags,
+            Metadata = MetadataRules.Apply(request.Metadata, destination.Provider.Capabilities, request.InvalidMetadata, destination.Uri, destination.Provider.Name),
         };
         return await WriteStreamAsync(content, destination, options, progress, ct).ConfigureAwait(false);
     }

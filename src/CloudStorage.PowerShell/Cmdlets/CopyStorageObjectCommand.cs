@@ -23,6 +23,7 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
 {
     /// <summary>The objects (or, with -Recurse, prefixes) to copy.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Path", "LiteralPath")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
@@ -35,31 +36,38 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Copy everything under a prefix.</summary>
     [Parameter]
-    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
+    public SwitchParameter Recurse { get; set; }
 
     /// <summary>Replace existing objects.</summary>
     [Parameter]
-    public SwitchParameter Force { get => Switch(nameof(Force)); set => Switch(nameof(Force), value); }
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>What to do with metadata the destination cannot hold: Fail (default), Exclude, or Rename (AzCopy's RenameIfInvalid).</summary>
+    [Parameter]
+    public InvalidMetadataHandling InvalidMetadata { get; set; } = InvalidMetadataHandling.Fail;
 
     private readonly TransferEngine _engine = new();
 
     /// <inheritdoc />
     protected override void ProcessRecordCore()
     {
+        var addresses = SessionAddresses(Uri);
+        var destinationAddress = SessionAddress(Destination);
         StorageLocation destination;
-        try { destination = Resolve(Context, Destination); }
+        try { destination = Resolve(Context, destinationAddress); }
         catch (StorageException ex) { throw new TerminatingErrorException(ErrorRecords.From(ex, Destination)); }
 
         RunAsync(async (context, ct) =>
         {
-            foreach (var address in Uri)
+            for (var i = 0; i < addresses.Length; i++)
             {
                 ct.ThrowIfCancellationRequested();
+                var address = Uri[i];
                 try
                 {
-                    var source = Resolve(context, address);
+                    var source = ResolveExisting(context, addresses[i]);
                     // Decide folder-or-key once, before the first copy makes the destination exist.
-                    var intoFolder = await Destinations.IsFolderAsync(context, Destination, destination, ct).ConfigureAwait(false);
+                    var intoFolder = await Destinations.IsFolderAsync(context, destinationAddress, destination, ct).ConfigureAwait(false);
                     var prefixName = Destinations.TreeName(source.Key);
                     // Into a local folder, objects are written through a provider confined to it (a key that would
                     // leave the folder is that object's InvalidKey error); other destinations are returned unchanged.
@@ -72,7 +80,7 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
 
                     // A tree's objects are copied a few at a time, following the listing (flat memory).
                     using var copies = new BoundedWorkQueue(_engine.Options.Parallelism, ct);
-                    await foreach (var (item, relative) in ItemLister.ExpandAsync(source, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))
+                    await foreach (var (item, relative) in ItemLister.ExpandAsync(source, Recurse.IsPresent, ct).ConfigureAwait(false))
                     {
                         ct.ThrowIfCancellationRequested();
                         var single = !source.IsPrefixOnly && item.Key == source.Key;
@@ -90,8 +98,9 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                         if (!context.ShouldProcess(target.Uri, $"Copy '{item.Uri}'")) continue;
                         async Task CopyOne()
                         {
+                            using var progress = Board("Copying").Start(context, item.Uri, item.Size);
                             var copied = await _engine.CopyItemAsync(item, new StorageLocation(source.Provider, item.Key), target,
-                                new CopyRequest { Overwrite = IsSet(nameof(Force)) }, ProgressFor(context, "Copying"), ct).ConfigureAwait(false);
+                                new CopyRequest { Overwrite = Force.IsPresent, InvalidMetadata = InvalidMetadata }, progress, ct).ConfigureAwait(false);
                             context.WriteVerbose($"Copied {item.Uri} to {copied.Uri}");
                             context.WriteObject(copied);
                         }

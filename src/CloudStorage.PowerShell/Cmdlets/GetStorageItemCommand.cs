@@ -18,13 +18,14 @@ public sealed class GetStorageItemCommand : StorageCmdletBase
 {
     /// <summary>The addresses to list.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Path", "LiteralPath")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
 
     /// <summary>Every object below a prefix instead of one level.</summary>
     [Parameter]
-    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
+    public SwitchParameter Recurse { get; set; }
 
     /// <summary>A wildcard on the item's name.</summary>
     [Parameter]
@@ -49,20 +50,24 @@ public sealed class GetStorageItemCommand : StorageCmdletBase
     }
 
     /// <inheritdoc />
-    protected override void ProcessRecordCore() => RunAsync(async (context, ct) =>
+    protected override void ProcessRecordCore()
+    {
+        var addresses = SessionAddresses(Uri);
+        RunAsync(async (context, ct) =>
     {
         var query = new ItemQuery
         {
-            Recurse = IsSet(nameof(Recurse)),
+            Recurse = Recurse.IsPresent,
             Filter = string.IsNullOrEmpty(Filter) ? null : Filter,
             First = First is { } first ? (int)Math.Min((long)first + Skip, int.MaxValue) : null,
         };
-        foreach (var address in Uri)
+        for (var i = 0; i < addresses.Length; i++)
         {
             ct.ThrowIfCancellationRequested();
+            var address = Uri[i];
             try
             {
-                var location = Resolve(context, address);
+                var location = ResolveExisting(context, addresses[i]);
                 var skipped = 0;
                 await foreach (var item in ItemLister.GetItemsAsync(location, query, ct).ConfigureAwait(false))
                 {
@@ -76,4 +81,5 @@ public sealed class GetStorageItemCommand : StorageCmdletBase
             }
         }
     });
+    }
 }

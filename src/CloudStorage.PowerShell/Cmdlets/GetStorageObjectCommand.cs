@@ -36,6 +36,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
 
     /// <summary>The objects (or, with -Recurse, prefixes) to read.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Path", "LiteralPath")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
@@ -48,15 +49,15 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Download everything under a prefix.</summary>
     [Parameter(ParameterSetName = ToFileParameterSet)]
-    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
+    public SwitchParameter Recurse { get; set; }
 
     /// <summary>Replace existing files.</summary>
     [Parameter(ParameterSetName = ToFileParameterSet)]
-    public SwitchParameter Force { get => Switch(nameof(Force)); set => Switch(nameof(Force), value); }
+    public SwitchParameter Force { get; set; }
 
     /// <summary>Return the content as a string.</summary>
     [Parameter(ParameterSetName = AsStringParameterSet, Mandatory = true)]
-    public SwitchParameter AsString { get => Switch(nameof(AsString)); set => Switch(nameof(AsString), value); }
+    public SwitchParameter AsString { get; set; }
 
     /// <summary>The text encoding for -AsString (a byte order mark, when present, wins).</summary>
     [Parameter(ParameterSetName = AsStringParameterSet)]
@@ -65,43 +66,51 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Return the content as one byte array.</summary>
     [Parameter(ParameterSetName = AsByteArrayParameterSet, Mandatory = true)]
-    public SwitchParameter AsByteArray { get => Switch(nameof(AsByteArray)); set => Switch(nameof(AsByteArray), value); }
+    public SwitchParameter AsByteArray { get; set; }
 
     /// <summary>The largest object read into memory by -AsString/-AsByteArray.</summary>
     internal long MaxInMemoryBytes { get; set; } = 1L << 30;
 
     private readonly TransferEngine _engine = new();
 
+    // -Destination as this session means it (~, PSDrives, the current location), set in BeginProcessing.
+    private string _destination = "";
+
     /// <inheritdoc />
     protected override void BeginProcessingCore()
     {
-        if (IsSet(nameof(AsString)) && IsSet(nameof(AsByteArray)))
+        _destination = SessionAddress(Destination);
+        if (AsString.IsPresent && AsByteArray.IsPresent)
             throw Terminating(StorageErrorKind.InvalidArgument, "-AsString and -AsByteArray cannot be used together.", null);
-        if (!IsSet(nameof(AsString)) && !IsSet(nameof(AsByteArray)))
+        if (!AsString.IsPresent && !AsByteArray.IsPresent)
         {
             if (string.IsNullOrEmpty(Destination))
                 throw Terminating(StorageErrorKind.InvalidArgument, "Give -Destination (a file or folder), -AsString or -AsByteArray.", null);
-            if (Destinations.LocalPathOf(Context, Destination) is null)
+            if (Destinations.LocalPathOf(Context, _destination) is null)
                 throw Terminating(StorageErrorKind.InvalidArgument,
                     $"Get-StorageObject downloads to the local file system; '{Destination}' is a storage address: use Copy-StorageObject.", Destination);
         }
-        else if (IsSet(nameof(Recurse)))
+        else if (Recurse.IsPresent)
             throw Terminating(StorageErrorKind.InvalidArgument, "-Recurse needs -Destination: a tree cannot be read into one value.", null);
     }
 
     /// <inheritdoc />
-    protected override void ProcessRecordCore() => RunAsync(async (context, ct) =>
+    protected override void ProcessRecordCore()
     {
-        foreach (var address in Uri)
+        var addresses = SessionAddresses(Uri);
+        RunAsync(async (context, ct) =>
+    {
+        for (var i = 0; i < addresses.Length; i++)
         {
             ct.ThrowIfCancellationRequested();
+            var address = Uri[i];
             try
             {
-                var location = Resolve(context, address);
-                if (IsSet(nameof(AsString)) || IsSet(nameof(AsByteArray)))
+                var location = ResolveExisting(context, addresses[i]);
+                if (AsString.IsPresent || AsByteArray.IsPresent)
                 {
                     var bytes = await _engine.ReadAllBytesAsync(location, MaxInMemoryBytes, ct).ConfigureAwait(false);
-                    context.WriteObject(IsSet(nameof(AsByteArray)) ? bytes : Decode(bytes, Encoding));
+                    context.WriteObject(AsByteArray.IsPresent ? bytes : Decode(bytes, Encoding));
                 }
                 else
                 {
@@ -114,11 +123,12 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
             }
         }
     });
+    }
 
     private async Task DownloadAsync(ICmdletContext context, StorageLocation location, CancellationToken ct)
     {
-        var destination = Destinations.LocalPathOf(context, Destination)!;
-        var intoFolder = Destination.EndsWith('/') || Destination.EndsWith('\\') || Directory.Exists(destination);
+        var destination = Destinations.LocalPathOf(context, _destination)!;
+        var intoFolder = _destination.EndsWith('/') || _destination.EndsWith('\\') || Directory.Exists(destination);
         var prefixName = Destinations.TreeName(location.Key);
         // Objects land under a folder through a provider confined to it: a key that would leave it is that object's error.
         StorageLocation? destinationFolder = null, treeFolder = null;
@@ -128,7 +138,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
             ? LocalFolderProvider.Confine(DestinationFolder().Child(prefixName + "/"))
             : DestinationFolder();
 
-        await foreach (var (item, relative) in ItemLister.ExpandAsync(location, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))
+        await foreach (var (item, relative) in ItemLister.ExpandAsync(location, Recurse.IsPresent, ct).ConfigureAwait(false))
         {
             ct.ThrowIfCancellationRequested();
             var single = !location.IsPrefixOnly && item.Key == location.Key;
@@ -149,8 +159,10 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
                     target = folder.Child(key);
                 }
                 if (!context.ShouldProcess(file, $"Download '{item.Uri}'")) continue;
-                await _engine.CopyItemAsync(item, new StorageLocation(location.Provider, item.Key), target,
-                    new CopyRequest { Overwrite = IsSet(nameof(Force)) }, ProgressFor(context, "Downloading"), ct).ConfigureAwait(false);
+                // The bar names the object, not the (temporary) file being written.
+                using (var progress = Board("Downloading").Start(context, item.Uri, item.Size))
+                    await _engine.CopyItemAsync(item, new StorageLocation(location.Provider, item.Key), target,
+                        new CopyRequest { Overwrite = Force.IsPresent }, progress, ct).ConfigureAwait(false);
                 context.WriteVerbose($"Downloaded {item.Uri} to {file}");
                 context.WriteObject(new FileInfo(file));
             }

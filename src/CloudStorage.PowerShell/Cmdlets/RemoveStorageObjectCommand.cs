@@ -18,29 +18,34 @@ public sealed class RemoveStorageObjectCommand : StorageCmdletBase
 {
     /// <summary>The objects (or, with -Recurse, prefixes) to delete.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Path", "LiteralPath")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
 
     /// <summary>Delete everything under a prefix.</summary>
     [Parameter]
-    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
+    public SwitchParameter Recurse { get; set; }
 
     /// <summary>Write each removed item.</summary>
     [Parameter]
-    public SwitchParameter PassThru { get => Switch(nameof(PassThru)); set => Switch(nameof(PassThru), value); }
+    public SwitchParameter PassThru { get; set; }
 
     private readonly TransferEngine _engine = new();
 
     /// <inheritdoc />
-    protected override void ProcessRecordCore() => RunAsync(async (context, ct) =>
+    protected override void ProcessRecordCore()
     {
-        foreach (var address in Uri)
+        var addresses = SessionAddresses(Uri);
+        RunAsync(async (context, ct) =>
+    {
+        for (var i = 0; i < addresses.Length; i++)
         {
             ct.ThrowIfCancellationRequested();
+            var address = Uri[i];
             try
             {
-                var location = Resolve(context, address);
+                var location = ResolveExisting(context, addresses[i]);
                 // Deletes follow the listing, in batches where the provider deletes many keys per request (S3), else
                 // a few at a time; listings page by key marker (never by offset), so removing keys already listed
                 // cannot make the listing skip any, and memory stays flat.
@@ -52,12 +57,12 @@ public sealed class RemoveStorageObjectCommand : StorageCmdletBase
                         return;
                     }
                     context.WriteVerbose($"Removed {item.Uri}");
-                    if (IsSet(nameof(PassThru))) context.WriteObject(item);
+                    if (PassThru.IsPresent) context.WriteObject(item);
                 }, ct);
                 Exception? listingFailure = null;
                 try
                 {
-                    await foreach (var (item, _) in ItemLister.ExpandAsync(location, IsSet(nameof(Recurse)), ct).ConfigureAwait(false))
+                    await foreach (var (item, _) in ItemLister.ExpandAsync(location, Recurse.IsPresent, ct).ConfigureAwait(false))
                     {
                         ct.ThrowIfCancellationRequested();
                         if (!context.ShouldProcess(item.Uri, "Remove storage object")) continue;
@@ -77,4 +82,5 @@ public sealed class RemoveStorageObjectCommand : StorageCmdletBase
             }
         }
     });
+    }
 }

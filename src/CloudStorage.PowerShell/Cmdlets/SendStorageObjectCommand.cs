@@ -12,7 +12,8 @@ namespace CloudStorage.PowerShell.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Uploads local files, folders or a value to storage.</para>
-/// <para type="description">-Path takes literal paths or wildcards and binds FullName/PSPath from Get-ChildItem.
+/// <para type="description">-Path takes paths with wildcards; -LiteralPath takes paths as written and binds
+/// PSPath/FullName from Get-ChildItem. Both are read as PowerShell reads paths (~, PSDrives, the current location).
 /// A -Destination ending in '/' or naming an existing prefix means "under it, with the file's name" (several files
 /// from one wildcard always go under it); otherwise it is the exact key. With -Recurse a folder is uploaded as a tree
 /// (under the destination folder with its own name, or as the destination itself when that is not an existing
@@ -26,15 +27,23 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     /// <summary>Upload files and folders.</summary>
     public const string PathParameterSet = "Path";
 
+    /// <summary>Upload files and folders named literally (no wildcards).</summary>
+    public const string LiteralPathParameterSet = "LiteralPath";
+
     /// <summary>Upload a string or byte array.</summary>
     public const string ValueParameterSet = "Value";
 
-    /// <summary>Local files or folders (literal or wildcard).</summary>
+    /// <summary>Local files or folders; wildcards are expanded.</summary>
     [Parameter(ParameterSetName = PathParameterSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName", "PSPath", "LiteralPath")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
+
+    /// <summary>Local files or folders, exactly as written (what Get-ChildItem pipes in as PSPath).</summary>
+    [Parameter(ParameterSetName = LiteralPathParameterSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>A string (stored as UTF-8) or byte array to store.</summary>
     [Parameter(ParameterSetName = ValueParameterSet, Mandatory = true)]
@@ -50,7 +59,8 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Upload folders with everything in them.</summary>
     [Parameter(ParameterSetName = PathParameterSet)]
-    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
+    [Parameter(ParameterSetName = LiteralPathParameterSet)]
+    public SwitchParameter Recurse { get; set; }
 
     /// <summary>The MIME type; by default from the file extension.</summary>
     [Parameter]
@@ -71,7 +81,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
 
     /// <summary>Replace existing objects.</summary>
     [Parameter]
-    public SwitchParameter Force { get => Switch(nameof(Force)); set => Switch(nameof(Force), value); }
+    public SwitchParameter Force { get; set; }
 
     private readonly TransferEngine _engine = new();
 
@@ -80,7 +90,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     {
         var destination = ResolveDestination();
         var metadata = ToDictionary(Metadata);
-        if (ParameterSetName == ValueParameterSet || (Value is not null && Path.Length == 0))
+        if (ParameterSetName == ValueParameterSet || (Value is not null && Path.Length == 0 && LiteralPath.Length == 0))
         {
             var content = ValueBytes(Value);
             if (destination.IsPrefixOnly)
@@ -103,13 +113,14 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
             return;
         }
 
+        var sources = ExpandSources();
         RunAsync(async (context, ct) =>
         {
-            foreach (var path in Path)
+            foreach (var (path, expanded, failure) in sources)
             {
                 ct.ThrowIfCancellationRequested();
                 IReadOnlyList<string> entries;
-                try { entries = LocalPaths.Expand(path, context.CurrentDirectory); }
+                try { entries = failure is not null ? throw failure : expanded ?? LocalPaths.Expand(path, context.CurrentDirectory); }
                 catch (Exception ex) when (ErrorRecords.IsItemFailure(ex)) { WriteFailure(context, ex, path); continue; }
 
                 // Several matches of one wildcard cannot all be one key: they go under the destination as a folder.
@@ -132,7 +143,7 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
                             var name = System.IO.Path.GetFileName(entry);
                             var target = many
                                 ? destination.Child(name)
-                                : await Destinations.ForObjectAsync(context, Destination, destination, name, ct).ConfigureAwait(false);
+                                : await Destinations.ForObjectAsync(context, _destination, destination, name, ct).ConfigureAwait(false);
                             await SendFileAsync(context, entry, target, metadata, ct).ConfigureAwait(false);
                         }
                     }
@@ -148,11 +159,11 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     private async Task SendDirectoryAsync(ICmdletContext context, string directory, string name, StorageLocation destination, bool intoFolder,
         IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
     {
-        if (!IsSet(nameof(Recurse)))
+        if (!Recurse.IsPresent)
             throw new StorageException(StorageErrorKind.InvalidArgument, $"'{directory}' is a folder; use -Recurse to upload it with its content.", directory);
         var root = intoFolder && name.Length > 0
             ? destination.Child(name + "/")
-            : await Destinations.ForTreeAsync(context, Destination, destination, name, ct).ConfigureAwait(false);
+            : await Destinations.ForTreeAsync(context, _destination, destination, name, ct).ConfigureAwait(false);
         // Files go up a few at a time as the folder is walked (flat memory however many there are).
         using var uploads = new BoundedWorkQueue(_engine.Options.Parallelism, ct);
         foreach (var file in LocalPaths.FilesBelow(directory))
@@ -192,18 +203,44 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
     {
         var request = new CopyRequest
         {
-            Overwrite = IsSet(nameof(Force)), ContentType = contentType, Metadata = metadata, StorageClass = StorageClass, Tags = ToDictionary(Tag),
+            Overwrite = Force.IsPresent, ContentType = contentType, Metadata = metadata, StorageClass = StorageClass, Tags = ToDictionary(Tag),
         };
-        var item = await _engine.UploadAsync(content, length, target, request, ProgressFor(context, "Uploading"), ct).ConfigureAwait(false);
+        using var progress = Board("Uploading").Start(context, target.Uri, length);
+        var item = await _engine.UploadAsync(content, length, target, request, progress, ct).ConfigureAwait(false);
         context.WriteVerbose($"Uploaded {length:N0} bytes from {what} to {item.Uri}");
         context.WriteObject(item);
     }
+
+    // The sources of this input with their files found through the session (wildcards for -Path, exactly as written
+    // for -LiteralPath); a failure is kept, so the worker reports it for that path alone. Outside a session (tests)
+    // the worker expands them against the current directory.
+    private List<(string Path, IReadOnlyList<string>? Entries, StorageException? Failure)> ExpandSources()
+    {
+        var literal = ParameterSetName == LiteralPathParameterSet || LiteralPath.Length > 0;
+        var result = new List<(string, IReadOnlyList<string>?, StorageException?)>();
+        foreach (var path in literal ? LiteralPath : Path)
+        {
+            IReadOnlyList<string>? entries = null;
+            StorageException? failure = null;
+            if (ReferenceEquals(Context, this) && SessionState is { } session)
+            {
+                try { entries = SessionPaths.ResolveFiles(session, path, literal); }
+                catch (StorageException ex) { failure = ex; }
+            }
+            result.Add((path, entries, failure));
+        }
+        return result;
+    }
+
+    // -Destination as this session means it (~, PSDrives, the current location).
+    private string _destination = "";
 
     private StorageLocation ResolveDestination()
     {
         try
         {
-            return Resolve(Context, Destination);
+            _destination = SessionAddress(Destination);
+            return Resolve(Context, _destination);
         }
         catch (StorageException ex)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
@@ -15,8 +14,9 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// <para type="synopsis">Makes a destination prefix match a source prefix, like rclone sync.</para>
 /// <para type="description">Copies what is missing or changed, and with -Delete removes what the source no longer has
 /// (only after every copy succeeded, and not more than -MaxDelete objects). Writes one SyncAction per key that needed
-/// work, then a SyncSummary as the last object. With -WhatIf it writes the planned actions and a summary marked WhatIf,
-/// and changes nothing. Each action is confirmed with ShouldProcess; failed actions are also written as errors.</para>
+/// work, then a SyncSummary as the last object. With -WhatIf it goes through the same steps and guards as the real run
+/// (-MaxDelete included), writes the planned actions and a summary marked WhatIf, and changes nothing. A source that
+/// does not exist is an error; with -Delete an empty source deletes nothing unless -AllowEmptySource is given. Each action is confirmed with ShouldProcess; failed actions are also written as errors.</para>
 /// </summary>
 [Cmdlet(VerbsData.Sync, "StorageProvider", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SyncAction), typeof(SyncSummary))]
@@ -36,16 +36,24 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
 
     /// <summary>Delete destination objects the source does not have.</summary>
     [Parameter]
-    public SwitchParameter Delete { get => Switch(nameof(Delete)); set => Switch(nameof(Delete), value); }
+    public SwitchParameter Delete { get; set; }
 
     /// <summary>Compare content hashes even when that means reading the content.</summary>
     [Parameter]
-    public SwitchParameter Checksum { get => Switch(nameof(Checksum)); set => Switch(nameof(Checksum), value); }
+    public SwitchParameter Checksum { get; set; }
 
     /// <summary>Delete nothing when more than this many deletions are planned.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
     public int? MaxDelete { get; set; }
+
+    /// <summary>With -Delete, let a source that has no objects empty the destination (refused without this switch).</summary>
+    [Parameter]
+    public SwitchParameter AllowEmptySource { get; set; }
+
+    /// <summary>What to do with metadata the destination cannot hold: Fail (default), Exclude, or Rename (AzCopy's RenameIfInvalid).</summary>
+    [Parameter]
+    public InvalidMetadataHandling InvalidMetadata { get; set; } = InvalidMetadataHandling.Fail;
 
     /// <summary>Copies in flight at once.</summary>
     [Parameter]
@@ -61,30 +69,20 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
         StorageLocation destination;
         try { destination = LocalFolderProvider.Confine(ResolveOrTerminate(Destination)); }
         catch (StorageException ex) { throw new TerminatingErrorException(ErrorRecords.From(ex, Destination)); }
-        var options = new SyncOptions { Delete = IsSet(nameof(Delete)), Checksum = IsSet(nameof(Checksum)), MaxDelete = MaxDelete, Parallelism = Parallelism };
+        var options = new SyncOptions
+        {
+            Delete = Delete.IsPresent, Checksum = Checksum.IsPresent, MaxDelete = MaxDelete, Parallelism = Parallelism,
+            AllowEmptySource = AllowEmptySource.IsPresent, InvalidMetadata = InvalidMetadata,
+        };
         var engine = new SyncEngine(new TransferEngine(new TransferOptions { Parallelism = Parallelism }));
 
         RunAsync(async (context, ct) =>
         {
             try
             {
-                SyncSummary summary;
-                if (context.WhatIfRequested)
-                {
-                    var clock = Stopwatch.StartNew();
-                    var plan = new List<SyncAction>();
-                    await foreach (var action in engine.PlanAsync(source, destination, options, ct).ConfigureAwait(false))
-                    {
-                        context.ShouldProcess(action.Uri, Describe(action)); // prints "What if: ..."
-                        context.WriteObject(action);
-                        plan.Add(action);
-                    }
-                    summary = SyncEngine.Summarize(source, destination, plan, clock.Elapsed);
-                }
-                else
-                {
-                    summary = await engine.RunAsync(source, destination, options, new Observer(this, context), ct).ConfigureAwait(false);
-                }
+                // -WhatIf runs the same steps and guards without changing anything (SyncOptions.DryRun).
+                var summary = await engine.RunAsync(source, destination, options with { DryRun = context.WhatIfRequested },
+                    new Observer(this, context, destination), ct).ConfigureAwait(false);
                 context.WriteObject(summary);
             }
             catch (StorageException ex) when (ex.Kind == StorageErrorKind.InvalidArgument)
@@ -100,7 +98,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
 
     private StorageLocation ResolveOrTerminate(string address)
     {
-        try { return Resolve(Context, address); }
+        try { return Resolve(Context, SessionAddress(address)); }
         catch (StorageException ex) { throw new TerminatingErrorException(ErrorRecords.From(ex, address)); }
     }
 
@@ -113,12 +111,22 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
     };
 
     /// <summary>Routes the engine's questions and results through the cmdlet context.</summary>
-    private sealed class Observer(SyncStorageProviderCommand cmdlet, ICmdletContext context) : ISyncObserver
+    private sealed class Observer(SyncStorageProviderCommand cmdlet, ICmdletContext context, StorageLocation destination) : ISyncObserver
     {
+        // One bar per object in flight (by destination key), under the command's overall bar.
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TransferProgressBoard.ObjectProgress> _inFlight = new(StringComparer.Ordinal);
+        private readonly TransferProgressBoard _board = cmdlet.Board("Syncing");
+
         public bool ShouldProcess(SyncAction planned) => context.ShouldProcess(planned.Uri, Describe(planned));
 
         public void OnAction(SyncAction result)
         {
+            if (result.Status == SyncActionStatus.Planned) context.ShouldProcess(result.Uri, Describe(result)); // prints "What if: ..."
+            else if (result.Action is SyncActionKind.Copy or SyncActionKind.Update && result.Status != SyncActionStatus.NotPerformed)
+            {
+                if (_inFlight.TryRemove(KeyUnder(result.Key), out var progress)) progress.Dispose();
+                else _board.Start(context, result.Uri, result.Size).Dispose(); // counted, though it reported no bytes
+            }
             context.WriteObject(result);
             if (result.Status == SyncActionStatus.Failed)
             {
@@ -132,6 +140,10 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
         }
 
         public void OnProgress(TransferProgress progress) =>
-            cmdlet.WriteProgressRecord(context, $"Copying {progress.Key}", progress.PercentComplete);
+            _inFlight.GetOrAdd(KeyUnder(progress.Key), key => _board.Start(context, new StorageLocation(destination.Provider, key).Uri, progress.TotalBytes))
+                .Report(progress);
+
+        // Progress keys are the destination's keys; the bar shows the object's full address.
+        private string KeyUnder(string key) => key.StartsWith(destination.Key, StringComparison.Ordinal) ? key : destination.AsPrefix + key;
     }
 }

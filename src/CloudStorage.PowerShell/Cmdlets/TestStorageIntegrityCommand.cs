@@ -20,9 +20,11 @@ namespace CloudStorage.PowerShell.Cmdlets;
 [OutputType(typeof(IntegrityResult))]
 public sealed class TestStorageIntegrityCommand : StorageCmdletBase
 {
-    /// <summary>The objects or prefixes to check.</summary>
+    /// <summary>The objects or prefixes to check (a SyncSummary on the pipeline binds nothing).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [NoSyncSummary]
+    [AllowEmptyCollection]
+    [Alias("Path", "LiteralPath")]
     [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Uri { get; set; } = [];
 
@@ -34,26 +36,37 @@ public sealed class TestStorageIntegrityCommand : StorageCmdletBase
 
     /// <summary>Read the content when no hash can decide.</summary>
     [Parameter]
-    public SwitchParameter Download { get => Switch(nameof(Download)); set => Switch(nameof(Download), value); }
+    public SwitchParameter Download { get; set; }
 
     /// <summary>Compare whole trees below prefixes (one level otherwise).</summary>
     [Parameter]
-    public SwitchParameter Recurse { get => Switch(nameof(Recurse)); set => Switch(nameof(Recurse), value); }
+    public SwitchParameter Recurse { get; set; }
 
     private IntegrityChecker? _checker;
 
     /// <inheritdoc />
-    protected override void ProcessRecordCore() => RunAsync(async (context, ct) =>
+    protected override void ProcessRecordCore()
+    {
+        var addresses = Array.ConvertAll(Uri, a => string.IsNullOrEmpty(a) ? a : SessionAddress(a));
+        var referenceAddress = string.IsNullOrEmpty(Reference) ? null : SessionAddress(Reference);
+        RunAsync(async (context, ct) =>
     {
         _checker ??= new IntegrityChecker(new TransferEngine());
-        var options = new IntegrityOptions { Download = IsSet(nameof(Download)), Recurse = IsSet(nameof(Recurse)) };
-        foreach (var address in Uri)
+        var options = new IntegrityOptions { Download = Download.IsPresent, Recurse = Recurse.IsPresent };
+        for (var i = 0; i < addresses.Length; i++)
         {
             ct.ThrowIfCancellationRequested();
+            var address = Uri[i];
+            if (string.IsNullOrEmpty(address))
+            {
+                WriteFailure(context, new Errors.StorageException(Errors.StorageErrorKind.InvalidArgument, "-Uri must not be empty.", ""), "");
+                continue;
+            }
             try
             {
-                var target = Resolve(context, address);
-                var reference = string.IsNullOrEmpty(Reference) ? null : Resolve(context, Reference);
+                // A missing object is a result here (Missing), not an error: resolved without the existence check.
+                var target = Resolve(context, addresses[i]);
+                var reference = referenceAddress is null ? null : Resolve(context, referenceAddress);
                 await foreach (var result in _checker.CheckAsync(target, reference, options, ct).ConfigureAwait(false))
                 {
                     if (result.Status != IntegrityStatus.Match) context.WriteVerbose($"{result.Status}: {result.Uri} ({result.Detail})");
@@ -66,4 +79,5 @@ public sealed class TestStorageIntegrityCommand : StorageCmdletBase
             }
         }
     });
+    }
 }

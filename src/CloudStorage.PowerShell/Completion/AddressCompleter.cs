@@ -55,6 +55,7 @@ public sealed class AddressCompleter
         {
             if (!word.Contains(':') && !word.Contains('/') && !word.Contains('\\'))
                 AddSchemesAndProviders(word, quote, results);
+            AddMemoryStores(word, quote, results);
             if (results.Count < MaxResults)
                 AddKeys(word, quote, results, cancellationToken);
         }
@@ -97,6 +98,22 @@ public sealed class AddressCompleter
             var text = registration.Name + ":";
             if (text.StartsWith(word, StringComparison.OrdinalIgnoreCase))
                 results.Add(new AddressCompletion(Quote(text, quote), text, AddressCompletionKind.Provider, $"{registration.Name} → {registration.Uri}"));
+        }
+    }
+
+    // "mem://" and "mem://sto": the memory stores of this session (they exist only once something was written).
+    private void AddMemoryStores(string word, char? quote, List<AddressCompletion> results)
+    {
+        const string scheme = "mem://";
+        if (!word.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && !scheme.StartsWith(word, StringComparison.OrdinalIgnoreCase)) return;
+        if (word.Length < scheme.Length && word.Length < 2) return; // "m" completes to the scheme only
+        var typed = word.Length > scheme.Length ? word[scheme.Length..] : "";
+        if (typed.Contains('/')) return;
+        foreach (var store in _registry.MemoryStoreNames)
+        {
+            if (!store.StartsWith(typed, StringComparison.Ordinal)) continue;
+            var text = scheme + store + "/";
+            results.Add(new AddressCompletion(Quote(text, quote), text, AddressCompletionKind.Prefix, $"{text} — a memory store of this session"));
         }
     }
 

@@ -26,6 +26,22 @@ public sealed class AddressArgumentCompleter : IArgumentCompleter
     /// <summary>The session's current file-system folder (what relative local paths mean), else the process's.</summary>
     internal static string SessionCurrentDirectory()
     {
+        // Completion runs inside the session's own pipeline (TabExpansion2), where SessionStateProxy refuses to answer
+        // ("a pipeline is already running"); a nested pipeline on the current runspace may ask.
+        try
+        {
+            if (Runspace.DefaultRunspace is not null)
+            {
+                using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+                ps.AddCommand("Microsoft.PowerShell.Management\\Get-Location").AddParameter("PSProvider", "FileSystem");
+                foreach (var result in ps.Invoke())
+                    if (result?.BaseObject is PathInfo { ProviderPath: { Length: > 0 } path }) return path;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // No runspace on this thread, or a host without a file-system location.
+        }
         try
         {
             var path = Runspace.DefaultRunspace?.SessionStateProxy?.Path?.CurrentFileSystemLocation?.ProviderPath;
@@ -33,13 +49,13 @@ public sealed class AddressArgumentCompleter : IArgumentCompleter
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // No runspace on this thread, or a host without a file-system location.
+            // As above.
         }
         return Directory.GetCurrentDirectory();
     }
 }
 
-/// <summary>Tab completion for -Name of Get-/Unregister-StorageProvider: the registered provider names.</summary>
+/// <summary>Tab completion for -Name of Get-/Unregister-StorageRemote: the registered provider names.</summary>
 public sealed class ProviderNameArgumentCompleter : IArgumentCompleter
 {
     /// <inheritdoc />

@@ -92,28 +92,6 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
     /// <summary>What StopProcessing does (Ctrl+C); callable from any thread.</summary>
     internal void Stop() => _stopping.Cancel();
 
-    // --- switches ---
-    // A switch's state is kept as a plain flag: PowerShell's binder writes through the SwitchParameter property, the
-    // cmdlet reads IsSet, and tests (whose System.Management.Automation is a reference assembly, where SwitchParameter
-    // always reads as absent) set the flag directly.
-
-    private readonly HashSet<string> _switches = new(StringComparer.Ordinal);
-
-    /// <summary>The value of a switch parameter, for its property getter.</summary>
-    protected SwitchParameter Switch(string name) => new(_switches.Contains(name));
-
-    /// <summary>Stores a switch parameter, for its property setter.</summary>
-    protected void Switch(string name, SwitchParameter value) => SetSwitch(name, value.IsPresent);
-
-    /// <summary>True when the switch was given.</summary>
-    protected bool IsSet(string name) => _switches.Contains(name);
-
-    /// <summary>Sets or clears a switch by parameter name.</summary>
-    internal void SetSwitch(string name, bool on)
-    {
-        if (on) _switches.Add(name); else _switches.Remove(name);
-    }
-
     // --- helpers for cmdlets ---
 
     /// <summary>Runs async work off the pipeline thread; its context calls come back here. Exceptions propagate.</summary>
@@ -123,9 +101,54 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
     protected static StorageLocation Resolve(ICmdletContext context, string address) =>
         context.Registry.Resolve(address, context.CurrentDirectory);
 
+    /// <summary>
+    /// Resolves an address that must name something that exists: a local path that is neither a file nor a folder is
+    /// a NotFound error (as with Get-ChildItem), not an empty listing. Stores keep their own rules (a prefix with
+    /// nothing under it is empty).
+    /// </summary>
+    protected static StorageLocation ResolveExisting(ICmdletContext context, string address)
+    {
+        if (SessionPaths.IsMissingLocalPath(address, context.CurrentDirectory))
+            throw SessionPaths.NotFound(Destinations.LocalPathOf(context, address) ?? address);
+        return Resolve(context, address);
+    }
+
+    /// <summary>
+    /// What a typed address means in this session: local paths through the session's provider (<c>~</c>, PSDrives,
+    /// the current location), anything else unchanged. Call on the pipeline thread, before <see cref="RunAsync"/>.
+    /// Outside a PowerShell session (a test's recording context) the address is returned as given.
+    /// </summary>
+    protected string SessionAddress(string address)
+    {
+        if (!ReferenceEquals(Context, this)) return address;
+        try
+        {
+            return SessionState is { } session ? SessionPaths.ToEngineAddress(session, Context.Registry, address) : address;
+        }
+        catch (Exception ex) when (ex is NullReferenceException or InvalidOperationException or NotSupportedException or PSInvalidOperationException)
+        {
+            return address;
+        }
+    }
+
+    /// <summary><see cref="SessionAddress(string)"/> for each address.</summary>
+    protected string[] SessionAddresses(string[] addresses) => Array.ConvertAll(addresses, SessionAddress);
+
     /// <summary>Writes a per-item failure as a non-terminating error.</summary>
     protected static void WriteFailure(ICmdletContext context, Exception ex, object? target) =>
         context.WriteError(ErrorRecords.From(ex, target));
+
+    private TransferProgressBoard? _board;
+
+    /// <summary>
+    /// The overall progress of this command (objects and bytes) with a child bar per large object; one per command,
+    /// so all pipeline input adds up. <paramref name="verb"/> starts its status ("Copying: 3 objects, 12.0 MB").
+    /// </summary>
+    internal TransferProgressBoard Board(string verb)
+    {
+        _progressWritten = true; // the overall bar is closed in EndProcessing
+        return _board ??= new TransferProgressBoard(ActivityId, ActivityName, verb);
+    }
 
     /// <summary>A progress sink for transfers of this cmdlet, writing through <paramref name="context"/>.</summary>
     protected IProgress<TransferProgress> ProgressFor(ICmdletContext context, string verb) => new TransferProgressReporter(this, context, verb);
@@ -170,7 +193,23 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
 
     // --- the real context: PSCmdlet's own methods (PowerShell only allows them on the pipeline thread) ---
 
-    void ICmdletContext.WriteObject(object? value) => WriteObject(value, enumerateCollection: false);
+    void ICmdletContext.WriteObject(object? value) => WriteObject(value is FileInfo file ? AsProviderItem(file) : value, enumerateCollection: false);
+
+    // A downloaded file as Get-Item would write it: with PSPath, PSParentPath and, on Linux and macOS, the UnixStat
+    // the file-system views read (mode, user, group, size), so it displays and pipes like Get-ChildItem output.
+    private object AsProviderItem(FileInfo file)
+    {
+        try
+        {
+            var items = InvokeProvider.Item.Get([file.FullName], force: true, literalPath: true);
+            if (items.Count == 1) return items[0];
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not PipelineStoppedException)
+        {
+            // Not in a session with a file-system provider: the plain FileInfo.
+        }
+        return file;
+    }
     void ICmdletContext.WriteError(StorageErrorRecord error) => WriteError(error.ToErrorRecord());
     void ICmdletContext.WriteWarning(string message) => WriteWarning(message);
     void ICmdletContext.WriteVerbose(string message) => WriteVerbose(message);

@@ -8,6 +8,9 @@ public sealed record StorageProgressRecord(int ActivityId, string Activity, stri
     /// <summary>What is happening right now (the object being transferred), when known.</summary>
     public string? CurrentOperation { get; init; }
 
+    /// <summary>The activity this one is a child of (a large object's bar under the overall bar), or -1.</summary>
+    public int ParentActivityId { get; init; } = -1;
+
     /// <summary>The real progress record (PowerShell rejects empty texts and percentages outside -1..100).</summary>
     public ProgressRecord ToProgressRecord()
     {
@@ -17,6 +20,7 @@ public sealed record StorageProgressRecord(int ActivityId, string Activity, stri
             RecordType = Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
         };
         if (!string.IsNullOrEmpty(CurrentOperation)) record.CurrentOperation = CurrentOperation;
+        if (ParentActivityId >= 0) record.ParentActivityId = ParentActivityId;
         return record;
     }
 

@@ -43,8 +43,12 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
             Hashes = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5 },
             UserMetadata = true,
             ContentType = true,
+            ContentHeaders = true,
+            MetadataNames = MetadataNameRule.Identifier,
+            MetadataAsciiValuesOnly = true,
             Tags = true,
             StorageClass = true,
+            // The blob's Last-Modified is the service's; the source's time is kept in rclone's "mtime" metadata instead.
             CanSetModifiedTime = false,
             ModifiedTimePrecision = TimeSpan.FromSeconds(1),
             MaxListPageSize = 5000,
@@ -135,6 +139,10 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
         LastModified = p.LastModified,
         ETag = p.ETag,
         ContentType = p.ContentType ?? DefaultContentType,
+        ContentEncoding = NullIfEmpty(p.ContentEncoding),
+        ContentDisposition = NullIfEmpty(p.ContentDisposition),
+        ContentLanguage = NullIfEmpty(p.ContentLanguage),
+        CacheControl = NullIfEmpty(p.CacheControl),
         StorageClass = p.AccessTier,
         Metadata = FromAzureMetadata(p.Metadata),
         Hashes = p.ContentMd5 is { } md5 ? [new ContentHash(HashAlgorithmKind.MD5, md5)] : [],
@@ -259,19 +267,32 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex MetadataNamePattern();
 
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
     /// <summary>Content type, MD5-free headers, metadata, tier and tags of a write, validated against Azure's rules.</summary>
     internal AzureBlobWriteHeaders WriteHeaders(WriteOptions options, string target) => new()
     {
         ContentType = string.IsNullOrWhiteSpace(options.ContentType) ? DefaultContentType : options.ContentType,
-        Metadata = ToAzureMetadata(options.Metadata, target),
+        ContentEncoding = NullIfEmpty(options.ContentEncoding),
+        ContentDisposition = NullIfEmpty(options.ContentDisposition),
+        ContentLanguage = NullIfEmpty(options.ContentLanguage),
+        CacheControl = NullIfEmpty(options.CacheControl),
+        Metadata = ToAzureMetadata(options.Metadata, target, options.ModifiedTime),
         AccessTier = AccessTier(options.StorageClass, target),
         Tags = options.Tags,
     };
 
-    internal Dictionary<string, string>? ToAzureMetadata(IReadOnlyDictionary<string, string>? metadata, string target)
+    /// <summary>
+    /// The metadata to store, names mapped and checked against Azure's rules, with the modification time to keep in
+    /// rclone's Azure form (<c>mtime</c>, RFC 3339 with nanoseconds). Null (the service keeps or copies what it has)
+    /// when neither is given.
+    /// </summary>
+    internal Dictionary<string, string>? ToAzureMetadata(IReadOnlyDictionary<string, string>? metadata, string target, DateTimeOffset? modifiedTime = null)
     {
-        if (metadata is null) return null;
+        if (metadata is null && modifiedTime is null) return null;
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (modifiedTime is { } mtime) result[Transfer.StoredModifiedTime.RcloneKey] = Transfer.StoredModifiedTime.FormatRfc3339Nano(mtime);
+        metadata ??= new Dictionary<string, string>();
         foreach (var (rawName, value) in metadata)
         {
             var name = rawName.StartsWith(StoredHashPrefix, StringComparison.OrdinalIgnoreCase)

@@ -60,7 +60,7 @@ internal sealed class AzurePresigner(AzureBlobStorageProvider owner)
         {
             Uri = target,
             Method = request.Method,
-            Url = owner.Client.BlobUri(owner.Container, key, sas),
+            Url = owner.Client.BlobUri(owner.Container, key, sas).AbsoluteUri,
             ExpiresOn = expires,
             RequiredHeaders = headers,
         };

@@ -43,7 +43,7 @@ internal sealed class AzureServerSideCopy(AzureBlobStorageProvider destination)
         var headers = new AzureBlobWriteHeaders
         {
             // Null metadata: the service copies the source's.
-            Metadata = destination.ToAzureMetadata(options.Metadata, target),
+            Metadata = destination.ToAzureMetadata(options.Metadata, target, options.ModifiedTime),
             AccessTier = destination.AccessTier(options.StorageClass, target),
             Tags = options.Tags,
         };
@@ -63,20 +63,23 @@ internal sealed class AzureServerSideCopy(AzureBlobStorageProvider destination)
             ?? throw new StorageException(StorageErrorKind.Conflict, $"'{target}' vanished right after it was copied.", target, destination.Name);
         var contentType = options.ContentType ?? sourceProperties.ContentType ?? AzureBlobStorageProvider.DefaultContentType;
         var md5 = sourceProperties.ContentMd5 ?? copied.ContentMd5;
-        if (copied.ContentType != contentType || (md5 is not null && (copied.ContentMd5 is null || !copied.ContentMd5.AsSpan().SequenceEqual(md5))))
+        if (copied.ContentType != contentType || Differs(options.ContentEncoding, copied.ContentEncoding) || Differs(options.ContentLanguage, copied.ContentLanguage)
+            || Differs(options.ContentDisposition, copied.ContentDisposition) || Differs(options.CacheControl, copied.CacheControl) || (md5 is not null && (copied.ContentMd5 is null || !copied.ContentMd5.AsSpan().SequenceEqual(md5))))
         {
             await AzureErrorMapper.RunAsync(() => destination.Client.SetHttpHeadersAsync(destination.Container, destinationKey, new AzureBlobWriteHeaders
             {
                 ContentType = contentType,
                 ContentMd5 = md5,
-                ContentEncoding = copied.ContentEncoding,
-                ContentLanguage = copied.ContentLanguage,
-                ContentDisposition = copied.ContentDisposition,
-                CacheControl = copied.CacheControl,
+                ContentEncoding = options.ContentEncoding ?? copied.ContentEncoding,
+                ContentLanguage = options.ContentLanguage ?? copied.ContentLanguage,
+                ContentDisposition = options.ContentDisposition ?? copied.ContentDisposition,
+                CacheControl = options.CacheControl ?? copied.CacheControl,
             }, ct), target, destination.Name, ct).ConfigureAwait(false);
         }
         return await destination.StatAfterWriteAsync(destinationKey).ConfigureAwait(false);
     }
+
+    private static bool Differs(string? wanted, string? actual) => wanted is not null && wanted != actual;
 
     /// <summary>The URL the service reads the source from, with what authorizes that read.</summary>
     private static async Task<(Uri Url, string? Bearer)> AuthorizeSourceAsync(AzureBlobStorageProvider source, string key, TimeSpan validity, CancellationToken ct)

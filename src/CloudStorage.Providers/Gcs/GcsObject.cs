@@ -18,6 +18,10 @@ internal sealed record GcsObject
     public long Generation { get; init; }
     public long Metageneration { get; init; }
     public string? ContentType { get; init; }
+    public string? ContentEncoding { get; init; }
+    public string? ContentDisposition { get; init; }
+    public string? ContentLanguage { get; init; }
+    public string? CacheControl { get; init; }
     public string? Md5Hash { get; init; }
     public string? Crc32c { get; init; }
     public string? ETag { get; init; }
@@ -26,11 +30,8 @@ internal sealed record GcsObject
     public int? ComponentCount { get; init; }
     public Dictionary<string, string> Metadata { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The stored modification time, else the time the object was last updated.</summary>
-    public DateTimeOffset? LastModified =>
-        Metadata.TryGetValue(MtimeKey, out var text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds)
-            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-            : Updated;
+    /// <summary>The stored modification time (rclone's <c>mtime</c>, else gsutil's), else the time the object was last updated.</summary>
+    public DateTimeOffset? LastModified => CloudStorage.Transfer.StoredModifiedTime.Get(Metadata) ?? Updated;
 
     /// <summary>User metadata without the provider's own modification-time key.</summary>
     public Dictionary<string, string> UserMetadata()
@@ -62,6 +63,10 @@ internal sealed record GcsObject
             Generation = Long(e, "generation") ?? 0,
             Metageneration = Long(e, "metageneration") ?? 0,
             ContentType = String(e, "contentType"),
+            ContentEncoding = String(e, "contentEncoding"),
+            ContentDisposition = String(e, "contentDisposition"),
+            ContentLanguage = String(e, "contentLanguage"),
+            CacheControl = String(e, "cacheControl"),
             Md5Hash = String(e, "md5Hash"),
             Crc32c = String(e, "crc32c"),
             ETag = String(e, "etag"),

@@ -38,6 +38,7 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
             Hashes = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C },
             UserMetadata = true,
             ContentType = true,
+            ContentHeaders = true,
             Tags = false,
             StorageClass = true,
             // Modification times are kept as gsutil keeps them (goog-reserved-file-mtime, whole seconds).
@@ -127,6 +128,10 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         LastModified = o.LastModified,
         ETag = o.ETag,
         ContentType = o.ContentType,
+        ContentEncoding = o.ContentEncoding,
+        ContentDisposition = o.ContentDisposition,
+        ContentLanguage = o.ContentLanguage,
+        CacheControl = o.CacheControl,
         StorageClass = o.StorageClass,
         Metadata = o.UserMetadata(),
         Hashes = o.Hashes(),
@@ -231,6 +236,10 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
                     Metadata = metadata,
                     StorageClass = options.StorageClass ?? src.StorageClass,
                     ModifiedTime = options.ModifiedTime ?? (src.Metadata.ContainsKey(GcsObject.MtimeKey) ? src.LastModified : null),
+                    ContentEncoding = options.ContentEncoding ?? src.ContentEncoding,
+                    ContentDisposition = options.ContentDisposition ?? src.ContentDisposition,
+                    ContentLanguage = options.ContentLanguage ?? src.ContentLanguage,
+                    CacheControl = options.CacheControl ?? src.CacheControl,
                 },
                 options.ContentType ?? src.ContentType ?? DefaultContentType);
         }
@@ -281,7 +290,7 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         {
             Uri = AddressRoot + key,
             Method = request.Method,
-            Url = signed.Url,
+            Url = signed.Url.AbsoluteUri,
             ExpiresOn = signed.ExpiresOn,
             RequiredHeaders = headers,
         };

@@ -168,6 +168,10 @@ internal sealed class GcsUploader(GcsJsonApi api, GcsProviderOptions options, Re
             if (!name.Equals(GcsObject.MtimeKey, StringComparison.OrdinalIgnoreCase)) m[name] = value;
         if (write.ModifiedTime is { } mtime) m[GcsObject.MtimeKey] = mtime.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (m.Count > 0) resource["metadata"] = m;
+        if (!string.IsNullOrEmpty(write.ContentEncoding)) resource["contentEncoding"] = write.ContentEncoding;
+        if (!string.IsNullOrEmpty(write.ContentDisposition)) resource["contentDisposition"] = write.ContentDisposition;
+        if (!string.IsNullOrEmpty(write.ContentLanguage)) resource["contentLanguage"] = write.ContentLanguage;
+        if (!string.IsNullOrEmpty(write.CacheControl)) resource["cacheControl"] = write.CacheControl;
         if (!string.IsNullOrWhiteSpace(write.StorageClass)) resource["storageClass"] = write.StorageClass.Trim().ToUpperInvariant();
         return resource;
     }

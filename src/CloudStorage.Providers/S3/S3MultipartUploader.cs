@@ -87,7 +87,8 @@ internal sealed class S3MultipartUploader
             StorageClass = S3ObjectInfo.StorageClass(options.StorageClass),
             TagSet = S3ObjectInfo.Tags(options.Tags),
         };
-        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, _options.StoreMd5 ? md5 : null));
+        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, _options.StoreMd5 ? md5 : null, options.ModifiedTime), target, _owner.Name);
+        S3ObjectInfo.ApplyContentHeaders(request.Headers, options);
         var response = await S3ErrorMapper.RunAsync(() => _client.PutObjectAsync(request, ct), target, _owner.Name, ct).ConfigureAwait(false);
         return (response.ETag, new S3UploadStatistics { Parts = 1, PartSize = count, BuffersAllocated = 1, PeakBuffersInUse = 1, PeakPartsInFlight = 1, Md5Stored = _options.StoreMd5 });
     }
@@ -224,7 +225,8 @@ internal sealed class S3MultipartUploader
             StorageClass = S3ObjectInfo.StorageClass(options.StorageClass),
             TagSet = S3ObjectInfo.Tags(options.Tags),
         };
-        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, md5));
+        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, md5, options.ModifiedTime), target, _owner.Name);
+        S3ObjectInfo.ApplyContentHeaders(request.Headers, options);
         var response = await S3ErrorMapper.RunAsync(() => _client.InitiateMultipartUploadAsync(request, ct), target, _owner.Name, ct).ConfigureAwait(false);
         return response.UploadId;
     }
@@ -279,7 +281,8 @@ internal sealed class S3MultipartUploader
             ContentType = options.ContentType ?? S3StorageProvider.DefaultContentType,
             StorageClass = S3ObjectInfo.StorageClass(options.StorageClass),
         };
-        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, md5));
+        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, md5, options.ModifiedTime), target, _owner.Name);
+        S3ObjectInfo.ApplyContentHeaders(request.Headers, options);
         try
         {
             await S3ErrorMapper.RunAsync(() => _client.CopyObjectAsync(request, ct), target, _owner.Name, ct).ConfigureAwait(false);

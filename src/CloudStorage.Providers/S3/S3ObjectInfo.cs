@@ -53,24 +53,53 @@ internal static class S3ObjectInfo
         return result;
     }
 
-    /// <summary>Copies user metadata into a request's collection (the SDK adds the header prefix).</summary>
-    public static void Fill(MetadataCollection target, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>
+    /// Copies user metadata into a request's collection (the SDK adds the header prefix). S3 sends metadata as HTTP
+    /// headers: a value that is not ASCII is refused here as InvalidArgument naming the key, before any request (the
+    /// SDK would otherwise fail it as a connection error).
+    /// </summary>
+    public static void Fill(MetadataCollection target, IReadOnlyDictionary<string, string>? metadata, string address, string provider)
     {
         if (metadata is null) return;
-        foreach (var (name, value) in metadata) target.Add(name, value);
+        foreach (var (name, value) in metadata)
+        {
+            if (!name.All(c => c > 0x20 && c < 0x7f && c != ':'))
+                throw new Errors.StorageException(Errors.StorageErrorKind.InvalidArgument,
+                    $"The metadata name '{name}' cannot be stored on '{address}': S3 metadata names are printable ASCII without spaces.", address, provider);
+            if (!value.All(c => c == '\t' || c is >= ' ' and <= '~'))
+                throw new Errors.StorageException(Errors.StorageErrorKind.InvalidArgument,
+                    $"The value of metadata '{name}' cannot be stored on '{address}': S3 keeps metadata values in ASCII only " +
+                    "(Copy-StorageObject and Sync-StorageProvider take -InvalidMetadata Rename to store it RFC 2047-encoded).", address, provider);
+            target.Add(name, value);
+        }
     }
+
+    /// <summary>Sets Content-Encoding, Content-Disposition, Content-Language and Cache-Control on a request.</summary>
+    public static void ApplyContentHeaders(HeadersCollection headers, WriteOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.ContentEncoding)) headers.ContentEncoding = options.ContentEncoding;
+        if (!string.IsNullOrEmpty(options.ContentDisposition)) headers.ContentDisposition = options.ContentDisposition;
+        if (!string.IsNullOrEmpty(options.CacheControl)) headers.CacheControl = options.CacheControl;
+        if (!string.IsNullOrEmpty(options.ContentLanguage)) headers["Content-Language"] = options.ContentLanguage;
+    }
+
+    /// <summary>A header of a response, or null when absent or empty.</summary>
+    public static string? Header(HeadersCollection headers, string name) =>
+        headers.Keys.Contains(name, StringComparer.OrdinalIgnoreCase) && headers[name] is { Length: > 0 } value ? value : null;
 
     /// <summary>
     /// The metadata to store: the caller's, minus any stale stored hash, plus the MD5 this upload proved
-    /// (<paramref name="md5"/>), when known before the object is written.
+    /// (<paramref name="md5"/>), when known before the object is written, and the modification time to keep in rclone's
+    /// S3 form (<c>mtime</c>: seconds since the epoch with nine decimals), which S3 cannot set on the object itself.
     /// </summary>
-    public static Dictionary<string, string> WithStoredMd5(IReadOnlyDictionary<string, string>? metadata, ContentHash? md5)
+    public static Dictionary<string, string> WithStoredMd5(IReadOnlyDictionary<string, string>? metadata, ContentHash? md5, DateTimeOffset? modifiedTime = null)
     {
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (metadata is not null)
             foreach (var (name, value) in metadata)
                 if (!name.Equals(Md5MetadataKey, StringComparison.OrdinalIgnoreCase)) result[name] = value;
         if (md5 is not null) result[Md5MetadataKey] = md5.Hex;
+        if (modifiedTime is { } mtime) result[StoredModifiedTime.RcloneKey] = StoredModifiedTime.FormatUnixSeconds(mtime);
         return result;
     }
 

@@ -71,7 +71,7 @@ internal sealed class S3Presigner(S3StorageProvider owner)
         {
             Uri = target,
             Method = request.Method,
-            Url = new Uri(url),
+            Url = url,
             ExpiresOn = signedAt.AddSeconds(seconds),
             RequiredHeaders = headers,
         };

@@ -28,7 +28,16 @@ internal sealed class S3ServerSideCopy(S3StorageProvider destination)
 
         // The copy has the same bytes: the source's MD5 (stored or proven by its ETag) is the copy's too.
         var md5 = Transfer.StoredHashes.Get(sourceItem, HashAlgorithmKind.MD5) ?? sourceItem.GetHash(HashAlgorithmKind.MD5);
-        var metadata = S3ObjectInfo.WithStoredMd5(options.Metadata ?? sourceItem.Metadata, Options.StoreMd5 ? md5 : null);
+        // REPLACE below: everything the copy keeps is given here, from the options or else from the source's own stat.
+        var metadata = S3ObjectInfo.WithStoredMd5(options.Metadata ?? Transfer.StoredModifiedTime.UserOnly(sourceItem.Metadata), Options.StoreMd5 ? md5 : null,
+            options.ModifiedTime ?? Transfer.StoredModifiedTime.Get(sourceItem.Metadata));
+        var headers = options with
+        {
+            ContentEncoding = options.ContentEncoding ?? sourceItem.ContentEncoding,
+            ContentDisposition = options.ContentDisposition ?? sourceItem.ContentDisposition,
+            ContentLanguage = options.ContentLanguage ?? sourceItem.ContentLanguage,
+            CacheControl = options.CacheControl ?? sourceItem.CacheControl,
+        };
         var contentType = options.ContentType ?? sourceItem.ContentType ?? S3StorageProvider.DefaultContentType;
         var storageClass = S3ObjectInfo.StorageClass(options.StorageClass);
 
@@ -50,13 +59,14 @@ internal sealed class S3ServerSideCopy(S3StorageProvider destination)
                 request.TaggingDirective = TaggingDirective.REPLACE;
                 request.TagSet = tags;
             }
-            S3ObjectInfo.Fill(request.Metadata, metadata);
+            S3ObjectInfo.Fill(request.Metadata, metadata, target, destination.Name);
+            S3ObjectInfo.ApplyContentHeaders(request.Headers, headers);
             await S3ErrorMapper.RunAsync(() => Client.CopyObjectAsync(request, ct), target, destination.Name, ct).ConfigureAwait(false);
             Parts = 1;
         }
         else
         {
-            await CopyInPartsAsync(source, sourceKey, head.ETag, sourceItem.Size, destinationKey, target, contentType, metadata, storageClass, options, ct).ConfigureAwait(false);
+            await CopyInPartsAsync(source, sourceKey, head.ETag, sourceItem.Size, destinationKey, target, contentType, metadata, storageClass, headers, ct).ConfigureAwait(false);
         }
         return await destination.StatAfterWriteAsync(destinationKey, null).ConfigureAwait(false);
     }
@@ -74,7 +84,8 @@ internal sealed class S3ServerSideCopy(S3StorageProvider destination)
             StorageClass = storageClass,
             TagSet = S3ObjectInfo.Tags(options.Tags),
         };
-        S3ObjectInfo.Fill(create.Metadata, metadata);
+        S3ObjectInfo.Fill(create.Metadata, metadata, target, destination.Name);
+        S3ObjectInfo.ApplyContentHeaders(create.Headers, options);
         var uploadId = (await S3ErrorMapper.RunAsync(() => Client.InitiateMultipartUploadAsync(create, ct), target, destination.Name, ct).ConfigureAwait(false)).UploadId;
 
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);

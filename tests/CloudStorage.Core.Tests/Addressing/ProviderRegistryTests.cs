@@ -54,7 +54,7 @@ public sealed class ProviderRegistryTests : IDisposable
         var reg = new ProviderRegistry();
         var ex = Assert.Throws<StorageException>(() => reg.Resolve("nosuch:key"));
         Assert.Equal(StorageErrorKind.NotFound, ex.Kind);
-        Assert.Contains("Register-StorageProvider", ex.Message);
+        Assert.Contains("Register-StorageRemote", ex.Message);
         ex = Assert.Throws<StorageException>(() => reg.Resolve("s3://bucket/key"));
         Assert.Equal(StorageErrorKind.Unsupported, ex.Kind);
     }

@@ -20,6 +20,62 @@ public abstract partial class ProviderConformanceTests
     }
 
     [Fact]
+    public async Task Content_headers_round_trip_when_declared_and_are_not_reported_otherwise()
+    {
+        await PutAsync("headers.txt", Utf8("h"), new WriteOptions
+        {
+            ContentEncoding = "identity", ContentDisposition = "attachment; filename=\"h.txt\"", ContentLanguage = "fr", CacheControl = "no-cache",
+        });
+
+        var stat = await Provider.StatAsync("headers.txt");
+        var listed = await Provider.ListAsync(ListRequest.Recursive("headers.txt")).SingleAsync();
+
+        var expected = Caps.ContentHeaders ? ("identity", "attachment; filename=\"h.txt\"", "fr", "no-cache") : (null, null, null, null);
+        Assert.Equal(expected, (stat!.ContentEncoding, stat.ContentDisposition, stat.ContentLanguage, stat.CacheControl));
+        // A listing reports them too, or none of the object's properties (S3: no content type either).
+        if (listed.ContentType is not null)
+            Assert.Equal(expected, (listed.ContentEncoding, listed.ContentDisposition, listed.ContentLanguage, listed.CacheControl));
+    }
+
+    [Fact]
+    public async Task A_modification_time_asked_for_is_kept_natively_or_in_metadata()
+    {
+        var time = new DateTimeOffset(2023, 3, 4, 5, 6, 7, 890, TimeSpan.Zero);
+        await PutAsync("timed.txt", Utf8("t"), new WriteOptions { ModifiedTime = time });
+        var stat = await Provider.StatAsync("timed.txt");
+
+        if (!Caps.CanSetModifiedTime && !Caps.UserMetadata) return;
+        var kept = Transfer.StoredModifiedTime.Of(stat!) ?? throw new Xunit.Sdk.XunitException("no modification time");
+        Assert.InRange((kept - time).Duration(), TimeSpan.Zero, Caps.ModifiedTimePrecision);
+        if (Caps.CanSetModifiedTime) Assert.InRange((stat!.LastModified!.Value - time).Duration(), TimeSpan.Zero, Caps.ModifiedTimePrecision);
+    }
+
+    [Fact]
+    public async Task Metadata_the_provider_declares_it_cannot_hold_is_InvalidArgument_and_the_rest_round_trips()
+    {
+        if (!Caps.UserMetadata) return;
+        var badName = new WriteOptions { Metadata = new Dictionary<string, string> { ["original-filename"] = "a.txt" } };
+        var badValue = new WriteOptions { Metadata = new Dictionary<string, string> { ["note"] = "Grüße" } };
+
+        if (Caps.MetadataNames == MetadataNameRule.Identifier)
+            Assert.Equal(StorageErrorKind.InvalidArgument, (await Assert.ThrowsAsync<StorageException>(() => PutAsync("bad-name.txt", Utf8("x"), badName))).Kind);
+        else
+            Assert.Equal("a.txt", (await PutAsync("bad-name.txt", Utf8("x"), badName)).Metadata["original-filename"]);
+
+        if (Caps.MetadataAsciiValuesOnly)
+        {
+            var ex = await Assert.ThrowsAsync<StorageException>(() => PutAsync("bad-value.txt", Utf8("x"), badValue));
+            Assert.Equal(StorageErrorKind.InvalidArgument, ex.Kind);
+            Assert.Contains("'note'", ex.Message);
+        }
+        else
+        {
+            await PutAsync("bad-value.txt", Utf8("x"), badValue);
+            Assert.Equal("Grüße", (await Provider.StatAsync("bad-value.txt"))!.Metadata["note"]);
+        }
+    }
+
+    [Fact]
     public async Task User_metadata_round_trips_with_case_insensitive_names_when_declared_and_is_absent_otherwise()
     {
         var metadata = new Dictionary<string, string> { ["Owner"] = "alice", ["note"] = "two words" };
@@ -277,6 +333,21 @@ public abstract partial class ProviderConformanceTests
         if (Provider is IHashSource hashes)
             foreach (var algorithm in Caps.Hashes)
                 Assert.Equal(ContentHash.Compute(algorithm, data), await hashes.GetHashAsync("copy/dest/target.bin", algorithm));
+    }
+
+    [Fact]
+    public async Task Server_side_copy_keeps_content_headers_when_declared()
+    {
+        if (CopierOrAbsence() is not { } copier || !Caps.ContentHeaders) return;
+        await PutAsync("copy/headers.txt", Utf8("h"), new WriteOptions
+        {
+            ContentEncoding = "identity", ContentDisposition = "inline", ContentLanguage = "nl", CacheControl = "max-age=5",
+        });
+
+        await copier.CopyFromAsync(Provider, "copy/headers.txt", "copy/headers-copy.txt", new WriteOptions());
+        var stat = await Provider.StatAsync("copy/headers-copy.txt");
+
+        Assert.Equal(("identity", "inline", "nl", "max-age=5"), (stat!.ContentEncoding, stat.ContentDisposition, stat.ContentLanguage, stat.CacheControl));
     }
 
     [Fact]

@@ -103,7 +103,7 @@ public class HashTests
     [Fact]
     public void PresignedUrl_ToString_hides_the_signature()
     {
-        var p = new PresignedUrl { Uri = "s3://b/k", Method = PresignMethod.Get, Url = new Uri("https://h/k?X-Amz-Signature=abc"), ExpiresOn = DateTimeOffset.UnixEpoch };
+        var p = new PresignedUrl { Uri = "s3://b/k", Method = PresignMethod.Get, Url = "https://h/k?X-Amz-Signature=abc", ExpiresOn = DateTimeOffset.UnixEpoch };
         Assert.DoesNotContain("Signature", p.ToString());
         Assert.Contains("s3://b/k", p.ToString());
     }

@@ -12,6 +12,15 @@ internal static class Mem
 
     public static StorageLocation At(this MemoryStorageProvider p, string key) => new(p, key);
 
+    /// <summary>A store that exists (it was written to) and holds nothing: a sync source that is empty, not missing.</summary>
+    public static async Task<MemoryStorageProvider> EmptyStoreAsync()
+    {
+        var store = Store();
+        await store.PutAsync("gone", "x");
+        await store.DeleteAsync("gone");
+        return store;
+    }
+
     public static async Task PutAsync(this MemoryStorageProvider p, string key, string text, DateTimeOffset? mtime = null, IReadOnlyDictionary<string, string>? metadata = null) =>
         await p.WriteAsync(key, new MemoryStream(Encoding.UTF8.GetBytes(text)), new WriteOptions { ModifiedTime = mtime, Metadata = metadata });
 

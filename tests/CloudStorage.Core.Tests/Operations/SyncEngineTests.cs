@@ -76,7 +76,7 @@ public class SyncEngineTests
     [Fact]
     public async Task Extraneous_objects_are_kept_without_Delete()
     {
-        var src = Mem.Store(); var dst = Mem.Store();
+        var src = await Mem.EmptyStoreAsync(); var dst = Mem.Store();
         await dst.PutAsync("old", "x");
         var summary = await _sync.RunAsync(src.At(""), dst.At(""), new SyncOptions(), new Observer());
         Assert.Equal(0, summary.Deleted);
@@ -116,10 +116,10 @@ public class SyncEngineTests
     [Fact]
     public async Task MaxDelete_guard_deletes_nothing_when_exceeded()
     {
-        var src = Mem.Store(); var dst = Mem.Store();
+        var src = await Mem.EmptyStoreAsync(); var dst = Mem.Store();
         for (var i = 0; i < 5; i++) await dst.PutAsync($"old{i}", "x");
         var obs = new Observer();
-        var summary = await _sync.RunAsync(src.At(""), dst.At(""), new SyncOptions { Delete = true, MaxDelete = 4 }, obs);
+        var summary = await _sync.RunAsync(src.At(""), dst.At(""), new SyncOptions { AllowEmptySource = true, Delete = true, MaxDelete = 4 }, obs);
         Assert.Equal(0, summary.Deleted);
         Assert.Equal(5, summary.NotPerformed);
         Assert.Equal(5, dst.Count);
@@ -129,9 +129,9 @@ public class SyncEngineTests
     [Fact]
     public async Task MaxDelete_allows_deletes_up_to_the_limit()
     {
-        var src = Mem.Store(); var dst = Mem.Store();
+        var src = await Mem.EmptyStoreAsync(); var dst = Mem.Store();
         for (var i = 0; i < 3; i++) await dst.PutAsync($"old{i}", "x");
-        var summary = await _sync.RunAsync(src.At(""), dst.At(""), new SyncOptions { Delete = true, MaxDelete = 3 }, new Observer());
+        var summary = await _sync.RunAsync(src.At(""), dst.At(""), new SyncOptions { AllowEmptySource = true, Delete = true, MaxDelete = 3 }, new Observer());
         Assert.Equal(3, summary.Deleted);
         Assert.Equal(0, dst.Count);
     }
@@ -158,15 +158,15 @@ public class SyncEngineTests
     public async Task A_failed_copy_holds_back_batched_deletes_and_MaxDelete_still_guards_them()
     {
         var batching = new BatchDeletingStore(Mem.Store());
-        var src = Mem.Store(); var dst = new FailingWrites(batching, failKey: "bad");
+        var src = await Mem.EmptyStoreAsync(); var dst = new FailingWrites(batching, failKey: "bad");
         await src.PutAsync("bad", "1");
         for (var i = 0; i < 3; i++) await batching.Store.PutAsync($"old{i}", "x");
-        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { Delete = true }, new Observer());
+        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { AllowEmptySource = true, Delete = true }, new Observer());
         Assert.Equal((1, 0, 3), (summary.Failed, summary.Deleted, summary.NotPerformed));
 
         var guarded = new BatchDeletingStore(Mem.Store());
         for (var i = 0; i < 3; i++) await guarded.Store.PutAsync($"old{i}", "x");
-        var guardedSummary = await _sync.RunAsync(Mem.Store().At(""), new(guarded, ""), new SyncOptions { Delete = true, MaxDelete = 2 }, new Observer());
+        var guardedSummary = await _sync.RunAsync((await Mem.EmptyStoreAsync()).At(""), new(guarded, ""), new SyncOptions { AllowEmptySource = true, Delete = true, MaxDelete = 2 }, new Observer());
         Assert.Equal((0, 3), (guardedSummary.Deleted, guardedSummary.NotPerformed));
 
         Assert.Empty(batching.Batches);
@@ -179,11 +179,11 @@ public class SyncEngineTests
     [Fact]
     public async Task A_key_refused_in_a_batched_delete_is_a_Failed_action_and_the_others_complete()
     {
-        var src = Mem.Store(); var dst = new BatchDeletingStore(Mem.Store());
+        var src = await Mem.EmptyStoreAsync(); var dst = new BatchDeletingStore(Mem.Store());
         for (var i = 0; i < 4; i++) await dst.Store.PutAsync($"old{i}", "x");
         dst.Refused["old2"] = true;
         var obs = new Observer();
-        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { Delete = true }, obs);
+        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { AllowEmptySource = true, Delete = true }, obs);
         Assert.Equal((3, 1), (summary.Deleted, summary.Failed));
         var failed = Assert.Single(obs.Results, a => a.Status == SyncActionStatus.Failed);
         Assert.Equal("old2", failed.Key);
@@ -195,10 +195,10 @@ public class SyncEngineTests
     [Fact]
     public async Task Declined_deletes_are_not_sent_in_the_batch()
     {
-        var src = Mem.Store(); var dst = new BatchDeletingStore(Mem.Store());
+        var src = await Mem.EmptyStoreAsync(); var dst = new BatchDeletingStore(Mem.Store());
         for (var i = 0; i < 4; i++) await dst.Store.PutAsync($"old{i}", "x");
         var obs = new Observer { Approve = a => a.Key != "old1" };
-        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { Delete = true }, obs);
+        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { AllowEmptySource = true, Delete = true }, obs);
         Assert.Equal((3, 1), (summary.Deleted, summary.NotPerformed));
         Assert.Equal(4, obs.Questions.Count);
         Assert.Equal(["old0", "old2", "old3"], Assert.Single(dst.Batches).Order());

@@ -210,7 +210,7 @@ public class TransferEngineTests
         public override string ToInnerKey(string key) => key;
         public override string FromInnerKey(string innerKey) => innerKey;
         public Task<PresignedUrl> PresignAsync(string key, PresignRequest request, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new PresignedUrl { Uri = key, Method = request.Method, Url = new Uri("https://example.invalid/" + key + "?sig=secret"), ExpiresOn = DateTimeOffset.UtcNow + request.ExpiresIn });
+            Task.FromResult(new PresignedUrl { Uri = key, Method = request.Method, Url = "https://example.invalid/" + key + "?sig=secret", ExpiresOn = DateTimeOffset.UtcNow + request.ExpiresIn });
     }
 }
 

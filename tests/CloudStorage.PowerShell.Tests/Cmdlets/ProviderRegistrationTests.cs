@@ -17,7 +17,7 @@ public sealed class ProviderRegistrationTests : IDisposable
     [Fact]
     public void Register_makes_the_name_resolvable_and_PassThru_writes_the_registration()
     {
-        var ctx = Run(new RegisterStorageProviderCommand { Name = "backup", Uri = "mem://b/root/", Option = new Hashtable { ["region"] = "eu-west-1" } }.With("PassThru"));
+        var ctx = Run(new RegisterStorageRemoteCommand { Name = "backup", Uri = "mem://b/root/", Option = new Hashtable { ["region"] = "eu-west-1" } }.With("PassThru"));
         var registration = Assert.IsType<ProviderRegistration>(Assert.Single(ctx.Output));
         Assert.Equal(("backup", "mem://b/root/", "eu-west-1", "mem"), (registration.Name, registration.Uri, registration.Options["Region"], registration.ProviderType));
         Assert.Equal("backup:x", _s.Registry.Resolve("backup:x").Uri);
@@ -26,7 +26,7 @@ public sealed class ProviderRegistrationTests : IDisposable
     [Fact]
     public void Register_without_PassThru_writes_nothing()
     {
-        var ctx = Run(new RegisterStorageProviderCommand { Name = "quiet", Uri = "mem://q/" });
+        var ctx = Run(new RegisterStorageRemoteCommand { Name = "quiet", Uri = "mem://q/" });
         Assert.Empty(ctx.Output);
         Assert.Single(_s.Registry.GetRegistrations("quiet"));
     }
@@ -35,17 +35,17 @@ public sealed class ProviderRegistrationTests : IDisposable
     public void A_taken_name_is_ResourceExists_unless_Force()
     {
         _s.Registry.Register("dup", "mem://one/");
-        var ctx = Run(new RegisterStorageProviderCommand { Name = "dup", Uri = "mem://two/" });
+        var ctx = Run(new RegisterStorageRemoteCommand { Name = "dup", Uri = "mem://two/" });
         Assert.Equal(("StorageAlreadyExists", ErrorCategory.ResourceExists, "dup"), (ctx.Errors.Single().ErrorId, ctx.Errors.Single().Category, ctx.Errors.Single().TargetObject));
         Assert.Equal("mem://one/", _s.Registry.GetRegistrations("dup").Single().Uri);
-        Run(new RegisterStorageProviderCommand { Name = "dup", Uri = "mem://two/" }.With("Force"));
+        Run(new RegisterStorageRemoteCommand { Name = "dup", Uri = "mem://two/" }.With("Force"));
         Assert.Equal("mem://two/", _s.Registry.GetRegistrations("dup").Single().Uri);
     }
 
     [Fact]
     public void An_invalid_name_is_InvalidArgument()
     {
-        var ctx = Run(new RegisterStorageProviderCommand { Name = "C", Uri = "mem://x/" });
+        var ctx = Run(new RegisterStorageRemoteCommand { Name = "C", Uri = "mem://x/" });
         Assert.Equal(ErrorCategory.InvalidArgument, Assert.Single(ctx.Errors).Category);
         Assert.Empty(_s.Registry.GetRegistrations());
     }
@@ -54,7 +54,7 @@ public sealed class ProviderRegistrationTests : IDisposable
     public void Credential_options_are_refused_without_echoing_the_value()
     {
         // The registry's rule (SecretOptionNames): one non-terminating InvalidArgument error naming the option only.
-        var ctx = Run(new RegisterStorageProviderCommand { Name = "cloud", Uri = "mem://x/", Option = new Hashtable { ["Secret_Access_Key"] = "hunter2" } });
+        var ctx = Run(new RegisterStorageRemoteCommand { Name = "cloud", Uri = "mem://x/", Option = new Hashtable { ["Secret_Access_Key"] = "hunter2" } });
         var error = Assert.Single(ctx.Errors);
         Assert.Equal(ErrorCategory.InvalidArgument, error.Category);
         Assert.Contains("Secret_Access_Key", error.Exception.Message);
@@ -65,7 +65,7 @@ public sealed class ProviderRegistrationTests : IDisposable
     [Fact]
     public void A_relative_local_root_is_made_absolute_against_the_current_directory()
     {
-        Run(new RegisterStorageProviderCommand { Name = "here", Uri = "data" });
+        Run(new RegisterStorageRemoteCommand { Name = "here", Uri = "data" });
         Assert.Equal(Path.Combine(_s.Temp, "data"), _s.Registry.GetRegistrations("here").Single().Uri);
     }
 
@@ -74,7 +74,7 @@ public sealed class ProviderRegistrationTests : IDisposable
     {
         var ctx = _s.Context();
         ctx.WhatIfRequested = true;
-        Run(new RegisterStorageProviderCommand { Name = "maybe", Uri = "mem://m/" }.With("PassThru"), ctx);
+        Run(new RegisterStorageRemoteCommand { Name = "maybe", Uri = "mem://m/" }.With("PassThru"), ctx);
         Assert.Equal("maybe", Assert.Single(ctx.Questions).Target);
         Assert.Empty(_s.Registry.GetRegistrations());
         Assert.Empty(ctx.Output);
@@ -86,12 +86,12 @@ public sealed class ProviderRegistrationTests : IDisposable
         var path = Path.Combine(_s.Temp, "providers.json");
         var registry = new ProviderRegistry(new ProviderConfigFile(path));
         var ctx = new RecordingContext(registry, _s.Temp);
-        new RegisterStorageProviderCommand { Name = "saved", Uri = "mem://s/" }.With("Persist").Invoke(ctx);
+        new RegisterStorageRemoteCommand { Name = "saved", Uri = "mem://s/" }.With("Persist").Invoke(ctx);
         Assert.Contains("\"saved\"", File.ReadAllText(path));
         Assert.Contains(path, ctx.Questions.Single().Action);
         Assert.Single(new ProviderRegistry(new ProviderConfigFile(path)).GetRegistrations("saved"));
 
-        new UnregisterStorageProviderCommand { Name = ["saved"] }.With("Persist").Invoke(ctx);
+        new UnregisterStorageRemoteCommand { Name = ["saved"] }.With("Persist").Invoke(ctx);
         Assert.DoesNotContain("\"saved\"", File.ReadAllText(path));
         Assert.Empty(registry.GetRegistrations());
     }
@@ -99,7 +99,7 @@ public sealed class ProviderRegistrationTests : IDisposable
     [Fact]
     public void Persist_without_a_config_file_is_a_Configuration_error()
     {
-        var ctx = Run(new RegisterStorageProviderCommand { Name = "nofile", Uri = "mem://n/" }.With("Persist"));
+        var ctx = Run(new RegisterStorageRemoteCommand { Name = "nofile", Uri = "mem://n/" }.With("Persist"));
         Assert.Equal(("StorageConfiguration", ErrorCategory.InvalidOperation), (ctx.Errors.Single().ErrorId, ctx.Errors.Single().Category));
     }
 
@@ -109,9 +109,9 @@ public sealed class ProviderRegistrationTests : IDisposable
         _s.Registry.Register("zeta", "mem://z/");
         _s.Registry.Register("alpha", "mem://a/");
         _s.Registry.Register("alps", "mem://b/");
-        var all = Run(new GetStorageProviderCommand());
+        var all = Run(new GetStorageRemoteCommand());
         Assert.Equal(["alpha", "alps", "zeta"], all.OutputOf<ProviderRegistration>().Select(r => r.Name));
-        var some = Run(new GetStorageProviderCommand { Name = ["al*", "alpha"] });
+        var some = Run(new GetStorageRemoteCommand { Name = ["al*", "alpha"] });
         Assert.Equal(["alpha", "alps"], some.OutputOf<ProviderRegistration>().Select(r => r.Name));
     }
 
@@ -119,7 +119,7 @@ public sealed class ProviderRegistrationTests : IDisposable
     public void Get_of_an_unknown_literal_name_is_ObjectNotFound_but_an_unmatched_wildcard_is_not()
     {
         _s.Registry.Register("known", "mem://k/");
-        var ctx = Run(new GetStorageProviderCommand { Name = ["unknown", "nothing*", "known"] });
+        var ctx = Run(new GetStorageRemoteCommand { Name = ["unknown", "nothing*", "known"] });
         var error = Assert.Single(ctx.Errors);
         Assert.Equal(("StorageNotFound", ErrorCategory.ObjectNotFound, "unknown"), (error.ErrorId, error.Category, error.TargetObject));
         Assert.Equal("known", ctx.OutputOf<ProviderRegistration>().Single().Name);
@@ -130,7 +130,7 @@ public sealed class ProviderRegistrationTests : IDisposable
     {
         _s.Registry.Register("one", "mem://1/");
         _s.Registry.Register("two", "mem://2/");
-        var ctx = Run(new UnregisterStorageProviderCommand { Name = ["one", "ghost", "TWO"] }.With("PassThru"));
+        var ctx = Run(new UnregisterStorageRemoteCommand { Name = ["one", "ghost", "TWO"] }.With("PassThru"));
         Assert.Equal(["one", "two"], ctx.OutputOf<ProviderRegistration>().Select(r => r.Name));
         Assert.Equal(("ghost", ErrorCategory.ObjectNotFound), (ctx.Errors.Single().TargetObject, ctx.Errors.Single().Category));
         Assert.Empty(_s.Registry.GetRegistrations());
@@ -142,7 +142,7 @@ public sealed class ProviderRegistrationTests : IDisposable
         _s.Registry.Register("keep", "mem://k/");
         var ctx = _s.Context();
         ctx.ShouldProcessAnswer = false;
-        Run(new UnregisterStorageProviderCommand { Name = ["keep"] }, ctx);
+        Run(new UnregisterStorageRemoteCommand { Name = ["keep"] }, ctx);
         Assert.Single(_s.Registry.GetRegistrations("keep"));
     }
 }

@@ -55,10 +55,12 @@ public sealed class AddressCompleterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_container_without_its_slash_or_an_unknown_scheme_gives_nothing()
+    public async Task A_container_without_its_slash_gives_only_memory_store_names_and_an_unknown_scheme_nothing()
     {
         await _stores.PutAsync("mem://docs/a.txt", "a");
-        Assert.Empty(Completer().Complete("mem://docs"));
+        Assert.Equal(["mem://docs/"], Texts(Completer().Complete("mem://docs"))); // the store itself, no keys
+        Assert.Equal(["mem://docs/"], Texts(Completer().Complete("mem://do")));
+        Assert.Empty(Completer().Complete("s3://bucket"));
         Assert.Empty(Completer().Complete("ftp://host/"));
         Assert.Empty(Completer().Complete("gs://bucket/")); // no gs provider loaded: the error is swallowed
     }

@@ -26,14 +26,14 @@ public class CmdletContractTests
     private static readonly HashSet<string> DataChanging =
     [
         "Send-StorageObject", "Get-StorageObject", "Copy-StorageObject", "Remove-StorageObject", "Sync-StorageProvider",
-        "Register-StorageProvider", "Unregister-StorageProvider",
+        "Register-StorageRemote", "Unregister-StorageRemote",
     ];
 
     private static readonly string[] Expected =
     [
-        "Copy-StorageObject", "Get-StorageItem", "Get-StorageObject", "Get-StorageProvider", "New-StoragePresignedUrl",
-        "Register-StorageProvider", "Remove-StorageObject", "Send-StorageObject", "Sync-StorageProvider",
-        "Test-StorageIntegrity", "Unregister-StorageProvider",
+        "Copy-StorageObject", "Get-StorageItem", "Get-StorageObject", "Get-StorageRemote", "New-StoragePresignedUrl",
+        "Register-StorageRemote", "Remove-StorageObject", "Send-StorageObject", "Sync-StorageProvider",
+        "Test-StorageIntegrity", "Unregister-StorageRemote",
     ];
 
     public static TheoryData<string> Cmdlets() => new(CmdletMetadata.CmdletTypes.Select(t => t.Name));
@@ -125,9 +125,9 @@ public class CmdletContractTests
             Assert.NotEqual("System.Boolean", property.PropertyType.FullName);
     }
 
-    // The cmdlets whose -Uri names stored objects (Register-StorageProvider's -Uri is a provider root, after -Name).
+    // The cmdlets whose -Uri names stored objects (Register-StorageRemote's -Uri is a provider root, after -Name).
     public static TheoryData<string> ObjectCmdlets() => new(CmdletMetadata.CmdletTypes
-        .Where(t => t.GetProperty("Uri") is not null && t.Name != "RegisterStorageProviderCommand").Select(t => t.Name));
+        .Where(t => t.GetProperty("Uri") is not null && t.Name != "RegisterStorageRemoteCommand").Select(t => t.Name));
 
     [Theory]
     [MemberData(nameof(ObjectCmdlets))]
@@ -145,10 +145,16 @@ public class CmdletContractTests
     }
 
     [Fact]
-    public void Send_StorageObject_Path_has_the_Get_ChildItem_aliases()
+    public void Send_StorageObject_LiteralPath_has_the_Get_ChildItem_aliases_and_Path_takes_strings()
     {
+        // As Copy-Item: Get-ChildItem output binds PSPath (or FullName) to -LiteralPath, so its names are never
+        // read as wildcards; strings bind to -Path by value.
+        var literal = Cmdlet("SendStorageObjectCommand").GetProperty("LiteralPath")!;
+        Assert.Equal(["PSPath", "LP", "FullName"], literal.Aliases());
+        var literalParameter = literal.Attribute("ParameterAttribute")!;
+        Assert.Equal((true, "LiteralPath"), (literalParameter.Named("ValueFromPipelineByPropertyName"), literalParameter.Named("ParameterSetName")));
         var path = Cmdlet("SendStorageObjectCommand").GetProperty("Path")!;
-        Assert.Equal(["FullName", "PSPath", "LiteralPath"], path.Aliases());
+        Assert.Empty(path.Aliases());
         var parameter = path.Attribute("ParameterAttribute")!;
         Assert.Equal((true, true, 0, "Path"), (parameter.Named("ValueFromPipeline"), parameter.Named("ValueFromPipelineByPropertyName"), parameter.Named("Position"), parameter.Named("ParameterSetName")));
     }
@@ -170,7 +176,7 @@ public class CmdletContractTests
     [InlineData("CloudStorage.Model.SyncAction", "TestStorageIntegrityCommand")]
     [InlineData("CloudStorage.Model.IntegrityResult", "GetStorageItemCommand")]
     [InlineData("System.IO.FileInfo", "SendStorageObjectCommand")]
-    [InlineData("CloudStorage.Addressing.ProviderRegistration", "UnregisterStorageProviderCommand")]
+    [InlineData("CloudStorage.Addressing.ProviderRegistration", "UnregisterStorageRemoteCommand")]
     public void Output_objects_bind_to_the_next_cmdlet_by_property_name(string outputType, string cmdlet)
     {
         var output = outputType.StartsWith("System.", StringComparison.Ordinal) ? CmdletMetadata.SystemType(outputType) : CmdletMetadata.Type(outputType);

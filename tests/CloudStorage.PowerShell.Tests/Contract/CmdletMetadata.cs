@@ -84,7 +84,8 @@ public static class CmdletMetadata
     {
         var output = AppContext.BaseDirectory;
         var paths = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll")
-            .Concat(new[] { "CloudStorage.PowerShell.dll", "CloudStorage.Core.dll", "System.Management.Automation.dll" }.Select(f => Path.Combine(output, f)));
+            .Concat(new[] { "CloudStorage.PowerShell.dll", "CloudStorage.Core.dll" }.Select(f => Path.Combine(output, f)))
+            .Append(typeof(System.Management.Automation.Cmdlet).Assembly.Location); // the SDK's, under runtimes/<os>/
         var context = new MetadataLoadContext(new PathAssemblyResolver(paths), "System.Private.CoreLib");
         return (context, context.LoadFromAssemblyPath(Path.Combine(output, "CloudStorage.PowerShell.dll")));
     }

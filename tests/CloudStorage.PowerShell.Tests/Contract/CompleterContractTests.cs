@@ -16,7 +16,7 @@ public class CompleterContractTests
             {
                 if (AddressParameters.Contains(property.Name) && !(cmdlet == "Send-StorageObject" && property.Name == "Uri"))
                     data.Add(cmdlet, property.Name, "AddressArgumentCompleter");
-                else if (property.Name == "Name" && noun == "StorageProvider" && verb is "Get" or "Unregister")
+                else if (property.Name == "Name" && noun == "StorageRemote" && verb is "Get" or "Unregister")
                     data.Add(cmdlet, property.Name, "ProviderNameArgumentCompleter");
             }
         }

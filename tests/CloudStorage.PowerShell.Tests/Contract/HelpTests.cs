@@ -73,6 +73,8 @@ public class HelpTests
         var entry = Entry(cmdlet)!;
         var documented = entry.Element(Command + "parameters")!.Elements(Command + "parameter")
             .ToDictionary(p => p.Element(Maml + "name")!.Value.Trim());
+        // -WhatIf/-Confirm are listed as PowerShell's own help lists them; they are not [Parameter] properties.
+        foreach (var shouldProcess in new[] { "WhatIf", "Confirm" }) documented.Remove(shouldProcess);
         var parameters = type.Parameters().GroupBy(p => p.Property.Name).ToList();
         foreach (var group in parameters)
         {
@@ -102,12 +104,17 @@ public class HelpTests
         var sets = CmdletMetadata.CmdletTypes.Single(t => Name(t) == cmdlet).ParameterSets();
         var items = Entry(cmdlet)!.Element(Command + "syntax")!.Elements(Command + "syntaxItem").ToList();
         Assert.True(sets.Count == items.Count, $"{cmdlet} has {sets.Count} parameter sets ({string.Join(", ", sets.Select(s => s.Name))}) but {items.Count} syntaxItems.");
+        var itemParameters = items.Select(item => item.Elements(Command + "parameter")
+            .Where(p => p.Element(Maml + "name")!.Value.Trim() is not ("WhatIf" or "Confirm"))
+            .ToDictionary(p => p.Element(Maml + "name")!.Value.Trim())).ToList();
         for (var i = 0; i < sets.Count; i++)
         {
             Assert.Equal(cmdlet, items[i].Element(Maml + "name")?.Value.Trim());
-            var documented = items[i].Elements(Command + "parameter").ToDictionary(p => p.Element(Maml + "name")!.Value.Trim());
-            Assert.True(sets[i].Parameters.Select(p => p.Name).Order().SequenceEqual(documented.Keys.Order()),
-                $"{cmdlet} syntaxItem {i + 1} lists {string.Join(", ", documented.Keys)}; set '{sets[i].Name}' has {string.Join(", ", sets[i].Parameters.Select(p => p.Name))}.");
+            // The default set comes first (Get-Help prints it first); the others in any order.
+            var names = sets[i].Parameters.Select(p => p.Name).Order().ToList();
+            var documented = i == 0 ? itemParameters[0] : itemParameters.FirstOrDefault(d => d.Keys.Order().SequenceEqual(names)) ?? itemParameters[i];
+            Assert.True(names.SequenceEqual(documented.Keys.Order()),
+                $"{cmdlet} syntaxItem {i + 1} lists {string.Join(", ", documented.Keys)}; set '{sets[i].Name}' has {string.Join(", ", sets[i].Parameters.Select(p => p.Name))}."); 
             foreach (var parameter in sets[i].Parameters)
             {
                 var help = documented[parameter.Name];

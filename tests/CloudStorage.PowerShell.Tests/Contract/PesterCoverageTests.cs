@@ -28,7 +28,9 @@ public sealed partial class PesterCoverageTests
         var cmdlets = CmdletMetadata.CmdletTypes.Select(t => $"{t.CmdletName().Verb}-{t.CmdletName().Noun}").ToHashSet();
         var files = Directory.GetFiles(PesterDir, "*.Tests.ps1").Select(f => Path.GetFileName(f)[..^".Tests.ps1".Length]).ToHashSet();
         Assert.Empty(cmdlets.Except(files));
-        Assert.Empty(files.Except(cmdlets).Except(["Module"]));
+        // Module.Tests.ps1 and Module.<Topic>.Tests.ps1 test the module as a whole (paths, help, objects, progress).
+        var strays = files.Except(cmdlets).Where(f => f != "Module" && !f.StartsWith("Module.", StringComparison.Ordinal)).ToList();
+        Assert.Empty(strays);
     }
 
     [Theory]

@@ -20,11 +20,21 @@ public class ReadmeCommandsTests
     }
 
     [Fact]
+    public void CI_runs_the_READMEs_main_job_command_with_the_pinned_pwsh()
+    {
+        var readme = File.ReadAllText(Path.Combine(Root(), "README.md")).Replace("\r\n", "\n");
+        var ci = File.ReadAllText(Path.Combine(Root(), ".ci", "run")).Replace("\r\n", "\n");
+        Assert.Contains("\n```\ndotnet tool restore; dotnet pwsh ./build.ps1 -Task Example\n```", readme);
+        Assert.Contains("\ndotnet tool restore\ndotnet pwsh ./build.ps1 -Task Example\n", ci);
+        Assert.True(File.Exists(Path.Combine(Root(), ".config", "dotnet-tools.json")));
+    }
+
+    [Fact]
     public void The_READMEs_main_job_command_names_a_task_build_ps1_has()
     {
         var readme = File.ReadAllText(Path.Combine(Root(), "README.md"));
         var build = File.ReadAllText(Path.Combine(Root(), "build.ps1"));
-        Assert.Contains("pwsh ./build.ps1 -Task Example", readme);
+        Assert.Contains("dotnet pwsh ./build.ps1 -Task Example", readme);
         Assert.Contains("'Example'", build);
         Assert.True(File.Exists(Path.Combine(Root(), "examples", "local-runbook.ps1")));
     }

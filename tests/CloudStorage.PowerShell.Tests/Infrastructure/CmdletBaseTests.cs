@@ -8,7 +8,7 @@ public class CmdletBaseTests
 {
     [Theory]
     [InlineData(typeof(GetStorageItemCommand), "Get-StorageItem")]
-    [InlineData(typeof(UnregisterStorageProviderCommand), "Unregister-StorageProvider")]
+    [InlineData(typeof(UnregisterStorageRemoteCommand), "Unregister-StorageRemote")]
     [InlineData(typeof(NewStoragePresignedUrlCommand), "New-StoragePresignedUrl")]
     public void The_progress_activity_is_the_cmdlet_name(Type type, string expected) =>
         Assert.Equal(expected, StorageCmdletBase.CmdletNameOf(type));

@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace CloudStorage.Tests.PowerShell.Packaging;
 
-/// <summary>Where the build put the module layout and the stand-in session (paths stamped in by the test project).</summary>
+/// <summary>Where the build put the module layout (paths stamped in by the test project).</summary>
 public static class ModuleLayout
 {
     /// <summary>The laid-out module folder (artifacts/module/&lt;Configuration&gt;/CloudStorage/).</summary>
@@ -10,9 +10,6 @@ public static class ModuleLayout
 
     /// <summary>Its Dependencies/ folder.</summary>
     public static string Dependencies => Path.Combine(Directory, "Dependencies");
-
-    /// <summary>tests/CloudStorage.ModuleHost's built assembly.</summary>
-    public static string Host => Metadata("CloudStorageModuleHost");
 
     /// <summary>The configuration the tests (and so the layout) were built in.</summary>
     public static string Configuration => Metadata("Configuration");

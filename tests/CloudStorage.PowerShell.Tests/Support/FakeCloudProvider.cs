@@ -96,7 +96,7 @@ public sealed class FakeCloudProvider : IStorageProvider, IPresigner, IBatchDele
         {
             Uri = AddressRoot + key,
             Method = request.Method,
-            Url = new System.Uri($"https://{Bucket}.example.test/{Uri.EscapeDataString(key)}?{Signature}"),
+            Url = $"https://{Bucket}.example.test/{Uri.EscapeDataString(key)}?{Signature}",
             ExpiresOn = DateTimeOffset.UtcNow + request.ExpiresIn,
         });
 

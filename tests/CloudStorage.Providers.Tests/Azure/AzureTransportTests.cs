@@ -229,13 +229,13 @@ public sealed class AzureTransportTests
         var keyRequest = Assert.Single(handler.Requests);
         Assert.Equal(HttpMethod.Post, keyRequest.Method);
         Assert.Equal("?restype=service&comp=userdelegationkey", keyRequest.RequestUri!.Query);
-        var query = System.Web.HttpUtility.ParseQueryString(get.Url.Query);
+        var query = System.Web.HttpUtility.ParseQueryString(new Uri(get.Url).Query);
         Assert.Equal("oid-1", query["skoid"]);
         Assert.Equal("tid-1", query["sktid"]);
         Assert.Equal("b", query["sks"]);
         Assert.Equal("r", query["sp"]);
         Assert.Equal("https", query["spr"]);
-        Assert.Equal("d", System.Web.HttpUtility.ParseQueryString(delete.Url.Query)["sp"]);
+        Assert.Equal("d", System.Web.HttpUtility.ParseQueryString(new Uri(delete.Url).Query)["sp"]);
         // The documented string-to-sign of a user-delegation SAS (version 2020-12-06 and later), field by field.
         var stringToSign = string.Join('\n', "r", "", query["se"], $"/blob/{Account}/box/dir/file.txt", "oid-1", "tid-1", "2025-01-01T00:00:00Z",
             "2099-01-08T00:00:00Z", "b", "2024-11-04", "", "", "", "", "https", query["sv"], "b", "", "", "", "", "", "", "");

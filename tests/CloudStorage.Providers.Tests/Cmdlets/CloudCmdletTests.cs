@@ -171,19 +171,6 @@ public abstract class CloudCmdletTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_listing_piped_into_Copy_copies_each_object_under_the_destination_prefix()
-    {
-        foreach (var (key, text) in new[] { ("logs/a.log", "1"), ("logs/b.log", "22"), ("logs/big.log", "333333") })
-            Run(new SendStorageObjectCommand { Value = text, Destination = Root + key });
-        var listed = Run(new GetStorageItemCommand { Uri = [Root + "logs/"] }.With("Recurse"));
-        var large = listed.OutputOf<StorageItem>().Where(i => i.Size > 1).Cast<object?>().ToList();
-        var copied = new CopyStorageObjectCommand { Destination = Root + "archive/" }.Pipe(Context(), large);
-        NoErrors(copied);
-        Assert.Equal(["archive/b.log", "archive/big.log"], await KeysAsync(Root + "archive/"));
-        Assert.Equal("333333", await TextAsync(Root + "archive/big.log"));
-    }
-
-    [Fact]
     public async Task Remove_deletes_one_object_and_Recurse_a_whole_prefix()
     {
         foreach (var key in new[] { "keep.txt", "old/a.txt", "old/b/c.txt", "old/b/d.txt" })
@@ -291,7 +278,7 @@ public abstract class CloudCmdletTests : IAsyncLifetime
     {
         var name = "emu" + Guid.NewGuid().ToString("N")[..8];
         var (uri, options) = NamedRegistration(Root);
-        NoErrors(Run(new RegisterStorageProviderCommand { Name = name, Uri = uri, Option = options }));
+        NoErrors(Run(new RegisterStorageRemoteCommand { Name = name, Uri = uri, Option = options }));
         var sent = Run(new SendStorageObjectCommand { Value = "via name", Destination = name + ":named/file.txt" });
         NoErrors(sent);
         Assert.Equal("via name", await TextAsync(Root + "named/file.txt"));

@@ -336,10 +336,10 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
 
         var url = await provider.PresignAsync("a b/c.txt", new PresignRequest { ExpiresIn = TimeSpan.FromMinutes(10) });
 
-        Assert.Equal("http", url.Url.Scheme);
-        Assert.Equal(emulator.Endpoint.Port, url.Url.Port);
-        Assert.Contains("X-Amz-Signature=", url.Url.Query);
-        Assert.Matches("X-Amz-Expires=(599|600)(&|$)", url.Url.Query); // never longer than asked
+        Assert.Equal("http", new Uri(url.Url).Scheme);
+        Assert.Equal(emulator.Endpoint.Port, new Uri(url.Url).Port);
+        Assert.Contains("X-Amz-Signature=", new Uri(url.Url).Query);
+        Assert.Matches("X-Amz-Expires=(599|600)(&|$)", new Uri(url.Url).Query); // never longer than asked
         Assert.Equal("s3://" + _bucket + "/a b/c.txt", url.Uri);
         Assert.InRange(url.ExpiresOn, DateTimeOffset.UtcNow.AddMinutes(9), DateTimeOffset.UtcNow.AddMinutes(11));
         Assert.DoesNotContain("Signature", url.ToString());
@@ -350,7 +350,7 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
     {
         var provider = Provider();
         await provider.WriteAsync("secret.txt", new MemoryStream("private"u8.ToArray()), new WriteOptions());
-        var url = (await provider.PresignAsync("secret.txt", new PresignRequest())).Url.ToString();
+        var url = (await provider.PresignAsync("secret.txt", new PresignRequest())).Url;
         var at = url.IndexOf("X-Amz-Signature=", StringComparison.Ordinal) + "X-Amz-Signature=".Length;
         var tampered = url[..at] + (url[at] == '0' ? '1' : '0') + url[(at + 1)..];
         using var http = new HttpClient();
@@ -390,7 +390,7 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
 
         Assert.Equal(StorageErrorKind.InvalidArgument, e.Kind);
         Assert.Contains("7 days", e.Message);
-        Assert.Matches("X-Amz-Expires=(604799|604800)(&|$)", sevenDays.Url.Query);
+        Assert.Matches("X-Amz-Expires=(604799|604800)(&|$)", new Uri(sevenDays.Url).Query);
     }
 
     // ---------------------------------------------------------------- checksums

@@ -13,7 +13,7 @@ namespace CloudStorage.Providers.Local;
 /// last object under a directory removes it, as a prefix vanishes in an object store. Keys never leave the root,
 /// not through '..' and not through a link.
 /// </summary>
-public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, IHashSource
+public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, IHashSource, IExistenceProbe
 {
     private const int BufferSize = 1 << 20;
 
@@ -119,6 +119,14 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
                 cancellationToken.ThrowIfCancellationRequested();
             }
         }
+    }
+
+    /// <summary>True when the folder a prefix names exists (the root for ""; for "a/b" or "a/b/", the folder a/b).</summary>
+    public Task<bool> PrefixExistsAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var folderPrefix = prefix.Length == 0 || prefix.EndsWith('/') ? prefix : prefix + "/";
+        var (_, directoryPath, _) = _paths.ForPrefix(folderPrefix);
+        return Task.FromResult(Directory.Exists(directoryPath));
     }
 
     /// <inheritdoc />

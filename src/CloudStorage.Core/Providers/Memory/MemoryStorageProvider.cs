@@ -11,7 +11,7 @@ namespace CloudStorage.Providers.Memory;
 /// arrays swapped in under a lock, so a reader holding a stream keeps the version it opened. The reference
 /// implementation of the contract: every capability it declares is real.
 /// </summary>
-public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier, IHashSource
+public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier, IHashSource, IExistenceProbe
 {
     // MD5 first: the ETag is its hex.
     private static readonly HashAlgorithmKind[] HashOrder = [HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256];
@@ -20,6 +20,7 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
     private readonly SortedList<string, StoredObject> _objects = new(KeyComparer.Instance);
     private readonly object _lock = new();
     private readonly TimeProvider _time;
+    private volatile bool _written;
 
     /// <summary>A store named <paramref name="storeName"/> (the part after <c>mem://</c>).</summary>
     public MemoryStorageProvider(string storeName, TimeProvider? timeProvider = null)
@@ -46,6 +47,7 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
         Hashes = AllHashes,
         UserMetadata = true,
         ContentType = true,
+        ContentHeaders = true,
         Tags = true,
         CanSetModifiedTime = true,
         ModifiedTimePrecision = TimeSpan.FromTicks(1),
@@ -152,9 +154,14 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
         var hashes = HashOrder.Select(a => ContentHash.Compute(a, data)).ToArray();
         HashVerification.Verify(options.ExpectedHashes, hashes, AddressRoot + key, Name);
         var stored = new StoredObject(data, hashes, options.ContentType ?? "application/octet-stream",
-            Copy(options.Metadata), Copy(options.Tags), options.ModifiedTime ?? _time.GetUtcNow());
+            Copy(options.Metadata), Copy(options.Tags), options.ModifiedTime ?? _time.GetUtcNow())
+        {
+            ContentEncoding = options.ContentEncoding, ContentDisposition = options.ContentDisposition,
+            ContentLanguage = options.ContentLanguage, CacheControl = options.CacheControl,
+        };
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock) _objects[key] = stored;
+        _written = true;
         return ToItem(key, stored);
     }
 
@@ -182,11 +189,16 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
         var copy = o with
         {
             ContentType = options.ContentType ?? o.ContentType,
+            ContentEncoding = options.ContentEncoding ?? o.ContentEncoding,
+            ContentDisposition = options.ContentDisposition ?? o.ContentDisposition,
+            ContentLanguage = options.ContentLanguage ?? o.ContentLanguage,
+            CacheControl = options.CacheControl ?? o.CacheControl,
             Metadata = options.Metadata is null ? o.Metadata : Copy(options.Metadata),
             Tags = options.Tags is null ? o.Tags : Copy(options.Tags),
             LastModified = options.ModifiedTime ?? _time.GetUtcNow(),
         };
         lock (_lock) _objects[destinationKey] = copy;
+        _written = true;
         return Task.FromResult(ToItem(destinationKey, copy));
     }
 
@@ -200,6 +212,12 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
             return Task.FromResult(o.Hashes.FirstOrDefault(h => h.Algorithm == algorithm));
         }
     }
+
+    /// <summary>
+    /// A memory store exists once something was written to it: addressing <c>mem://name/</c> creates the provider, so a
+    /// mistyped store name would otherwise read as an empty store. Prefixes inside a store are not folders: any exists.
+    /// </summary>
+    public Task<bool> PrefixExistsAsync(string prefix, CancellationToken cancellationToken = default) => Task.FromResult(_written || Count > 0);
 
     /// <summary>Tags stored with an object (null when missing); memory-only diagnostics for tests.</summary>
     public IReadOnlyDictionary<string, string>? GetTags(string key)
@@ -216,6 +234,10 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
         LastModified = o.LastModified,
         ETag = "\"" + o.Hashes[0].Hex + "\"",
         ContentType = o.ContentType,
+        ContentEncoding = o.ContentEncoding,
+        ContentDisposition = o.ContentDisposition,
+        ContentLanguage = o.ContentLanguage,
+        CacheControl = o.CacheControl,
         Hashes = o.Hashes,
         Metadata = o.Metadata,
     };
@@ -224,5 +246,11 @@ public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier,
         source is null ? new(StringComparer.OrdinalIgnoreCase) : new(source, StringComparer.OrdinalIgnoreCase);
 
     private sealed record StoredObject(byte[] Data, ContentHash[] Hashes, string ContentType,
-        IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, string> Tags, DateTimeOffset LastModified);
+        IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, string> Tags, DateTimeOffset LastModified)
+    {
+        public string? ContentEncoding { get; init; }
+        public string? ContentDisposition { get; init; }
+        public string? ContentLanguage { get; init; }
+        public string? CacheControl { get; init; }
+    }
 }

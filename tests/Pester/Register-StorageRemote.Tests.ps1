@@ -7,13 +7,9 @@ BeforeAll {
         return 'pt' + [guid]::NewGuid().ToString('N').Substring(0, 10)
     }
 
-    # -Persist writes the config file. Only test it when build.ps1 pointed CLOUDSTORAGE_CONFIG at a scratch
-    # file for this run, never against a developer's real providers.json.
-    $canPersist = -not [string]::IsNullOrWhiteSpace($env:CLOUDSTORAGE_CONFIG) -and
-        -not [string]::IsNullOrWhiteSpace($env:CLOUDSTORAGE_PESTER_PATH)
 }
 
-Describe 'Register-StorageProvider' {
+Describe 'Register-StorageRemote' {
     Context '<_>' -ForEach @('mem', 'local') {
         BeforeAll {
             $store = New-TestStore -Kind $_
@@ -22,7 +18,7 @@ Describe 'Register-StorageProvider' {
 
         AfterAll {
             foreach ($n in $names) {
-                Unregister-StorageProvider -Name $n -ErrorAction SilentlyContinue
+                Unregister-StorageRemote -Name $n -ErrorAction SilentlyContinue
             }
             Remove-TestStore $store
         }
@@ -30,7 +26,7 @@ Describe 'Register-StorageProvider' {
         It 'registers a name for a root, and name:key addresses objects under it' -Tag 'ParameterSet:__AllParameterSets' {
             $name = New-ProviderName
             $names.Add($name)
-            Register-StorageProvider -Name $name -Uri $store.Root
+            Register-StorageRemote -Name $name -Uri $store.Root
 
             Send-StorageObject -Value 'through the name' -Destination "${name}:named/a.txt" | Out-Null
             Get-TestObjectText $store 'named/a.txt' | Should -Be 'through the name'
@@ -41,14 +37,14 @@ Describe 'Register-StorageProvider' {
         It 'emits nothing without -PassThru' {
             $name = New-ProviderName
             $names.Add($name)
-            $result = @(Register-StorageProvider -Name $name -Uri $store.Root)
+            $result = @(Register-StorageRemote -Name $name -Uri $store.Root)
             $result.Count | Should -Be 0
         }
 
         It 'takes -Name and -Uri by position and emits the registration with -PassThru' {
             $name = New-ProviderName
             $names.Add($name)
-            $registration = Register-StorageProvider $name $store.Root -PassThru
+            $registration = Register-StorageRemote $name $store.Root -PassThru
 
             $registration.PSObject.TypeNames | Should -Contain 'CloudStorage.Addressing.ProviderRegistration'
             $registration.Name | Should -Be $name
@@ -62,7 +58,7 @@ Describe 'Register-StorageProvider' {
         It 'gives the items listed through a name Uris of the form name:key' {
             $name = New-ProviderName
             $names.Add($name)
-            Register-StorageProvider -Name $name -Uri $store.Root
+            Register-StorageRemote -Name $name -Uri $store.Root
             Add-TestObject $store 'uris/a.txt' 'a'
 
             $items = @(Get-StorageItem -Uri "${name}:uris/" -Recurse)
@@ -74,27 +70,34 @@ Describe 'Register-StorageProvider' {
         It 'keeps -Option values' {
             $name = New-ProviderName
             $names.Add($name)
-            $registration = Register-StorageProvider -Name $name -Uri $store.Root -Option @{ region = 'eu-west-1'; retries = 3 } -PassThru
+            $registration = Register-StorageRemote -Name $name -Uri $store.Root -Option @{ region = 'eu-west-1'; retries = 3 } -PassThru
             $registration.Options['region'] | Should -Be 'eu-west-1'
             $registration.Options['retries'] | Should -Be '3'
+        }
+
+        It 'registers a registration piped in again under its name (Name and Uri by property name)' {
+            $name = New-ProviderName
+            $names.Add($name)
+            [pscustomobject]@{ Name = $name; Uri = $store.Root } | Register-StorageRemote
+            (Get-StorageRemote -Name $name).Uri | Should -Be $store.Root
         }
 
         It 'refuses to replace a registration without -Force (StorageAlreadyExists)' {
             $name = New-ProviderName
             $names.Add($name)
-            Register-StorageProvider -Name $name -Uri $store.Root
-            { Register-StorageProvider -Name $name -Uri (Join-StorageAddress $store 'elsewhere/') -ErrorAction Stop } |
+            Register-StorageRemote -Name $name -Uri $store.Root
+            { Register-StorageRemote -Name $name -Uri (Join-StorageAddress $store 'elsewhere/') -ErrorAction Stop } |
                 Should -Throw -ErrorId 'StorageAlreadyExists*'
-            (Get-StorageProvider -Name $name).Uri | Should -Be $store.Root
+            (Get-StorageRemote -Name $name).Uri | Should -Be $store.Root
         }
 
         It 'replaces a registration with -Force' {
             $name = New-ProviderName
             $names.Add($name)
-            Register-StorageProvider -Name $name -Uri $store.Root
+            Register-StorageRemote -Name $name -Uri $store.Root
             $elsewhere = Join-StorageAddress $store 'elsewhere/'
-            Register-StorageProvider -Name $name -Uri $elsewhere -Force
-            (Get-StorageProvider -Name $name).Uri | Should -Be $elsewhere
+            Register-StorageRemote -Name $name -Uri $elsewhere -Force
+            (Get-StorageRemote -Name $name).Uri | Should -Be $elsewhere
 
             Send-StorageObject -Value 'moved' -Destination "${name}:x.txt" | Out-Null
             Get-TestObjectText $store 'elsewhere/x.txt' | Should -Be 'moved'
@@ -102,25 +105,21 @@ Describe 'Register-StorageProvider' {
 
         It 'registers nothing with -WhatIf' {
             $name = New-ProviderName
-            Register-StorageProvider -Name $name -Uri $store.Root -WhatIf
-            @(Get-StorageProvider -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
+            Register-StorageRemote -Name $name -Uri $store.Root -WhatIf
+            @(Get-StorageRemote -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
         }
 
         It 'writes the registration to the config file with -Persist' {
-            if (-not $canPersist) {
-                Set-ItResult -Skipped -Because 'CLOUDSTORAGE_CONFIG is not a scratch file of build.ps1'
-                return
-            }
             $name = New-ProviderName
             $names.Add($name)
-            $registration = Register-StorageProvider -Name $name -Uri $store.Root -Option @{ tier = 'cold' } -Persist -PassThru
+            $registration = Register-StorageRemote -Name $name -Uri $store.Root -Option @{ tier = 'cold' } -Persist -PassThru
 
             $registration.Source | Should -Be $env:CLOUDSTORAGE_CONFIG
             $json = Get-Content -LiteralPath $env:CLOUDSTORAGE_CONFIG -Raw | ConvertFrom-Json
             $json.providers.$name.uri | Should -Be $store.Root
             $json.providers.$name.options.tier | Should -Be 'cold'
 
-            Unregister-StorageProvider -Name $name -Persist
+            Unregister-StorageRemote -Name $name -Persist
             $json = Get-Content -LiteralPath $env:CLOUDSTORAGE_CONFIG -Raw | ConvertFrom-Json
             @($json.providers.PSObject.Properties.Name) | Should -Not -Contain $name
         }
@@ -131,13 +130,13 @@ Describe 'Register-StorageProvider' {
             @{ Option = 'sas' }, @{ Option = 'sig' }, @{ Option = 'AccountKey' }, @{ Option = 'connection-string' }, @{ Option = 'SessionToken' }) {
             $name = New-ProviderName
             $secret = 'sv=2024&sig=PESTERSECRET'
-            Register-StorageProvider -Name $name -Uri 'az://account/container' -Option @{ $Option = $secret } -ErrorVariable errs -ErrorAction SilentlyContinue
+            Register-StorageRemote -Name $name -Uri 'az://account/container' -Option @{ $Option = $secret } -ErrorVariable errs -ErrorAction SilentlyContinue
 
             @($errs).Count | Should -Be 1
             $errs[0].FullyQualifiedErrorId | Should -BeLike 'StorageInvalidArgument*'
             $errs[0].ToString() | Should -Match ([regex]::Escape("'$Option'"))
             $errs[0].ToString() | Should -Not -Match 'PESTERSECRET'
-            @(Get-StorageProvider -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
+            @(Get-StorageRemote -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
         }
 
         It 'Secret: never writes a secret option to the config file with -Persist' {
@@ -146,31 +145,41 @@ Describe 'Register-StorageProvider' {
                 return
             }
             $name = New-ProviderName
-            Register-StorageProvider -Name $name -Uri 'az://account/container' -Option @{ sas = 'PESTERSECRET' } -Persist -ErrorAction SilentlyContinue
+            Register-StorageRemote -Name $name -Uri 'az://account/container' -Option @{ sas = 'PESTERSECRET' } -Persist -ErrorAction SilentlyContinue
             if (Test-Path -LiteralPath $env:CLOUDSTORAGE_CONFIG) {
                 Get-Content -LiteralPath $env:CLOUDSTORAGE_CONFIG -Raw | Should -Not -Match 'PESTERSECRET'
             }
-            @(Get-StorageProvider -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
+            @(Get-StorageRemote -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
         }
     }
 
     Context 'names and roots' {
         It 'rejects a one-character name (so C:\data stays a local path)' {
-            { Register-StorageProvider -Name 'x' -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw
+            { Register-StorageRemote -Name 'x' -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw
         }
 
         It 'rejects a URI scheme as a name' -ForEach @(@{ Name = 's3' }, @{ Name = 'mem' }, @{ Name = 'file' }) {
-            { Register-StorageProvider -Name $Name -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw
+            { Register-StorageRemote -Name $Name -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw
         }
 
-        It 'rejects a relative local root' {
+        It 'stores a relative local root as the absolute path it means at registration (against the current location)' {
             $name = New-ProviderName
-            { Register-StorageProvider -Name $name -Uri 'relative/folder' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageInvalidArgument*'
+            $where = New-TestDirectory
+            Push-Location -LiteralPath $where
+            try {
+                $registration = Register-StorageRemote -Name $name -Uri 'relative/folder' -PassThru -ErrorAction Stop
+                $registration.Uri | Should -Be (Join-Path $where 'relative/folder')
+            }
+            finally {
+                Pop-Location
+                Unregister-StorageRemote -Name $name -ErrorAction SilentlyContinue
+                Remove-Item -LiteralPath $where -Recurse -Force
+            }
         }
 
         It 'rejects a root that is another provider name' {
             $name = New-ProviderName
-            { Register-StorageProvider -Name $name -Uri 'other:prefix/' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageInvalidArgument*'
+            { Register-StorageRemote -Name $name -Uri 'other:prefix/' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageInvalidArgument*'
         }
     }
 }

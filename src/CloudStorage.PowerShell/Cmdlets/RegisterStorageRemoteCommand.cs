@@ -14,9 +14,9 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// standard places and a registration may be saved in plain text (-Persist writes it to the config file).
 /// A relative local path is made absolute against the current directory.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Register, "StorageProvider", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Register, "StorageRemote", SupportsShouldProcess = true)]
 [OutputType(typeof(ProviderRegistration))]
-public sealed class RegisterStorageProviderCommand : StorageCmdletBase
+public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
 {
     /// <summary>The provider's name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -35,15 +35,15 @@ public sealed class RegisterStorageProviderCommand : StorageCmdletBase
 
     /// <summary>Replace an existing registration of the same name.</summary>
     [Parameter]
-    public SwitchParameter Force { get => Switch(nameof(Force)); set => Switch(nameof(Force), value); }
+    public SwitchParameter Force { get; set; }
 
     /// <summary>Also save the registration in the config file.</summary>
     [Parameter]
-    public SwitchParameter Persist { get => Switch(nameof(Persist)); set => Switch(nameof(Persist), value); }
+    public SwitchParameter Persist { get; set; }
 
     /// <summary>Write the registration.</summary>
     [Parameter]
-    public SwitchParameter PassThru { get => Switch(nameof(PassThru)); set => Switch(nameof(PassThru), value); }
+    public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
     protected override void ProcessRecordCore()
@@ -54,14 +54,15 @@ public sealed class RegisterStorageProviderCommand : StorageCmdletBase
 
         try
         {
-            var uri = Uri;
+            // A local root is stored absolute: resolved now, through the session (~, PSDrives, the current location).
+            var uri = SessionAddress(Uri);
             if (StorageUri.Parse(uri) is { Kind: AddressKind.LocalPath, LocalPath: { } local } && !Path.IsPathFullyQualified(local))
                 uri = Path.GetFullPath(local, context.CurrentDirectory);
-            var where = IsSet(nameof(Persist)) && context.Registry.ConfigFile is { } file ? $" and save it to '{file.Path}'" : "";
+            var where = Persist.IsPresent && context.Registry.ConfigFile is { } file ? $" and save it to '{file.Path}'" : "";
             if (!context.ShouldProcess(Name, $"Register storage provider for '{uri}'{where}")) return;
-            var registration = context.Registry.Register(Name, uri, options, IsSet(nameof(Force)), IsSet(nameof(Persist)));
+            var registration = context.Registry.Register(Name, uri, options, Force.IsPresent, Persist.IsPresent);
             context.WriteVerbose($"Registered provider '{registration.Name}' for {registration.Uri} ({registration.Source})");
-            if (IsSet(nameof(PassThru))) context.WriteObject(registration);
+            if (PassThru.IsPresent) context.WriteObject(registration);
         }
         catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
         {

@@ -11,9 +11,9 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// <para type="description">-Name takes wildcards; a name without wildcards that is not registered is an
 /// ObjectNotFound error.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "StorageProvider")]
+[Cmdlet(VerbsCommon.Get, "StorageRemote")]
 [OutputType(typeof(ProviderRegistration))]
-public sealed class GetStorageProviderCommand : StorageCmdletBase
+public sealed class GetStorageRemoteCommand : StorageCmdletBase
 {
     /// <summary>Names or wildcard patterns; all providers when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

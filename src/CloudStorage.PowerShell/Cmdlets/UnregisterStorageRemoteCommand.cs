@@ -10,9 +10,9 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// <para type="synopsis">Removes named providers from the session (and, with -Persist, from the config file).</para>
 /// <para type="description">An unknown name is an ObjectNotFound error. -PassThru writes each removed registration.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Unregister, "StorageProvider", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Unregister, "StorageRemote", SupportsShouldProcess = true)]
 [OutputType(typeof(ProviderRegistration))]
-public sealed class UnregisterStorageProviderCommand : StorageCmdletBase
+public sealed class UnregisterStorageRemoteCommand : StorageCmdletBase
 {
     /// <summary>The providers' names.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -22,11 +22,11 @@ public sealed class UnregisterStorageProviderCommand : StorageCmdletBase
 
     /// <summary>Also remove them from the config file.</summary>
     [Parameter]
-    public SwitchParameter Persist { get => Switch(nameof(Persist)); set => Switch(nameof(Persist), value); }
+    public SwitchParameter Persist { get; set; }
 
     /// <summary>Write each removed registration.</summary>
     [Parameter]
-    public SwitchParameter PassThru { get => Switch(nameof(PassThru)); set => Switch(nameof(PassThru), value); }
+    public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
     protected override void ProcessRecordCore()
@@ -43,11 +43,11 @@ public sealed class UnregisterStorageProviderCommand : StorageCmdletBase
                     context.WriteError(ErrorRecords.Create(StorageErrorKind.NotFound, $"No provider named '{name}' is registered.", name));
                     continue;
                 }
-                var where = IsSet(nameof(Persist)) && context.Registry.ConfigFile is { } file ? $" and from '{file.Path}'" : "";
+                var where = Persist.IsPresent && context.Registry.ConfigFile is { } file ? $" and from '{file.Path}'" : "";
                 if (!context.ShouldProcess(registration.Name, $"Unregister storage provider{where}")) continue;
-                context.Registry.Unregister(registration.Name, IsSet(nameof(Persist)));
+                context.Registry.Unregister(registration.Name, Persist.IsPresent);
                 context.WriteVerbose($"Unregistered provider '{registration.Name}'");
-                if (IsSet(nameof(PassThru))) context.WriteObject(registration);
+                if (PassThru.IsPresent) context.WriteObject(registration);
             }
             catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
             {
