@@ -286,6 +286,8 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
             (temp, _) = await Task.Run(() => CreateInDestinationDirectory(destinationKey, path, t =>
             {
                 File.Copy(sourcePath, t, overwrite: false);
+                // File.Copy keeps the source's time; a temp file must look as fresh as it is (stale ones are swept).
+                File.SetLastWriteTimeUtc(t, DateTime.UtcNow);
                 return true;
             }), cancellationToken).ConfigureAwait(false);
             var size = new FileInfo(temp).Length;
@@ -388,7 +390,7 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
             {
                 Directory.CreateDirectory(directory);
                 var created = create(temp);
-                SweepStaleTempFiles(directory);
+                SweepStaleTempFiles(directory, temp);
                 return (temp, created);
             }
             catch (Exception e) when (IsFileSystemError(e))
@@ -480,7 +482,7 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
 
     // Removes the leftovers of killed transfers from a directory: at most once a minute per directory, so a tree
     // written into one big folder does not scan it once per file.
-    private void SweepStaleTempFiles(string directory)
+    private void SweepStaleTempFiles(string directory, string? ownTemp = null)
     {
         var now = DateTime.UtcNow;
         if (_swept.TryGetValue(directory, out var last) && now - last < SweepInterval) return;
@@ -488,7 +490,7 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
         try
         {
             foreach (var file in Directory.EnumerateFiles(directory, ConfinedRoot.TempPrefix + "*", TempFileEnumeration))
-                if (IsStaleTempFile(file)) TryDelete(file);
+                if (file != ownTemp && IsStaleTempFile(file)) TryDelete(file);
         }
         catch (Exception e) when (IsFileSystemError(e))
         {
