@@ -1,12 +1,17 @@
 #
 # Module manifest for CloudStorage.
 #
-# The version is stated once, in Directory.Build.props (VersionPrefix / VersionSuffix); build.ps1 stamps
-# ModuleVersion and PSData.Prerelease from it into the built copy under out/CloudStorage/<version>/.
+# The version is stated once, in Directory.Build.props (VersionPrefix / VersionSuffix); the build stamps
+# ModuleVersion and PSData.Prerelease from it into the laid-out copy in artifacts/module/<Configuration>/CloudStorage/
+# (src/CloudStorage.PowerShell/ModuleLayout.targets), which build.ps1 copies to out/CloudStorage/<version>/.
 # The values below are kept equal to it (a .NET test checks that) so this file is never misleading.
 #
+# This file is the one manifest. In the repository its RootModule is a small script module that imports what
+# `dotnet build` laid out, so Import-Module and Test-ModuleManifest work on ./CloudStorage.psd1; the build stamps
+# RootModule = 'CloudStorage.PowerShell.dll' into the laid-out copy, the module that ships.
+#
 @{
-    RootModule           = 'CloudStorage.PowerShell.dll'
+    RootModule           = 'module/CloudStorage.Repository.psm1'
     ModuleVersion        = '0.1.0'
     CompatiblePSEditions = @('Core')
     GUID                 = '3e41198c-9c57-4a60-859c-1ed6dda24e43'

@@ -10,7 +10,12 @@
         value, and -WhatIf/-Confirm on cmdlets that support ShouldProcess;
       - PARAMETERS: type, required, position, pipeline input, aliases, wildcards and the default value (read from
         a new instance of the cmdlet class), plus -WhatIf/-Confirm;
+      - INPUTS: one entry per parameter that binds from the pipeline, naming how (by value, by property name) and
+        every property name that binds (the parameter's name and its aliases, e.g. Uri, Path, LiteralPath), plus a
+        note written below ($inputNotes) where a cmdlet treats some input specially;
       - OUTPUTS: the [OutputType] types (descriptions kept when a type stays).
+    Parameters marked DontShow (plumbing such as Test-StorageIntegrity's binding of a sync action's Action) are left
+    out of SYNTAX and PARAMETERS, as PowerShell leaves them out of its own syntax.
     Run it after changing a cmdlet's parameters (the Pester file Module.Tests.ps1 fails while help and cmdlets differ):
 
         dotnet build src/CloudStorage.PowerShell; pwsh -NoProfile -File module/Update-CloudStorageHelp.ps1
@@ -46,6 +51,11 @@ $outputText = @{
     'System.IO.FileInfo'                      = 'With -Destination: each downloaded file, as Get-Item writes it.'
     'System.String'                           = 'With -AsString: the content as text.'
     'System.Byte[]'                           = 'With -AsByteArray: the content as one byte array.'
+}
+# What a cmdlet does with some pipeline input beyond binding it (hand-written; kept here so INPUTS stays generated).
+$inputNotes = @{
+    'Test-StorageIntegrity' = 'Sync-StorageProvider''s output pipes in whole: each copied object is checked against its SourceUri; Delete actions and the SyncSummary bind nothing and are skipped.'
+    'Send-StorageObject'    = 'Get-ChildItem and Get-Item output pipes in (files and folders by their PSPath/FullName).'
 }
 $shouldProcessText = @{
     WhatIf  = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
@@ -89,6 +99,36 @@ function Get-PipelineText([System.Management.Automation.ParameterMetadata]$param
     $kinds = @($kinds | Select-Object -Unique)
     if ($kinds.Count -eq 0) { return 'False' }
     return "True ($($kinds -join ', '))"
+}
+
+function Test-Hidden([System.Management.Automation.ParameterMetadata]$parameter) {
+    return [bool]($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow })
+}
+
+function Join-Words([string[]]$words) {
+    if ($words.Count -le 1) { return $words -join '' }
+    return ($words[0..($words.Count - 2)] -join ', ') + ' or ' + $words[-1]
+}
+
+function New-InputTypeElement([System.Management.Automation.ParameterMetadata]$parameter) {
+    $byValue = [bool]($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.ValueFromPipeline })
+    $byName = [bool]($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.ValueFromPipelineByPropertyName })
+    $type = $parameter.ParameterType
+    if ($type.IsArray) { $type = $type.GetElementType() }
+    $names = @($parameter.Name) + @($parameter.Aliases)
+    $ways = @(
+        if ($byValue) { "by value ($($type.FullName) objects)" }
+        if ($byName) { "by property name (objects with a $(Join-Words $names) property)" }
+    )
+    $aliasText = if ($parameter.Aliases.Count) { " (alias$(if ($parameter.Aliases.Count -gt 1) { 'es' }) $(($parameter.Aliases | ForEach-Object { "-$_" }) -join ', '))" } else { '' }
+    $i = New-Element command inputType
+    $t = New-Element dev type
+    [void]$t.AppendChild((New-Element maml name $(if ($byValue) { $type.FullName } else { 'System.Management.Automation.PSObject' })))
+    [void]$i.AppendChild($t)
+    $d = New-Element maml description
+    [void]$d.AppendChild((New-Element maml para "-$($parameter.Name)$aliasText binds from the pipeline $($ways -join ' and ')."))
+    [void]$i.AppendChild($d)
+    return $i
 }
 
 function New-ParameterElement([string]$name, [type]$type, [bool]$required, [string]$position, [string]$pipeline, [string]$aliases,
@@ -145,7 +185,7 @@ foreach ($node in $doc.SelectNodes('//command:command', $nsm)) {
     foreach ($set in $sets) {
         $item = New-Element command syntaxItem
         [void]$item.AppendChild((New-Element maml name $name))
-        $parameters = @($set.Parameters | Where-Object { $_.Name -notin $common })
+        $parameters = @($set.Parameters | Where-Object { $_.Name -notin $common -and -not (Test-Hidden $cmd.Parameters[$_.Name]) })
         $ordered = @($parameters | Where-Object { $_.Position -ge 0 } | Sort-Object Position) + @($parameters | Where-Object { $_.Position -lt 0 })
         foreach ($p in $ordered) {
             $meta = $cmd.Parameters[$p.Name]
@@ -166,7 +206,7 @@ foreach ($node in $doc.SelectNodes('//command:command', $nsm)) {
     $parametersNode.RemoveAll()
     $seen = [System.Collections.Generic.List[string]]::new()
     foreach ($set in $sets) {
-        $parameters = @($set.Parameters | Where-Object { $_.Name -notin $common })
+        $parameters = @($set.Parameters | Where-Object { $_.Name -notin $common -and -not (Test-Hidden $cmd.Parameters[$_.Name]) })
         $ordered = @($parameters | Where-Object { $_.Position -ge 0 } | Sort-Object Position) + @($parameters | Where-Object { $_.Position -lt 0 })
         foreach ($p in $ordered) {
             if ($seen.Contains($p.Name)) { continue }
@@ -179,6 +219,39 @@ foreach ($node in $doc.SelectNodes('//command:command', $nsm)) {
             [void]$parametersNode.AppendChild((New-ParameterElement $p.Name $p.ParameterType $required $position (Get-PipelineText $meta $null) $aliases $globbing `
                         (& $describe $p.Name) (Get-DefaultText $instance $p.Name $p.ParameterType)))
         }
+    }
+
+    # INPUTS (in the order of the PARAMETERS entries)
+    $inputTypes = $node.SelectSingleNode('command:inputTypes', $nsm)
+    if (-not $inputTypes) {
+        $inputTypes = New-Element command inputTypes
+        [void]$node.InsertBefore($inputTypes, $node.SelectSingleNode('command:returnValues', $nsm))
+    }
+    $inputTypes.RemoveAll()
+    foreach ($parameterName in $seen) {
+        $meta = $cmd.Parameters[$parameterName]
+        if ((Get-PipelineText $meta $null) -ne 'False') { [void]$inputTypes.AppendChild((New-InputTypeElement $meta)) }
+    }
+    if ($inputNotes.ContainsKey($name)) {
+        $i = New-Element command inputType
+        $t = New-Element dev type
+        [void]$t.AppendChild((New-Element maml name 'System.Management.Automation.PSObject'))
+        [void]$i.AppendChild($t)
+        $d = New-Element maml description
+        [void]$d.AppendChild((New-Element maml para $inputNotes[$name]))
+        [void]$i.AppendChild($d)
+        [void]$inputTypes.AppendChild($i)
+    }
+    if (-not $inputTypes.HasChildNodes) {
+        # No pipeline input: say so, as PowerShell's own help does.
+        $i = New-Element command inputType
+        $t = New-Element dev type
+        [void]$t.AppendChild((New-Element maml name 'None'))
+        [void]$i.AppendChild($t)
+        $d = New-Element maml description
+        [void]$d.AppendChild((New-Element maml para 'You cannot pipe objects to this cmdlet.'))
+        [void]$i.AppendChild($d)
+        [void]$inputTypes.AppendChild($i)
     }
 
     # OUTPUTS

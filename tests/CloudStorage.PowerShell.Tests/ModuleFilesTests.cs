@@ -17,12 +17,18 @@ public sealed partial class ModuleFilesTests
     private static readonly PowerShellDataFile Manifest = PowerShellDataFile.Load(Path.Combine(RepoRoot, "CloudStorage.psd1"));
 
     [Fact]
-    public void Manifest_root_module_is_the_PowerShell_projects_assembly()
+    public void Repository_manifest_root_module_is_the_loader_script_of_the_built_layout_and_the_layout_loads_the_assembly()
     {
+        // In the repository the manifest must pass Test-ModuleManifest before and after a build: its RootModule is a
+        // script that exists here; the build stamps the PowerShell project's assembly into the laid-out copy.
         var project = XDocument.Load(Path.Combine(RepoRoot, "src", "CloudStorage.PowerShell", "CloudStorage.PowerShell.csproj"));
         var assemblyName = project.Descendants("AssemblyName").Select(e => e.Value.Trim()).FirstOrDefault() ?? "CloudStorage.PowerShell";
 
-        Assert.Equal(assemblyName + ".dll", Manifest.GetString("RootModule"));
+        var loader = Manifest.GetString("RootModule")!;
+        Assert.EndsWith(".psm1", loader);
+        Assert.True(File.Exists(Path.Combine(RepoRoot, loader)), $"RootModule names '{loader}', which is not in the repository.");
+        var laidOut = PowerShellDataFile.Load(Path.Combine(CloudStorage.Tests.PowerShell.Packaging.ModuleLayout.Directory, "CloudStorage.psd1"));
+        Assert.Equal(assemblyName + ".dll", laidOut.GetString("RootModule"));
     }
 
     [Fact]

@@ -84,6 +84,9 @@ Describe 'Help as PowerShell prints it' {
             $command = Get-Command -Name $Name
             $help = Get-Help -Name $Name -Full
             $common = [System.Management.Automation.Cmdlet]::CommonParameters + 'UseTransaction'
+            # DontShow parameters are plumbing (a sync action's Action for Test-StorageIntegrity): not in help, as in PowerShell's own syntax.
+            $hidden = @($command.Parameters.Values | Where-Object { $_.Attributes | Where-Object { $_ -is [Parameter] -and $_.DontShow } } | ForEach-Object Name)
+            $common += $hidden
         }
 
         It 'has one syntax item per parameter set with exactly that set''s parameters' {
@@ -114,6 +117,21 @@ Describe 'Help as PowerShell prints it' {
                 $aliases = if ($parameter.Aliases.Count) { $parameter.Aliases -join ', ' } else { 'none' }
                 $entry.aliases | Should -Be $aliases
                 if ($parameter.SwitchParameter) { $entry.defaultValue | Should -Be 'False' }
+            }
+        }
+
+        It 'lists every parameter that binds from the pipeline as INPUTS, with how it binds and its aliases' {
+            $inputs = @($help.inputTypes.inputType | ForEach-Object { $_.description.Text }) -join "`n"
+            $piped = @($command.Parameters.Values | Where-Object {
+                    $_.Name -notin $common -and ($_.Attributes | Where-Object { $_ -is [Parameter] -and ($_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName) }) })
+            if ($piped.Count -eq 0) { "$($help.inputTypes.inputType.type.name)" | Should -Be 'None' }
+            foreach ($parameter in $piped) {
+                $inputs | Should -Match ("-$($parameter.Name)\b") -Because "-$($parameter.Name) binds from the pipeline"
+                foreach ($alias in $parameter.Aliases) { $inputs | Should -Match "\b$alias\b" -Because "-$($parameter.Name) binds objects with a $alias property too" }
+                $byValue = [bool]($parameter.Attributes | Where-Object { $_ -is [Parameter] -and $_.ValueFromPipeline })
+                $byName = [bool]($parameter.Attributes | Where-Object { $_ -is [Parameter] -and $_.ValueFromPipelineByPropertyName })
+                if ($byValue) { $inputs | Should -Match "-$($parameter.Name)\b[^\n]*by value" }
+                if ($byName) { $inputs | Should -Match "-$($parameter.Name)\b[^\n]*by property name" }
             }
         }
 
@@ -199,6 +217,10 @@ Describe 'Progress' {
             $overall | Should -Not -BeNullOrEmpty
             $overall[-1].RecordType | Should -Be 'Completed'
             ($overall.StatusDescription -join "`n") | Should -Match '2 objects, 3\.0 MB'
+            # Totals once known (a folder walk, the end of a listing, a sync's plan), so the bar has a percentage.
+            ($overall.StatusDescription -join "`n") | Should -Match '2 of 2 objects, 3\.0 MB of 3\.0 MB'
+            @($overall | Where-Object { $_.PercentComplete -eq 100 }).Count | Should -BeGreaterThan 0
+            @($overall | Where-Object { $_.PercentComplete -gt 100 }).Count | Should -Be 0
             $children = @($Records | Where-Object { $_.ParentActivityId -eq $overall[0].ActivityId })
             $children | Should -Not -BeNullOrEmpty -Because 'a 3 MB object has a bar of its own'
             ($children.Activity | Select-Object -Unique) | Should -Be $Address

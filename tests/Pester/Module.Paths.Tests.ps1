@@ -147,6 +147,41 @@ Describe 'Completion' {
         finally { Pop-Location }
     }
 
+    It 'completes empty local folders, like Get-ChildItem shows them' {
+        New-Item -ItemType Directory -Path (Join-Path $dir 'bravo-empty') | Out-Null
+        Push-Location -LiteralPath $dir
+        try {
+            $line = 'Get-StorageItem ./bravo-e'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be './bravo-empty/'
+        }
+        finally { Pop-Location }
+    }
+
+    It 'completes words that start with ~ (the home folder)' {
+        $name = '.cloudstorage-complete-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $home_ = Join-Path $HOME $name
+        New-Item -ItemType Directory -Path $home_ | Out-Null
+        Set-Content -LiteralPath (Join-Path $home_ 'inside.txt') -Value 'i'
+        try {
+            $line = "Get-StorageItem ~/$($name.Substring(0, 24))"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be "~/$name/"
+            $line = "Get-StorageItem ~/$name/ins"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be "~/$name/inside.txt"
+        }
+        finally { Remove-Item -LiteralPath $home_ -Recurse -Force }
+    }
+
+    It 'completes words that start with a file-system PSDrive (Temp:/)' {
+        $name = 'cloudstorage-complete-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $folder = Join-Path ([IO.Path]::GetTempPath()) $name
+        New-Item -ItemType Directory -Path $folder | Out-Null
+        try {
+            $line = "Copy-StorageObject -Uri mem://x/y -Destination Temp:/$($name.Substring(0, 24))"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be "Temp:/$name/"
+        }
+        finally { Remove-Item -LiteralPath $folder -Recurse -Force }
+    }
+
     It 'completes the names of the memory stores of this session' {
         $line = 'Get-StorageItem mem://complete'
         $texts = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText

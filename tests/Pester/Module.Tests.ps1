@@ -25,6 +25,36 @@ Describe 'The CloudStorage module' {
             { Test-ModuleManifest -Path $manifestPath -ErrorAction Stop } | Should -Not -Throw
         }
 
+        It 'passes Test-ModuleManifest at the repository root too (its RootModule loads the built layout)' {
+            $repositoryManifest = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'CloudStorage.psd1'
+            $info = Test-ModuleManifest -Path $repositoryManifest -ErrorAction Stop
+            $info.Version | Should -Be $module.Version
+        }
+
+        It 'imports from the repository-root manifest with every cmdlet, the views and help' {
+            $repositoryManifest = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'CloudStorage.psd1'
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript(@"
+`$m = Import-Module '$repositoryManifest' -PassThru -ErrorAction Stop
+`$item = Send-StorageObject -Value 'root' -Destination 'mem://root-manifest/r.txt'
+[pscustomobject]@{
+    Cmdlets = @(`$m.ExportedCommands.Keys | Sort-Object)
+    Text    = Get-StorageObject -Uri `$item.Uri -AsString
+    Table   = (`$item | Format-Table | Out-String)
+    Synopsis = (Get-Help Get-StorageItem).Synopsis
+}
+"@)
+                $result = $ps.Invoke()
+                @($ps.Streams.Error).Count | Should -Be 0 -Because (@($ps.Streams.Error) -join '; ')
+                (@($result[0].Cmdlets) -join ',') | Should -Be (($expectedCmdlets | Sort-Object) -join ',')
+                $result[0].Text | Should -Be 'root'
+                $result[0].Table | Should -Match 'r\.txt'
+                $result[0].Synopsis | Should -Match 'stored objects|prefix|Lists'
+            }
+            finally { $ps.Dispose() }
+        }
+
         It 'states PowerShell 7.4 on Core' {
             $data = Import-PowerShellDataFile -LiteralPath $manifestPath
             $data.PowerShellVersion | Should -Be '7.4'

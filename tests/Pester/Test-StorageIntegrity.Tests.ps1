@@ -95,6 +95,21 @@ Describe 'Test-StorageIntegrity' {
             (@($results | ForEach-Object ReferenceUri | Sort-Object) -join ',') | Should -Be ($sources -join ',')
         }
 
+        It 'skips the Delete actions of a sync piped in whole, and checks only the copies (no NotFound error)' {
+            $source = Join-StorageAddress $store 'ref/'
+            $target = Join-StorageAddress $other ('pruned-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '/')
+            Send-StorageObject -Value 'gone soon' -Destination ($target + 'extra.txt') | Out-Null
+            $actions = @(Sync-StorageProvider -Source $source -Destination $target -Delete -Confirm:$false)
+            @($actions | Where-Object { "$($_.Action)" -eq 'Delete' }).Count | Should -Be 1 -Because 'the sync removed extra.txt'
+
+            $errors = $null
+            $results = @($actions | Test-StorageIntegrity -ErrorVariable errors -ErrorAction SilentlyContinue)
+
+            @($errors).Count | Should -Be 0 -Because (@($errors) -join '; ')
+            Get-StatusByKey $results | Should -Be 'a.txt=Match,b.txt=Match,c.txt=Match'
+            @($results | Where-Object { $_.Uri -like '*extra.txt' }).Count | Should -Be 0
+        }
+
         It 'reports one Missing result for an absent object checked against a reference prefix' {
             $results = @(Test-StorageIntegrity -Uri (Join-StorageAddress $store 'same/missing.txt') -Reference (Join-StorageAddress $store 'ref/'))
             $results.Count | Should -Be 1

@@ -47,6 +47,8 @@ public sealed class SyncEngine
         int copied = 0, updated = 0, unchanged = 0, failed = 0, notPerformed = 0, deleted = 0;
         long bytes = 0;
         var pendingDeletes = new List<SyncAction>();
+        int plannedCopies = 0;
+        long plannedBytes = 0;
         using var copies = new BoundedWorkQueue(options.Parallelism, ct);
         var progress = new Progress(observer, gate);
 
@@ -91,6 +93,8 @@ public sealed class SyncEngine
                 Report(action);
                 continue;
             }
+            plannedCopies++;
+            plannedBytes += action.Size;
             await copies.EnqueueAsync(async () =>
             {
                 try
@@ -105,6 +109,7 @@ public sealed class SyncEngine
                 }
             }).ConfigureAwait(false);
         }
+        if (!options.DryRun) lock (gate) observer.OnPlanComplete(plannedCopies, plannedBytes);
         await copies.DrainAsync().ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 

@@ -45,4 +45,10 @@ public interface ISyncObserver
 
     /// <summary>Byte progress of the copy in flight.</summary>
     void OnProgress(TransferProgress progress);
+
+    /// <summary>
+    /// Told once, when the plan is complete (copies may still be in flight): how many objects and bytes the run copies,
+    /// so progress can show totals without the plan being held in memory. Not called for a dry run.
+    /// </summary>
+    void OnPlanComplete(int copies, long bytes) { }
 }

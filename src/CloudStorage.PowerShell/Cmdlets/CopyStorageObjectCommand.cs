@@ -80,6 +80,8 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
 
                     // A tree's objects are copied a few at a time, following the listing (flat memory).
                     using var copies = new BoundedWorkQueue(_engine.Options.Parallelism, ct);
+                    // Totals show once the listing ends (they are counted, not buffered).
+                    using var plan = Board("Copying").BeginPlan();
                     await foreach (var (item, relative) in ItemLister.ExpandAsync(source, Recurse.IsPresent, ct).ConfigureAwait(false))
                     {
                         ct.ThrowIfCancellationRequested();
@@ -96,6 +98,7 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                             continue;
                         }
                         if (!context.ShouldProcess(target.Uri, $"Copy '{item.Uri}'")) continue;
+                        plan.Add(item.Size);
                         async Task CopyOne()
                         {
                             using var progress = Board("Copying").Start(context, item.Uri, item.Size);
@@ -115,6 +118,7 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                             catch (Exception ex) when (ErrorRecords.IsItemFailure(ex)) { WriteFailure(context, ex, item.Uri); }
                         }).ConfigureAwait(false);
                     }
+                    plan.Complete(context);
                     await copies.DrainAsync().ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))

@@ -138,6 +138,8 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
             ? LocalFolderProvider.Confine(DestinationFolder().Child(prefixName + "/"))
             : DestinationFolder();
 
+        // Objects are downloaded as the listing finds them; the totals show once it ends (counted, not buffered).
+        using var plan = Board("Downloading").BeginPlan();
         await foreach (var (item, relative) in ItemLister.ExpandAsync(location, Recurse.IsPresent, ct).ConfigureAwait(false))
         {
             ct.ThrowIfCancellationRequested();
@@ -159,6 +161,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
                     target = folder.Child(key);
                 }
                 if (!context.ShouldProcess(file, $"Download '{item.Uri}'")) continue;
+                plan.Add(item.Size);
                 // The bar names the object, not the (temporary) file being written.
                 using (var progress = Board("Downloading").Start(context, item.Uri, item.Size))
                     await _engine.CopyItemAsync(item, new StorageLocation(location.Provider, item.Key), target,
@@ -171,6 +174,7 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
                 WriteFailure(context, ex, item.Uri);
             }
         }
+        plan.Complete(context);
     }
 
     internal static string Decode(byte[] bytes, string encodingName)

@@ -164,8 +164,22 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
         var root = intoFolder && name.Length > 0
             ? destination.Child(name + "/")
             : await Destinations.ForTreeAsync(context, _destination, destination, name, ct).ConfigureAwait(false);
-        // Files go up a few at a time as the folder is walked (flat memory however many there are).
+        // Files go up a few at a time as the folder is walked (flat memory however many there are); a second walk
+        // alongside only counts them, so the overall bar shows totals long before the uploads end.
         using var uploads = new BoundedWorkQueue(_engine.Options.Parallelism, ct);
+        var plan = Board("Uploading").BeginPlan();
+        var counting = Task.Run(() =>
+        {
+            using (plan)
+            {
+                foreach (var file in LocalPaths.FilesBelow(directory))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    plan.Add(new FileInfo(file).Length);
+                }
+                plan.Complete(context);
+            }
+        }, ct);
         foreach (var file in LocalPaths.FilesBelow(directory))
         {
             ct.ThrowIfCancellationRequested();
@@ -184,11 +198,20 @@ public sealed class SendStorageObjectCommand : StorageCmdletBase
             }).ConfigureAwait(false);
         }
         await uploads.DrainAsync().ConfigureAwait(false);
+        // The count only feeds the bar: a folder that changed under the walk or an unreadable entry costs the totals, not the upload.
+        try { await counting.ConfigureAwait(false); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationCanceledException) { }
+        ct.ThrowIfCancellationRequested();
     }
 
     private async Task SendFileAsync(ICmdletContext context, string file, StorageLocation target, IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
     {
         if (!context.ShouldProcess(target.Uri, $"Upload file '{file}'")) return;
+        using (var plan = Board("Uploading").BeginPlan())
+        {
+            plan.Add(new FileInfo(file).Length);
+            plan.Complete(null); // shown by the upload's first record
+        }
         await UploadFileAsync(context, file, target, metadata, ct).ConfigureAwait(false);
     }
 

@@ -82,7 +82,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
             {
                 // -WhatIf runs the same steps and guards without changing anything (SyncOptions.DryRun).
                 var summary = await engine.RunAsync(source, destination, options with { DryRun = context.WhatIfRequested },
-                    new Observer(this, context, destination), ct).ConfigureAwait(false);
+                    new Observer(this, context, destination).Begin(), ct).ConfigureAwait(false);
                 context.WriteObject(summary);
             }
             catch (StorageException ex) when (ex.Kind == StorageErrorKind.InvalidArgument)
@@ -116,6 +116,20 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
         // One bar per object in flight (by destination key), under the command's overall bar.
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TransferProgressBoard.ObjectProgress> _inFlight = new(StringComparer.Ordinal);
         private readonly TransferProgressBoard _board = cmdlet.Board("Syncing");
+        private TransferProgressBoard.Plan? _plan;
+
+        // Begun with the run, completed by the engine once planning ends: the overall bar then shows totals.
+        public Observer Begin()
+        {
+            _plan = _board.BeginPlan();
+            return this;
+        }
+
+        public void OnPlanComplete(int copies, long bytes)
+        {
+            _plan?.Add(copies, bytes);
+            _plan?.Complete(context);
+        }
 
         public bool ShouldProcess(SyncAction planned) => context.ShouldProcess(planned.Uri, Describe(planned));
 

@@ -42,11 +42,25 @@ public sealed class TestStorageIntegrityCommand : StorageCmdletBase
     [Parameter]
     public SwitchParameter Recurse { get; set; }
 
+    /// <summary>
+    /// Binds Sync-StorageProvider's Action property only (hidden): a Delete action names an object the sync removed,
+    /// so there is nothing to check and the record is skipped instead of reported as missing. PowerShell resets it
+    /// for every pipeline object.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("Action")]
+    public SyncActionKind? SyncAction { get; set; }
+
     private IntegrityChecker? _checker;
 
     /// <inheritdoc />
     protected override void ProcessRecordCore()
     {
+        if (SyncAction == SyncActionKind.Delete)
+        {
+            WriteVerbose($"Skipped (deleted by the sync): {string.Join(", ", Uri)}");
+            return;
+        }
         var addresses = Array.ConvertAll(Uri, a => string.IsNullOrEmpty(a) ? a : SessionAddress(a));
         var referenceAddress = string.IsNullOrEmpty(Reference) ? null : SessionAddress(Reference);
         RunAsync(async (context, ct) =>

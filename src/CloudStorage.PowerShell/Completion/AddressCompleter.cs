@@ -32,12 +32,18 @@ public sealed class AddressCompleter
 {
     private readonly ProviderRegistry _registry;
     private readonly Func<string> _currentDirectory;
+    private readonly Func<string, string?> _localFolder;
 
-    /// <summary>A completer over <paramref name="registry"/>; relative local paths resolve against <paramref name="currentDirectory"/>.</summary>
-    public AddressCompleter(ProviderRegistry registry, Func<string>? currentDirectory = null)
+    /// <summary>
+    /// A completer over <paramref name="registry"/>; relative local paths resolve against <paramref name="currentDirectory"/>,
+    /// and <paramref name="localFolder"/> (when given) turns the folder part of a local word as typed (<c>~/</c>,
+    /// <c>Temp:/</c>, <c>./sub/</c>) into an existing file-system folder, or null — PowerShell's session does that.
+    /// </summary>
+    public AddressCompleter(ProviderRegistry registry, Func<string>? currentDirectory = null, Func<string, string?>? localFolder = null)
     {
         _registry = registry;
         _currentDirectory = currentDirectory ?? Directory.GetCurrentDirectory;
+        _localFolder = localFolder ?? (folder => Path.GetFullPath(folder.Length == 0 ? "." : folder, _currentDirectory()));
     }
 
     /// <summary>At most this many completions (default 100).</summary>
@@ -121,6 +127,11 @@ public sealed class AddressCompleter
     {
         if (SplitFolder(word) is not { } split) return;
         var (folder, leaf) = split;
+        if (LocalFolderOf(folder) is { } local)
+        {
+            AddLocalEntries(folder, local, leaf, quote, results);
+            return;
+        }
         // A folder typed as "" (a bare relative name) lists the current directory.
         var location = _registry.Resolve(folder.Length == 0 ? "./" : folder, _currentDirectory());
         var folderKey = location.Key.Length == 0 || location.Key.EndsWith('/') ? location.Key : location.Key + "/";
@@ -155,6 +166,49 @@ public sealed class AddressCompleter
                 var text = folder + child;
                 var tip = item.IsPrefix ? item.Uri : $"{item.Uri}  ({item.Size:N0} bytes{(item.LastModified is { } m ? ", " + m.ToString("u") : "")})";
                 results.Add(new AddressCompletion(Quote(text, quote), child, item.IsPrefix ? AddressCompletionKind.Prefix : AddressCompletionKind.Object, tip));
+            }
+        }
+    }
+
+    // A local folder (a relative or absolute path, ~, or a file-system PSDrive such as Temp: that is no registered
+    // provider) is read from the disk directly: empty folders are listed too, which no object listing has.
+    private string? LocalFolderOf(string folder)
+    {
+        var parsed = StorageUri.Parse(folder.Length == 0 ? "./" : folder);
+        var local = parsed.Kind switch
+        {
+            AddressKind.LocalPath => !folder.StartsWith("file:", StringComparison.OrdinalIgnoreCase),
+            AddressKind.Named => !_registry.GetRegistrations().Any(r => string.Equals(r.Name, parsed.ProviderName, StringComparison.OrdinalIgnoreCase)),
+            _ => false,
+        };
+        if (!local) return null;
+        var path = _localFolder(folder.Length == 0 ? "." : folder);
+        return path is not null && Directory.Exists(path) ? path : null;
+    }
+
+    private void AddLocalEntries(string folder, string directory, string leaf, char? quote, List<AddressCompletion> results)
+    {
+        // "Temp:" completes to "Temp:/name", not "Temp:name" (relative to the drive's location).
+        var typed = folder.EndsWith(':') ? folder + "/" : folder;
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        var entries = new DirectoryInfo(directory)
+            .EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = true })
+            .Where(e => e.Name.StartsWith(leaf, comparison))
+            .OrderBy(e => e.Name, StringComparer.Ordinal)
+            .Take(MaxResults - results.Count);
+        foreach (var entry in entries)
+        {
+            if (entry is DirectoryInfo)
+            {
+                var text = typed + entry.Name + "/";
+                results.Add(new AddressCompletion(Quote(text, quote), entry.Name + "/", AddressCompletionKind.Prefix, entry.FullName));
+            }
+            else
+            {
+                var text = typed + entry.Name;
+                var size = ((FileInfo)entry).Length;
+                results.Add(new AddressCompletion(Quote(text, quote), entry.Name, AddressCompletionKind.Object,
+                    $"{entry.FullName}  ({size:N0} bytes, {entry.LastWriteTimeUtc:u})"));
             }
         }
     }

@@ -16,12 +16,34 @@ public sealed class AddressArgumentCompleter : IArgumentCompleter
     /// <inheritdoc />
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        new AddressCompleter(ModuleServices.Registry, SessionCurrentDirectory).Complete(wordToComplete).Select(ToResult).ToList();
+        new AddressCompleter(ModuleServices.Registry, SessionCurrentDirectory, SessionFolder).Complete(wordToComplete).Select(ToResult).ToList();
 
     internal static CompletionResult ToResult(AddressCompletion completion) =>
         new(completion.CompletionText, completion.ListItemText,
             completion.Kind is AddressCompletionKind.Object ? CompletionResultType.ParameterValue : CompletionResultType.ProviderContainer,
             completion.ToolTip);
+
+    /// <summary>
+    /// The file-system folder a typed folder names in this session (<c>~/</c>, <c>Temp:/</c>, <c>./sub/</c> after
+    /// Set-Location), or null when it names none.
+    /// </summary>
+    internal static string? SessionFolder(string folder)
+    {
+        try
+        {
+            if (Runspace.DefaultRunspace is null) return null;
+            // A nested pipeline on the current runspace, for the reason SessionCurrentDirectory gives.
+            using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+            ps.AddCommand("Microsoft.PowerShell.Management\\Resolve-Path").AddParameter("LiteralPath", folder).AddParameter("ErrorAction", "Ignore");
+            foreach (var result in ps.Invoke())
+                if (result?.BaseObject is PathInfo { Provider.Name: "FileSystem", ProviderPath: { Length: > 0 } path }) return path;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // No session to ask, or the path names nothing: no local completions.
+        }
+        return null;
+    }
 
     /// <summary>The session's current file-system folder (what relative local paths mean), else the process's.</summary>
     internal static string SessionCurrentDirectory()

@@ -24,11 +24,29 @@ internal sealed class TransferProgressBoard(int activityId, string activity, str
 
     private void WriteChild(ICmdletContext context, StorageProgressRecord record) => context.WriteProgress(record with { ParentActivityId = activityId });
 
-    /// <summary>How many objects the command will move, when known (a single object, a planned sync).</summary>
-    public long? TotalObjects { get; set; }
+    // Totals are counted while the work is found (a listing, a folder walk, a sync plan) and shown once every plan
+    // that was begun is complete: nothing is buffered, so a long listing shows counts first and totals when it ends.
+    private long _plannedObjects, _plannedBytes;
+    private int _openPlans;
+    private bool _totalsUnknown;
 
-    /// <summary>How many bytes the command will move, when known.</summary>
-    public long? TotalBytes { get; set; }
+    /// <summary>How many objects the command will move, once known.</summary>
+    public long? TotalObjects { get { lock (_gate) return TotalsKnown ? _plannedObjects : null; } }
+
+    /// <summary>How many bytes the command will move, once known.</summary>
+    public long? TotalBytes { get { lock (_gate) return TotalsKnown ? _plannedBytes : null; } }
+
+    private bool TotalsKnown => _openPlans == 0 && !_totalsUnknown && _plannedObjects > 0;
+
+    /// <summary>
+    /// Starts counting the work of one input: add each object as it is found, complete the plan when the last one is
+    /// found. A plan disposed without completion (a failed listing) leaves the totals unknown.
+    /// </summary>
+    public Plan BeginPlan()
+    {
+        lock (_gate) _openPlans++;
+        return new Plan(this);
+    }
 
     /// <summary>True once any record was written (the cmdlet then closes the overall bar at the end).</summary>
     public bool Written { get { lock (_gate) return _written; } }
@@ -51,10 +69,11 @@ internal sealed class TransferProgressBoard(int activityId, string activity, str
             _sinceWrite.Restart();
             _written = true;
             var bytes = _bytesDone + _bytesInFlight;
-            var objects = TotalObjects is { } total ? $"{_objectsDone:N0} of {total:N0} objects" : $"{_objectsDone:N0} objects";
-            var volume = TotalBytes is { } totalBytes ? $"{Bytes(bytes)} of {Bytes(totalBytes)}" : Bytes(bytes);
-            var percent = TotalBytes is > 0 ? (int)Math.Min(100, bytes * 100 / TotalBytes.Value)
-                : TotalObjects is > 0 ? (int)Math.Min(100, _objectsDone * 100 / TotalObjects.Value) : -1;
+            long? totalObjects = TotalsKnown ? _plannedObjects : null, totalBytes = TotalsKnown ? _plannedBytes : null;
+            var objects = totalObjects is { } total ? $"{_objectsDone:N0} of {total:N0} objects" : $"{_objectsDone:N0} objects";
+            var volume = totalBytes is { } allBytes ? $"{Bytes(bytes)} of {Bytes(allBytes)}" : Bytes(bytes);
+            var percent = totalBytes is > 0 ? (int)Math.Min(100, bytes * 100 / totalBytes.Value)
+                : totalObjects is > 0 ? (int)Math.Min(100, _objectsDone * 100 / totalObjects.Value) : -1;
             record = new StorageProgressRecord(activityId, activity, $"{verb}: {objects}, {volume}", percent);
         }
         context.WriteProgress(record);
@@ -69,6 +88,56 @@ internal sealed class TransferProgressBoard(int activityId, string activity, str
             _bytesDone += size ?? transferred;
         }
         Advance(context, 0, force: true);
+    }
+
+    private void Planned(long? size, long count = 1)
+    {
+        lock (_gate)
+        {
+            _plannedObjects += count;
+            if (size is { } known) _plannedBytes += known;
+            else _totalsUnknown = true; // an object of unknown size: a byte total would lie
+        }
+    }
+
+    private void EndPlan(ICmdletContext? context, bool complete)
+    {
+        bool show;
+        lock (_gate)
+        {
+            _openPlans--;
+            if (!complete) _totalsUnknown = true;
+            show = _written && TotalsKnown;
+        }
+        if (show && context is not null) Advance(context, 0, force: true); // the totals appear now, not at the next object
+    }
+
+    /// <summary>The counting of one input's work (see <see cref="BeginPlan"/>).</summary>
+    internal sealed class Plan(TransferProgressBoard board) : IDisposable
+    {
+        private bool _ended;
+
+        /// <summary>One more object to move (its size when known).</summary>
+        public void Add(long? size) => board.Planned(size);
+
+        /// <summary>Several objects at once (a sync's plan: its copy count and bytes).</summary>
+        public void Add(long objects, long bytes) => board.Planned(bytes, objects);
+
+        /// <summary>Every object was found: the totals may show (through <paramref name="context"/>, when given).</summary>
+        public void Complete(ICmdletContext? context)
+        {
+            if (_ended) return;
+            _ended = true;
+            board.EndPlan(context, complete: true);
+        }
+
+        /// <summary>Ends an incomplete plan (the listing failed or was stopped): the totals stay unknown.</summary>
+        public void Dispose()
+        {
+            if (_ended) return;
+            _ended = true;
+            board.EndPlan(null, complete: false);
+        }
     }
 
     internal static string Bytes(long bytes) => bytes switch

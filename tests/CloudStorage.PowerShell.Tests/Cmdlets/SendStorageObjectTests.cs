@@ -231,7 +231,8 @@ public sealed class SendStorageObjectTests : IDisposable
         Assert.All(ctx.Progress, p => Assert.Equal("Send-StorageObject", p.Activity));
         Assert.True(ctx.Progress[^1].Completed);
         Assert.Single(ctx.Progress, p => p.Completed);
-        Assert.Contains(ctx.Progress, p => p.Status == "Uploading: 2 objects, 8 bytes");
+        // Each file is counted before it goes up, so the bar has totals (and a percentage) throughout.
+        Assert.Contains(ctx.Progress, p => p.Status == "Uploading: 2 of 2 objects, 8 bytes of 8 bytes" && p.PercentComplete == 100);
     }
 
     [Fact]

@@ -75,7 +75,8 @@ public class HelpTests
             .ToDictionary(p => p.Element(Maml + "name")!.Value.Trim());
         // -WhatIf/-Confirm are listed as PowerShell's own help lists them; they are not [Parameter] properties.
         foreach (var shouldProcess in new[] { "WhatIf", "Confirm" }) documented.Remove(shouldProcess);
-        var parameters = type.Parameters().GroupBy(p => p.Property.Name).ToList();
+        // DontShow parameters are plumbing (Test-StorageIntegrity's -SyncAction): not documented, as PowerShell's own syntax omits them.
+        var parameters = type.Parameters().Where(p => p.Parameter.Named("DontShow") is not true).GroupBy(p => p.Property.Name).ToList();
         foreach (var group in parameters)
         {
             Assert.True(documented.TryGetValue(group.Key, out var help), $"{cmdlet}: -{group.Key} has no help entry.");
@@ -101,7 +102,9 @@ public class HelpTests
     {
         // Get-Help prints one syntax line per syntaxItem: as many as the cmdlet has parameter sets, default first,
         // each with exactly the parameters of its set and their Mandatory/Position in that set.
-        var sets = CmdletMetadata.CmdletTypes.Single(t => Name(t) == cmdlet).ParameterSets();
+        var type = CmdletMetadata.CmdletTypes.Single(t => Name(t) == cmdlet);
+        var hidden = type.Parameters().Where(p => p.Parameter.Named("DontShow") is true).Select(p => p.Property.Name).ToHashSet();
+        var sets = type.ParameterSets().Select(set => set with { Parameters = set.Parameters.Where(p => !hidden.Contains(p.Name)).ToList() }).ToList();
         var items = Entry(cmdlet)!.Element(Command + "syntax")!.Elements(Command + "syntaxItem").ToList();
         Assert.True(sets.Count == items.Count, $"{cmdlet} has {sets.Count} parameter sets ({string.Join(", ", sets.Select(s => s.Name))}) but {items.Count} syntaxItems.");
         var itemParameters = items.Select(item => item.Elements(Command + "parameter")
