@@ -14,6 +14,8 @@ using CloudStorage.Benchmarks;
 // download one object (default 256 MiB) with each tool against it. Prints one JSON object per measured tool on
 // stdout, and "not measured" with the reason on stderr for a peer that failed; peak memory is VmHWM (Linux).
 var argv = args.ToList();
+if (argv.Count > 3 && argv[0] == "download-child" && EmulatorBenchmark.ForMode(argv[1]) is { } downloader)
+    return await downloader.DownloadChildAsync(argv);
 if (argv.Count > 0 && EmulatorBenchmark.ForMode(argv[0]) is { } emulatorBenchmark)
     return await emulatorBenchmark.RunAsync(argv);
 if (argv.Count == 0 || argv[0] != "copy-local")

@@ -150,3 +150,53 @@ Describe 'Get-StorageObject against a silent endpoint (retries and timeouts)' {
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
     }
 }
+
+Describe 'Get-StorageObject -Recurse with hostile keys (mem)' {
+    BeforeAll {
+        $store = New-TestStore -Kind mem
+        $sandbox = New-TestDirectory
+        $folder = Join-Path $sandbox 'a/b/d'
+        $sandboxKey = $sandbox.TrimStart('/', '\').Replace('\', '/')
+        # Keys a bucket can hold that name places outside a download folder.
+        $hostile = @('../escaped1', '../../escaped2', 'x/../../../escaped3', "/$sandboxKey/escaped4", '..\escaped5', 'C:/escaped6')
+        foreach ($key in $hostile + 'good.txt' + 'sub/good2.txt') { Add-TestObject $store "t/$key" "content of $key" }
+    }
+
+    AfterAll {
+        Remove-TestStore $store
+        if (Test-Path -LiteralPath $sandbox) { Remove-Item -LiteralPath $sandbox -Recurse -Force }
+    }
+
+    AfterEach { if (Test-Path -LiteralPath $folder) { Remove-Item -LiteralPath $folder -Recurse -Force } }
+
+    It 'writes nothing outside the folder, reports each hostile key as StorageInvalidKey and downloads the rest' {
+        $files = Get-StorageObject (Join-StorageAddress $store 't/') -Destination "$folder/" -Recurse -Force -ErrorVariable errs -ErrorAction SilentlyContinue
+
+        @($errs).Count | Should -Be $hostile.Count
+        $errs | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'StorageInvalidKey*' }
+        @($files).Count | Should -Be 2
+        Get-Content -LiteralPath (Join-Path $folder 'good.txt') -Raw | Should -Be 'content of good.txt'
+        Get-Content -LiteralPath (Join-Path $folder 'sub/good2.txt') -Raw | Should -Be 'content of sub/good2.txt'
+        $outside = Get-ChildItem -LiteralPath $sandbox -Recurse -File -Force | Where-Object { -not $_.FullName.StartsWith($folder) }
+        $outside | Should -BeNullOrEmpty
+    }
+
+    It 'Copy-StorageObject -Recurse to a local folder confines the same way' {
+        Copy-StorageObject (Join-StorageAddress $store 't/') -Destination "$folder/" -Recurse -Force -ErrorVariable errs -ErrorAction SilentlyContinue | Out-Null
+
+        @($errs).Count | Should -Be $hostile.Count
+        $errs | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'StorageInvalidKey*' }
+        Join-Path $folder 'sub/good2.txt' | Should -Exist
+        Get-ChildItem -LiteralPath $sandbox -Recurse -File -Force | Where-Object { -not $_.FullName.StartsWith($folder) } | Should -BeNullOrEmpty
+    }
+
+    It 'Sync-StorageProvider to a local folder fails the hostile actions alone and ends with its summary' {
+        $result = Sync-StorageProvider (Join-StorageAddress $store 't/') "$folder/" -ErrorVariable errs -ErrorAction SilentlyContinue
+
+        $summary = $result | Select-Object -Last 1
+        $summary.Failed | Should -Be $hostile.Count
+        $summary.Copied | Should -Be 2
+        $errs | ForEach-Object { $_.Exception.Kind | Should -Be 'InvalidKey' }
+        Get-ChildItem -LiteralPath $sandbox -Recurse -File -Force | Where-Object { -not $_.FullName.StartsWith($folder) } | Should -BeNullOrEmpty
+    }
+}

@@ -125,6 +125,30 @@ Describe 'Register-StorageRemote' {
         }
     }
 
+    Context 'secret options' {
+        It 'Secret: refuses the option <Option> without echoing its value' -ForEach @(
+            @{ Option = 'sas' }, @{ Option = 'sig' }, @{ Option = 'AccountKey' }, @{ Option = 'connection-string' }, @{ Option = 'SessionToken' }) {
+            $name = New-ProviderName
+            $secret = 'sv=2024&sig=PESTERSECRET'
+            Register-StorageRemote -Name $name -Uri 'az://account/container' -Option @{ $Option = $secret } -ErrorVariable errs -ErrorAction SilentlyContinue
+
+            @($errs).Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'StorageInvalidArgument*'
+            $errs[0].ToString() | Should -Match ([regex]::Escape("'$Option'"))
+            $errs[0].ToString() | Should -Not -Match 'PESTERSECRET'
+            @(Get-StorageRemote -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
+        }
+
+        It 'Secret: never writes a secret option to the config file with -Persist' {
+            $name = New-ProviderName
+            Register-StorageRemote -Name $name -Uri 'az://account/container' -Option @{ sas = 'PESTERSECRET' } -Persist -ErrorAction SilentlyContinue
+            if (Test-Path -LiteralPath $env:CLOUDSTORAGE_CONFIG) {
+                Get-Content -LiteralPath $env:CLOUDSTORAGE_CONFIG -Raw | Should -Not -Match 'PESTERSECRET'
+            }
+            @(Get-StorageRemote -Name $name -ErrorAction SilentlyContinue).Count | Should -Be 0
+        }
+    }
+
     Context 'names and roots' {
         It 'rejects a one-character name (so C:\data stays a local path)' {
             { Register-StorageRemote -Name 'x' -Uri 'mem://pester-names/' -ErrorAction Stop } | Should -Throw

@@ -32,7 +32,10 @@ public sealed class ProviderConfigFile
         return System.IO.Path.Combine(baseDir, "cloudstorage", "providers.json");
     }
 
-    /// <summary>Reads the registrations; none when the file does not exist. Configuration error when it is malformed.</summary>
+    /// <summary>
+    /// Reads the registrations; none when the file does not exist. Configuration error when it is malformed or holds a
+    /// secret-like option (<see cref="SecretOptionNames"/>).
+    /// </summary>
     public IReadOnlyList<ProviderRegistration> Load()
     {
         if (!File.Exists(Path)) return [];
@@ -52,18 +55,30 @@ public sealed class ProviderConfigFile
             var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             if (node?["options"] is JsonObject opts)
                 foreach (var (k, v) in opts) options[k] = v?.ToString() ?? "";
+            // A secret saved by an older version (or by hand) is not used: the user moves it to a standard place.
+            try { SecretOptionNames.EnsureNone(options.Keys, name); }
+            catch (StorageException ex)
+            {
+                throw new StorageException(StorageErrorKind.Configuration,
+                    $"The provider config file '{Path}' is refused: {ex.Message} Remove the option from the file.", Path, inner: ex);
+            }
             list.Add(new ProviderRegistration { Name = name, Uri = uri, Options = options, Source = Path });
         }
         return list;
     }
 
-    /// <summary>Adds or replaces one registration in the file, keeping the others.</summary>
-    public void Save(ProviderRegistration registration) => Update(p =>
+    /// <summary>Adds or replaces one registration in the file, keeping the others; never one with a secret-like option.</summary>
+    public void Save(ProviderRegistration registration)
     {
-        var opts = new JsonObject();
-        foreach (var (k, v) in registration.Options) opts[k] = v;
-        p[registration.Name] = new JsonObject { ["uri"] = registration.Uri, ["options"] = opts };
-    });
+        ArgumentNullException.ThrowIfNull(registration);
+        SecretOptionNames.EnsureNone(registration.Options.Keys, registration.Name);
+        Update(p =>
+        {
+            var opts = new JsonObject();
+            foreach (var (k, v) in registration.Options) opts[k] = v;
+            p[registration.Name] = new JsonObject { ["uri"] = registration.Uri, ["options"] = opts };
+        });
+    }
 
     /// <summary>Removes one registration from the file; false when it was not there.</summary>
     public bool Remove(string name)

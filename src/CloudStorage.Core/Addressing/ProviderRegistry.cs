@@ -48,7 +48,8 @@ public sealed partial class ProviderRegistry
     /// <summary>
     /// Registers a named provider. The name needs two or more characters (letters, digits, '_', '-', '.'),
     /// cannot be a URI scheme, and replaces an existing one only with <paramref name="force"/>.
-    /// With <paramref name="persist"/> it is written to the config file too.
+    /// With <paramref name="persist"/> it is written to the config file too. Secret-like option names are refused
+    /// (<see cref="SecretOptionNames"/>).
     /// </summary>
     public ProviderRegistration Register(string name, string uri, IReadOnlyDictionary<string, string>? options = null, bool force = false, bool persist = false)
     {
@@ -63,6 +64,7 @@ public sealed partial class ProviderRegistry
             throw new StorageException(StorageErrorKind.InvalidArgument, $"A provider must point at a URI or a local path, not at another name ('{uri}').", name);
         if (target.Kind == AddressKind.LocalPath && !Path.IsPathFullyQualified(target.LocalPath!))
             throw new StorageException(StorageErrorKind.InvalidArgument, $"The local root '{uri}' of provider '{name}' must be an absolute path.", name);
+        SecretOptionNames.EnsureNone(options?.Keys ?? [], name);
         if (!force && _registrations.ContainsKey(name))
             throw new StorageException(StorageErrorKind.AlreadyExists, $"A provider named '{name}' is already registered; use -Force to replace it.", name);
 

@@ -59,6 +59,10 @@ public sealed partial record StorageUri
     {
         if (string.IsNullOrWhiteSpace(address))
             throw new StorageException(StorageErrorKind.InvalidKey, "An address must not be empty.", address);
+        // .NET's path APIs throw ArgumentException for NUL; no store or file system can name it either.
+        if (address.Contains('\0'))
+            throw new StorageException(StorageErrorKind.InvalidKey,
+                $"'{StorageException.Printable(address)}' contains a NUL character, which no address, key or path can hold.", StorageException.Printable(address));
 
         var m = SchemePattern().Match(address);
         if (m.Success)

@@ -53,6 +53,9 @@ public sealed record SyncAction
     /// <summary>The error message when <see cref="Status"/> is Failed or NotPerformed by a guard.</summary>
     public string? Error { get; init; }
 
+    /// <summary>The kind of the failure when <see cref="Status"/> is Failed (InvalidKey for a key the destination cannot hold).</summary>
+    public Errors.StorageErrorKind? ErrorKind { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"{Action} {Key} ({Status})";
 }

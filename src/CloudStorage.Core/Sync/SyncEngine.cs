@@ -105,7 +105,7 @@ public sealed class SyncEngine
                 }
                 catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException)
                 {
-                    Report(action with { Status = SyncActionStatus.Failed, Error = ex.Message });
+                    Report(action with { Status = SyncActionStatus.Failed, Error = ex.Message, ErrorKind = (ex as StorageException)?.Kind });
                 }
             }).ConfigureAwait(false);
         }

@@ -48,7 +48,7 @@ public sealed record TransferOptions
     public long ParallelReadThreshold { get; init; } = 32L << 20;
 
     /// <summary>Size of one range of a parallel read.</summary>
-    public int ReadChunkSize { get; init; } = 8 << 20;
+    public int ReadChunkSize { get; init; } = 4 << 20;
 
     /// <summary>Ranges of one object read at once; 1 turns parallel reads off.</summary>
     public int ReadParallelism { get; init; } = 4;

@@ -18,6 +18,9 @@ public sealed class ReadAheadStream : Stream, Hashing.IHashedStream
     private readonly Channel<byte[]> _free;
     private readonly CancellationTokenSource _stop;
     private readonly Task _producer;
+    private readonly int _chunkSize;
+    private readonly int _maxBuffers;
+    private int _allocated;
     private (byte[] Buffer, int Count) _current;
     private int _offset;
 
@@ -44,15 +47,22 @@ public sealed class ReadAheadStream : Stream, Hashing.IHashedStream
     private bool _ended;
     private int _disposed;
 
-    /// <summary>Prefetches up to <paramref name="depth"/> chunks of <paramref name="chunkSize"/> bytes from <paramref name="source"/>.</summary>
-    public ReadAheadStream(Stream source, int chunkSize = 1 << 20, int depth = 2, CancellationToken ct = default)
+    /// <summary>
+    /// Prefetches up to <paramref name="depth"/> chunks of <paramref name="chunkSize"/> bytes from <paramref name="source"/>;
+    /// with <paramref name="expectedLength"/> the chunks are no larger than the content (plus one byte, so that one
+    /// read also sees the end). Buffers are allocated as the prefetch needs them.
+    /// </summary>
+    public ReadAheadStream(Stream source, int chunkSize = 1 << 20, int depth = 2, CancellationToken ct = default, long? expectedLength = null)
     {
+        // A small object must not cost (depth + 1) full-size chunks: for many small objects that allocation (large
+        // object heap, zeroed) was most of the CPU of a sync.
+        _chunkSize = expectedLength is { } expected ? (int)Math.Clamp(expected + 1, 1, chunkSize) : chunkSize;
+        _maxBuffers = depth + 1;
         _source = source;
         // Checked before the prefetch starts: then every byte this stream delivers has been hashed by it.
         _hashedSource = source is Hashing.IHashedStream { HashesEveryByte: true, Delivered: 0 } hashed ? hashed : null;
         _chunks = Channel.CreateBounded<(byte[], int)>(depth);
         _free = Channel.CreateUnbounded<byte[]>();
-        for (var i = 0; i < depth + 1; i++) _free.Writer.TryWrite(new byte[chunkSize]);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = _stop.Token;
         _producer = Task.Run(() => ProduceAsync(token), token);
@@ -64,7 +74,10 @@ public sealed class ReadAheadStream : Stream, Hashing.IHashedStream
         {
             while (true)
             {
-                var buffer = await _free.Reader.ReadAsync(ct).ConfigureAwait(false);
+                byte[] buffer;
+                if (_free.Reader.TryRead(out var reused)) buffer = reused;
+                else if (_allocated < _maxBuffers) { _allocated++; buffer = new byte[_chunkSize]; }
+                else buffer = await _free.Reader.ReadAsync(ct).ConfigureAwait(false);
                 var filled = 0;
                 // Fill the chunk (sources such as network bodies return short reads).
                 while (filled < buffer.Length)

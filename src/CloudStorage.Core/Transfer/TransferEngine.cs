@@ -226,7 +226,7 @@ public sealed class TransferEngine
             lastReported = bytes;
             progress.Report(new TransferProgress(key, bytes, options.Length));
         }, leaveOpen: true);
-        await using var ahead = new ReadAheadStream(hashing, Options.BufferSize, depth: 2, ct);
+        await using var ahead = new ReadAheadStream(hashing, Options.BufferSize, depth: 2, ct, options.Length);
         var stored = await destination.Provider.WriteAsync(key, ahead, options, ct).ConfigureAwait(false);
         // Everything read from the source, final: the read-ahead stops its prefetch before it answers.
         var (sent, computed) = ahead.GetHashes();

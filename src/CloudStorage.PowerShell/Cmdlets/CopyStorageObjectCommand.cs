@@ -4,6 +4,7 @@ using CloudStorage.Errors;
 using CloudStorage.Model;
 using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
+using CloudStorage.Providers.Local;
 using CloudStorage.Transfer;
 
 namespace CloudStorage.PowerShell.Cmdlets;
@@ -68,8 +69,14 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                     // Decide folder-or-key once, before the first copy makes the destination exist.
                     var intoFolder = await Destinations.IsFolderAsync(context, destinationAddress, destination, ct).ConfigureAwait(false);
                     var prefixName = Destinations.TreeName(source.Key);
-                    var treeRoot = intoFolder && prefixName.Length > 0 ? destination.Child(prefixName + "/") : destination;
-                    treeRoot = new StorageLocation(treeRoot.Provider, treeRoot.AsPrefix);
+                    // Into a local folder, objects are written through a provider confined to it (a key that would
+                    // leave the folder is that object's InvalidKey error); other destinations are returned unchanged.
+                    StorageLocation? folder = null;
+                    StorageLocation Folder() => folder ??= LocalFolderProvider.Confine(destination);
+                    StorageLocation? treeRootCache = null;
+                    StorageLocation TreeRoot() => treeRootCache ??= intoFolder && prefixName.Length > 0
+                        ? LocalFolderProvider.Confine(Folder().Child(prefixName + "/"))
+                        : LocalFolderProvider.Confine(new StorageLocation(destination.Provider, destination.AsPrefix));
 
                     // A tree's objects are copied a few at a time, following the listing (flat memory).
                     using var copies = new BoundedWorkQueue(_engine.Options.Parallelism, ct);
@@ -79,7 +86,17 @@ public sealed class CopyStorageObjectCommand : StorageCmdletBase
                     {
                         ct.ThrowIfCancellationRequested();
                         var single = !source.IsPrefixOnly && item.Key == source.Key;
-                        var target = single ? (intoFolder ? destination.Child(item.Name) : destination) : treeRoot.Child(relative);
+                        StorageLocation target;
+                        try
+                        {
+                            target = single ? (intoFolder ? Folder().Child(item.Name) : destination) : TreeRoot().Child(relative);
+                            if (target.Provider is LocalFolderProvider confined) confined.PathOf(target.Key);
+                        }
+                        catch (StorageException ex) when (!single)
+                        {
+                            WriteFailure(context, ex, item.Uri);
+                            continue;
+                        }
                         if (!context.ShouldProcess(target.Uri, $"Copy '{item.Uri}'")) continue;
                         plan.Add(item.Size);
                         async Task CopyOne()

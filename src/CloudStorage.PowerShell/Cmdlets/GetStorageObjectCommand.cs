@@ -5,6 +5,7 @@ using CloudStorage.Errors;
 using CloudStorage.Model;
 using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
+using CloudStorage.Providers.Local;
 using CloudStorage.Transfer;
 
 namespace CloudStorage.PowerShell.Cmdlets;
@@ -129,7 +130,13 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
         var destination = Destinations.LocalPathOf(context, _destination)!;
         var intoFolder = _destination.EndsWith('/') || _destination.EndsWith('\\') || Directory.Exists(destination);
         var prefixName = Destinations.TreeName(location.Key);
-        var treeRoot = intoFolder && prefixName.Length > 0 ? System.IO.Path.Combine(destination, prefixName) : destination;
+        // Objects land under a folder through a provider confined to it: a key that would leave it is that object's error.
+        StorageLocation? destinationFolder = null, treeFolder = null;
+        StorageLocation DestinationFolder() => destinationFolder ??= LocalFolderProvider.Confine(context.Registry.Resolve(
+            destination.EndsWith(System.IO.Path.DirectorySeparatorChar) ? destination : destination + System.IO.Path.DirectorySeparatorChar, context.CurrentDirectory));
+        StorageLocation TreeFolder() => treeFolder ??= intoFolder && prefixName.Length > 0
+            ? LocalFolderProvider.Confine(DestinationFolder().Child(prefixName + "/"))
+            : DestinationFolder();
 
         // Objects are downloaded as the listing finds them; the totals show once it ends (counted, not buffered).
         using var plan = Board("Downloading").BeginPlan();
@@ -137,14 +144,24 @@ public sealed class GetStorageObjectCommand : StorageCmdletBase
         {
             ct.ThrowIfCancellationRequested();
             var single = !location.IsPrefixOnly && item.Key == location.Key;
-            var file = single
-                ? (intoFolder ? System.IO.Path.Combine(destination, item.Name) : destination)
-                : System.IO.Path.Combine(treeRoot, relative.Replace('/', System.IO.Path.DirectorySeparatorChar));
             try
             {
+                StorageLocation target;
+                string file;
+                if (single && !intoFolder)
+                {
+                    file = destination; // the file the user named
+                    target = context.Registry.Resolve(file, context.CurrentDirectory);
+                }
+                else
+                {
+                    var folder = single ? DestinationFolder() : TreeFolder();
+                    var key = single ? item.Name : relative;
+                    file = ((LocalFolderProvider)folder.Provider).PathOf(key);
+                    target = folder.Child(key);
+                }
                 if (!context.ShouldProcess(file, $"Download '{item.Uri}'")) continue;
                 plan.Add(item.Size);
-                var target = context.Registry.Resolve(file, context.CurrentDirectory);
                 // The bar names the object, not the (temporary) file being written.
                 using (var progress = Board("Downloading").Start(context, item.Uri, item.Size))
                     await _engine.CopyItemAsync(item, new StorageLocation(location.Provider, item.Key), target,

@@ -18,8 +18,6 @@ namespace CloudStorage.PowerShell.Cmdlets;
 [OutputType(typeof(ProviderRegistration))]
 public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
 {
-    private static readonly string[] SecretWords = ["secret", "password", "passwd", "accountkey", "connectionstring", "sastoken", "sessiontoken", "privatekey", "apikey"];
-
     /// <summary>The provider's name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -52,14 +50,7 @@ public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
     {
         var context = Context;
         var options = SendStorageObjectCommand.ToDictionary(Option) ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var key in options.Keys)
-        {
-            var normalized = new string(key.Where(char.IsLetterOrDigit).ToArray()).ToLowerInvariant();
-            if (SecretWords.Any(normalized.Contains))
-                throw Terminating(StorageErrorKind.InvalidArgument,
-                    $"Option '{key}' looks like a credential. CloudStorage takes credentials from the cloud's standard places " +
-                    "(environment, profile, managed identity), never from options, which may be saved in plain text.", key);
-        }
+        // Secret-like option names are refused by the registry itself (SecretOptionNames), one rule for every caller.
 
         try
         {

@@ -4,6 +4,7 @@ using CloudStorage.Errors;
 using CloudStorage.Model;
 using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
+using CloudStorage.Providers.Local;
 using CloudStorage.Sync;
 using CloudStorage.Transfer;
 
@@ -63,7 +64,11 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
     protected override void ProcessRecordCore()
     {
         var source = ResolveOrTerminate(Source);
-        var destination = ResolveOrTerminate(Destination);
+        // A local destination folder is written through a provider confined to it: a source key that would land
+        // outside the folder fails as that action (InvalidKey), and the rest continue.
+        StorageLocation destination;
+        try { destination = LocalFolderProvider.Confine(ResolveOrTerminate(Destination)); }
+        catch (StorageException ex) { throw new TerminatingErrorException(ErrorRecords.From(ex, Destination)); }
         var options = new SyncOptions
         {
             Delete = Delete.IsPresent, Checksum = Checksum.IsPresent, MaxDelete = MaxDelete, Parallelism = Parallelism,
@@ -139,7 +144,7 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
             context.WriteObject(result);
             if (result.Status == SyncActionStatus.Failed)
             {
-                var ex = new StorageException(StorageErrorKind.Unknown, $"{result.Action} of '{result.Key}' failed: {result.Error}", result.Uri);
+                var ex = new StorageException(result.ErrorKind ?? StorageErrorKind.Unknown, $"{result.Action} of '{result.Key}' failed: {result.Error}", result.Uri);
                 context.WriteError(new StorageErrorRecord(ex, "StorageSyncActionFailed", ErrorCategory.WriteError, result.Uri));
             }
             else if (result.Status == SyncActionStatus.NotPerformed && result.Error is not null)

@@ -10,6 +10,9 @@ namespace CloudStorage.PowerShell.Infrastructure;
 /// in order (the queue is bounded so a fast listing cannot outrun the pipeline); ShouldProcess blocks the worker
 /// until the pipeline thread has the answer. The worker's exceptions propagate; an exception on the pipeline
 /// thread (PipelineStoppedException) cancels the worker and propagates; cancelling the token stops both.
+/// Progress is advisory: records waiting for a slow host collapse to the latest one per activity, so a slow terminal
+/// neither throttles the work nor builds a backlog; and once the work is cancelled (Ctrl+C) nothing queued is
+/// rendered any more: the pump waits only for the worker's own cleanup and returns.
 /// </summary>
 public static class AsyncPump
 {
@@ -33,7 +36,14 @@ public static class AsyncPump
 
         try
         {
-            foreach (var message in queue.GetConsumingEnumerable()) message();
+            foreach (var message in queue.GetConsumingEnumerable(cancellation.Token)) message();
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Stopping: what is still queued (progress, output nobody will read) is dropped, not rendered.
+            pumped.Close();
+            try { task.Wait(); } catch (AggregateException) { }
+            if (task.IsCompletedSuccessfully) cancellation.Token.ThrowIfCancellationRequested();
         }
         catch (Exception pipelineFailure)
         {
@@ -51,6 +61,11 @@ public static class AsyncPump
     {
         private readonly object _closeLock = new();
         private bool _closed;
+
+        // The latest progress record of each activity not yet rendered, and whether a message to render them is queued.
+        private readonly object _progressLock = new();
+        private readonly List<StorageProgressRecord> _pendingProgress = new();
+        private bool _progressQueued;
 
         public void Close()
         {
@@ -83,7 +98,34 @@ public static class AsyncPump
         public void WriteError(StorageErrorRecord error) => Post(() => inner.WriteError(error));
         public void WriteWarning(string message) => Post(() => inner.WriteWarning(message));
         public void WriteVerbose(string message) => Post(() => inner.WriteVerbose(message));
-        public void WriteProgress(StorageProgressRecord progress) => Post(() => inner.WriteProgress(progress));
+        public void WriteProgress(StorageProgressRecord progress)
+        {
+            if (OnPipelineThread) { inner.WriteProgress(progress); return; }
+            lock (_progressLock)
+            {
+                var index = _pendingProgress.FindIndex(p => p.ActivityId == progress.ActivityId);
+                if (index >= 0) _pendingProgress[index] = progress; else _pendingProgress.Add(progress);
+                if (_progressQueued) return;
+                _progressQueued = true;
+            }
+            Post(RenderPendingProgress);
+        }
+
+        private void RenderPendingProgress()
+        {
+            StorageProgressRecord[] records;
+            lock (_progressLock)
+            {
+                records = _pendingProgress.ToArray();
+                _pendingProgress.Clear();
+                _progressQueued = false;
+            }
+            foreach (var record in records)
+            {
+                token.ThrowIfCancellationRequested();
+                inner.WriteProgress(record);
+            }
+        }
 
         public bool ShouldProcess(string target, string action)
         {

@@ -13,6 +13,8 @@ internal static class LocalPaths
     public static IReadOnlyList<string> Expand(string path, string currentDirectory)
     {
         // Get-ChildItem pipes PSPath as "Microsoft.PowerShell.Core\FileSystem::/tmp/x".
+        if (path.Contains('\0'))
+            throw new StorageException(StorageErrorKind.InvalidArgument, $"The path '{path.Replace("\0", "\\u0000")}' contains a NUL character.", path.Replace("\0", "\\u0000"));
         var qualifier = path.IndexOf("::", StringComparison.Ordinal);
         if (qualifier >= 0) path = path[(qualifier + 2)..];
         if (path.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) path = StorageUri.Parse(path).LocalPath ?? path;

@@ -60,7 +60,7 @@ public sealed record S3ProviderOptions
     /// Part size for streams of unknown length, and the smallest part for known lengths (default 16 MiB, at least
     /// 5 MiB). A stream of unknown length can hold at most 10,000 parts of this size.
     /// </summary>
-    public long PartSize { get; init; } = 16L * 1024 * 1024;
+    public long PartSize { get; init; } = 8L * 1024 * 1024;
 
     /// <summary>Parts uploaded (or copied) at once. Memory held by one upload is at most (this + 1) × part size.</summary>
     public int Concurrency { get; init; } = 4;

@@ -376,8 +376,8 @@ public sealed class LocalProviderTests : IDisposable
     [InlineData("/", "file:///", "file:///")]
     public void Windows_and_Unix_roots_format_as_file_URIs(string root, string addressRoot, string name)
     {
-        Assert.Equal(addressRoot, LocalPaths.AddressRootFor(root));
-        Assert.Equal(name, LocalPaths.DisplayNameFor(root));
+        Assert.Equal(addressRoot, ConfinedRoot.AddressRootFor(root));
+        Assert.Equal(name, ConfinedRoot.DisplayNameFor(root));
     }
 
     [Fact]
@@ -386,7 +386,7 @@ public sealed class LocalProviderTests : IDisposable
         var provider = new LocalStorageProvider(_root, "backup");
 
         Assert.Equal("backup", provider.Name);
-        Assert.Equal(LocalPaths.AddressRootFor(_root), provider.AddressRoot);
+        Assert.Equal(ConfinedRoot.AddressRootFor(_root), provider.AddressRoot);
     }
 
     [Fact]

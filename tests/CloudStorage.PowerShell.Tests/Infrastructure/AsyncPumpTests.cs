@@ -146,4 +146,87 @@ public class AsyncPumpTests
         Assert.True(seen.Value.WhatIf);
         Assert.Same(ctx.Registry, seen.Value.Registry);
     }
+
+    [Fact]
+    public void A_stop_returns_promptly_while_the_host_renders_progress_slowly()
+    {
+        // A slow terminal makes each progress record take time to render; a stop must not wait for a backlog of them.
+        var ctx = new SlowProgressContext(TimeSpan.FromMilliseconds(50));
+        using var stop = new CancellationTokenSource();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => AsyncPump.Run(ctx, async (c, ct) =>
+        {
+            for (var i = 0; ; i++)
+            {
+                c.WriteProgress(new StorageProgressRecord(1, "a", "s", i % 100));
+                if (i == 2000) stop.CancelAfter(TimeSpan.FromMilliseconds(200));
+                ct.ThrowIfCancellationRequested();
+                if (i % 100 == 0) await Task.Yield();
+            }
+        }, stop.Token));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"returned after {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Progress_records_waiting_for_a_slow_host_collapse_to_the_latest()
+    {
+        var ctx = new SlowProgressContext(TimeSpan.FromMilliseconds(20));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        AsyncPump.Run(ctx, (c, _) =>
+        {
+            for (var i = 0; i <= 1000; i++) c.WriteProgress(new StorageProgressRecord(1, "a", "s" + i, i / 10));
+            c.WriteObject("done");
+            return Task.CompletedTask;
+        });
+        // The worker never waited for 1000 renders, the last record shown is the latest, and output still arrives.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(ctx.Progress.Count < 200, $"{ctx.Progress.Count} records rendered");
+        Assert.Equal("s1000", ctx.Progress[^1].Status);
+        Assert.Equal(["done"], ctx.Output);
+    }
+
+    [Fact]
+    public void Collapsing_keeps_the_latest_record_of_each_activity()
+    {
+        var ctx = new SlowProgressContext(TimeSpan.FromMilliseconds(5));
+        AsyncPump.Run(ctx, (c, _) =>
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                for (var i = 0; i < 50; i++)
+                {
+                    c.WriteProgress(new StorageProgressRecord(1, "overall", "o", round * 5));
+                    c.WriteProgress(new StorageProgressRecord(2, "item", "i", i * 2));
+                }
+                c.WriteObject(round);
+            }
+            c.WriteProgress(new StorageProgressRecord(2, "item", "done", 100, Completed: true));
+            return Task.CompletedTask;
+        });
+        Assert.Equal(Enumerable.Range(0, 20), ctx.Output.Cast<int>());
+        Assert.Equal(95, ctx.Progress.Last(p => p.ActivityId == 1).PercentComplete);
+        Assert.True(ctx.Progress.Last(p => p.ActivityId == 2).Completed);
+    }
+
+    /// <summary>A host whose progress rendering takes a while (a slow terminal).</summary>
+    private sealed class SlowProgressContext(TimeSpan renderTime) : ICmdletContext
+    {
+        private readonly RecordingContext _inner = new();
+        public List<object?> Output => _inner.Output;
+        public List<StorageProgressRecord> Progress => _inner.Progress;
+        public void WriteObject(object? value) => _inner.WriteObject(value);
+        public void WriteError(StorageErrorRecord error) => _inner.WriteError(error);
+        public void WriteWarning(string message) => _inner.WriteWarning(message);
+        public void WriteVerbose(string message) => _inner.WriteVerbose(message);
+        public void WriteProgress(StorageProgressRecord progress)
+        {
+            Thread.Sleep(renderTime);
+            _inner.WriteProgress(progress);
+        }
+        public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
+        public bool WhatIfRequested => false;
+        public string CurrentDirectory => _inner.CurrentDirectory;
+        public CloudStorage.Addressing.ProviderRegistry Registry => _inner.Registry;
+        public CancellationToken CancellationToken => _inner.CancellationToken;
+    }
 }

@@ -21,11 +21,11 @@ internal sealed class LocalDirectoryWalker
         ReturnSpecialDirectories = false,
     };
 
-    private readonly LocalPaths _paths;
+    private readonly ConfinedRoot _paths;
     private readonly string _realRoot;
     private readonly string _provider;
 
-    public LocalDirectoryWalker(LocalPaths paths, string provider)
+    public LocalDirectoryWalker(ConfinedRoot paths, string provider)
     {
         _paths = paths;
         _provider = provider;
@@ -74,7 +74,7 @@ internal sealed class LocalDirectoryWalker
             {
                 var name = info.Name;
                 if (!name.StartsWith(namePrefix, StringComparison.Ordinal)) continue;
-                if (name.StartsWith(LocalPaths.TempPrefix, StringComparison.Ordinal)) continue;
+                if (name.StartsWith(ConfinedRoot.TempPrefix, StringComparison.Ordinal)) continue;
                 var key = directoryKey + name;
                 if (!_paths.IsAddressable(key)) continue;
                 var resolved = Classify(info);
@@ -93,7 +93,7 @@ internal sealed class LocalDirectoryWalker
         catch (UnauthorizedAccessException e)
         {
             throw new StorageException(StorageErrorKind.PermissionDenied,
-                $"Cannot list '{LocalPaths.AddressRootFor(_paths.Root) + directoryKey}': {e.Message}", directoryKey, _provider, e);
+                $"Cannot list '{ConfinedRoot.AddressRootFor(_paths.Root) + directoryKey}': {e.Message}", directoryKey, _provider, e);
         }
         entries.Sort((a, b) => KeyComparer.Instance.Compare(a.SortName, b.SortName));
         return entries.ConvertAll(e => (e.Key, e.Info));
@@ -105,9 +105,9 @@ internal sealed class LocalDirectoryWalker
         if ((info.Attributes & FileAttributes.ReparsePoint) == 0 || info.LinkTarget is null)
             return info;
         string real;
-        try { real = LocalPaths.RealPath(info.FullName); }
+        try { real = ConfinedRoot.RealPath(info.FullName); }
         catch (IOException) { return null; } // a link loop
-        if (!LocalPaths.IsUnder(real, _realRoot)) return null;
+        if (!ConfinedRoot.IsUnder(real, _realRoot)) return null;
         var target = new FileInfo(real);
         return target.Exists ? target : null; // size and time are the target's
     }

@@ -20,7 +20,19 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
     private static readonly IReadOnlySet<HashAlgorithmKind> ComputedHashes =
         new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256 };
 
-    private readonly LocalPaths _paths;
+    private readonly ConfinedRoot _paths;
+
+    // Directories this provider has swept for stale temp files, and when (at most one sweep per directory a minute).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _swept = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A hidden temp file of ours (<c>.cloudstorage-tmp-</c> and 32 hex digits) not written to for this long is the
+    /// leftover of a killed transfer: a later write into its folder removes it, and so does a delete that would
+    /// otherwise leave the folder empty (so it is pruned). A live transfer writes far more often than this.
+    /// </summary>
+    public static TimeSpan StaleTempFileAge { get; } = TimeSpan.FromMinutes(60);
+
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// A provider for the files under <paramref name="rootDirectory"/>, named <paramref name="name"/> or <c>file:///root</c>.
@@ -30,10 +42,10 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
     public LocalStorageProvider(string rootDirectory, string? name = null, bool pruneEmptyDirectories = true)
     {
         PruneEmptyDirectories = pruneEmptyDirectories;
-        RootDirectory = LocalPaths.NormalizeRoot(rootDirectory);
-        AddressRoot = LocalPaths.AddressRootFor(RootDirectory);
-        Name = name ?? LocalPaths.DisplayNameFor(RootDirectory);
-        _paths = new LocalPaths(RootDirectory, Name);
+        RootDirectory = ConfinedRoot.NormalizeRoot(rootDirectory);
+        AddressRoot = ConfinedRoot.AddressRootFor(RootDirectory);
+        Name = name ?? ConfinedRoot.DisplayNameFor(RootDirectory);
+        _paths = new ConfinedRoot(RootDirectory, Name);
     }
 
     /// <summary>The root directory, fully qualified, without a trailing separator unless it is a file-system root.</summary>
@@ -67,6 +79,9 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
     private ProviderCapabilities? _capabilities;
 
     IReadOnlySet<HashAlgorithmKind> IHashSource.Algorithms => ComputedHashes;
+
+    /// <summary>The directory a prefix key ("" or ending in '/') names; InvalidKey when it breaks the key rules.</summary>
+    internal string ResolveDirectory(string prefixKey) => _paths.ForPrefix(prefixKey).DirectoryPath;
 
     /// <inheritdoc />
     public async IAsyncEnumerable<StorageItem> ListAsync(ListRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -244,6 +259,7 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
         {
             throw Map(e, key, "delete");
         }
+        SweepStaleTempFiles(Path.GetDirectoryName(path)!);
         if (PruneEmptyDirectories) RemoveEmptyDirectories(Path.GetDirectoryName(path));
         return Task.CompletedTask;
     }
@@ -274,6 +290,8 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
             (temp, _) = await Task.Run(() => CreateInDestinationDirectory(destinationKey, path, t =>
             {
                 File.Copy(sourcePath, t, overwrite: false);
+                // File.Copy keeps the source's time; a temp file must look as fresh as it is (stale ones are swept).
+                File.SetLastWriteTimeUtc(t, DateTime.UtcNow);
                 return true;
             }), cancellationToken).ConfigureAwait(false);
             var size = new FileInfo(temp).Length;
@@ -371,11 +389,13 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
         var directory = Path.GetDirectoryName(path)!;
         for (var attempt = 1; ; attempt++)
         {
-            var temp = Path.Join(directory, LocalPaths.TempPrefix + Guid.NewGuid().ToString("N"));
+            var temp = Path.Join(directory, ConfinedRoot.TempPrefix + Guid.NewGuid().ToString("N"));
             try
             {
                 Directory.CreateDirectory(directory);
-                return (temp, create(temp));
+                var created = create(temp);
+                SweepStaleTempFiles(directory, temp);
+                return (temp, created);
             }
             catch (Exception e) when (IsFileSystemError(e))
             {
@@ -415,11 +435,11 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
     // The file an (already confined) path names, following a link; null for missing paths and directories.
     private FileInfo? ObjectFile(string path)
     {
-        var (kind, _) = LocalPaths.Probe(path);
+        var (kind, _) = ConfinedRoot.Probe(path);
         FileInfo file = kind switch
         {
             EntryKind.File => new FileInfo(path),
-            EntryKind.Link => new FileInfo(LocalPaths.RealPath(path)),
+            EntryKind.Link => new FileInfo(ConfinedRoot.RealPath(path)),
             _ => null!,
         };
         return file is { Exists: true } ? file : null;
@@ -430,8 +450,8 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
     {
         while (directory is not null &&
                directory.Length > RootDirectory.Length &&
-               LocalPaths.IsUnder(directory, RootDirectory) &&
-               LocalPaths.Probe(directory).Kind == EntryKind.Directory)
+               ConfinedRoot.IsUnder(directory, RootDirectory) &&
+               ConfinedRoot.Probe(directory).Kind == EntryKind.Directory)
         {
             try
             {
@@ -443,9 +463,59 @@ public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, 
             }
             catch (Exception e) when (IsFileSystemError(e))
             {
-                return; // not empty (or not ours to remove): stop here
+                // Not empty (or not ours to remove): stop here, unless all it holds is what killed transfers left.
+                if (!RemoveIfOnlyStaleTempFiles(directory)) return;
             }
             directory = Path.GetDirectoryName(directory);
+        }
+    }
+
+    private static readonly EnumerationOptions TempFileEnumeration = new()
+    {
+        AttributesToSkip = 0, IgnoreInaccessible = true, RecurseSubdirectories = false, ReturnSpecialDirectories = false,
+    };
+
+    /// <summary>True for a name of the form our writes give their temp files.</summary>
+    internal static bool IsTempFileName(string name) =>
+        name.Length == ConfinedRoot.TempPrefix.Length + 32 &&
+        name.StartsWith(ConfinedRoot.TempPrefix, StringComparison.Ordinal) &&
+        !name.AsSpan(ConfinedRoot.TempPrefix.Length).ContainsAnyExcept("0123456789abcdef");
+
+    private static bool IsStaleTempFile(string path) =>
+        IsTempFileName(Path.GetFileName(path)) && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) >= StaleTempFileAge;
+
+    // Removes the leftovers of killed transfers from a directory: at most once a minute per directory, so a tree
+    // written into one big folder does not scan it once per file.
+    private void SweepStaleTempFiles(string directory, string? ownTemp = null)
+    {
+        var now = DateTime.UtcNow;
+        if (_swept.TryGetValue(directory, out var last) && now - last < SweepInterval) return;
+        _swept[directory] = now;
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(directory, ConfinedRoot.TempPrefix + "*", TempFileEnumeration))
+                if (file != ownTemp && IsStaleTempFile(file)) TryDelete(file);
+        }
+        catch (Exception e) when (IsFileSystemError(e))
+        {
+            // Best effort: a folder we cannot list has nothing we can clean either.
+        }
+    }
+
+    // Removes a directory whose only entries are stale temp files; false when anything else is in it.
+    private static bool RemoveIfOnlyStaleTempFiles(string directory)
+    {
+        try
+        {
+            var entries = Directory.EnumerateFileSystemEntries(directory, "*", TempFileEnumeration).Take(1000).ToList();
+            if (entries.Count == 0 || entries.Count == 1000 || !entries.All(IsStaleTempFile)) return false;
+            foreach (var entry in entries) File.Delete(entry);
+            Directory.Delete(directory, recursive: false);
+            return true;
+        }
+        catch (Exception e) when (IsFileSystemError(e))
+        {
+            return false;
         }
     }
 

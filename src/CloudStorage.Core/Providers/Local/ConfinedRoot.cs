@@ -4,12 +4,12 @@ using CloudStorage.Errors;
 namespace CloudStorage.Providers.Local;
 
 /// <summary>
-/// Maps keys to paths under one root directory and keeps them there: shared key rules, file-system segment
-/// rules, and no escape through a symbolic link or junction whose target lies outside the (resolved) root.
+/// A root directory that keys are confined under: maps keys to paths under it and keeps them there (shared key
+/// rules, file-system segment rules, no escape through a symbolic link or junction whose target lies outside the (resolved) root).
 /// The check runs before each operation; it guards against mistakes and hostile keys, not against a local
 /// process that swaps a directory for a link between the check and the use.
 /// </summary>
-internal sealed class LocalPaths
+internal sealed class ConfinedRoot
 {
     /// <summary>Name prefix of in-flight writes; such files are never listed and no key may use the name.</summary>
     public const string TempPrefix = ".cloudstorage-tmp-";
@@ -28,7 +28,7 @@ internal sealed class LocalPaths
 
     private readonly string _provider;
 
-    public LocalPaths(string root, string provider)
+    public ConfinedRoot(string root, string provider)
     {
         Root = root;
         _provider = provider;
@@ -235,6 +235,10 @@ internal sealed class LocalPaths
             var nameLength = OperatingSystem.IsWindows() ? segment.Length : System.Text.Encoding.UTF8.GetByteCount(segment);
             if (nameLength > MaxNameLength)
                 throw StorageException.InvalidKey(key, $"a name may have at most {MaxNameLength} {(OperatingSystem.IsWindows() ? "characters" : "UTF-8 bytes")} on this file system.", _provider);
+            // A drive designator ("C:", "c:x") makes a Windows path rooted or drive-relative; refused on every OS so a
+            // tree downloads the same everywhere.
+            if (segment.Length >= 2 && char.IsAsciiLetter(segment[0]) && segment[1] == ':')
+                throw StorageException.InvalidKey(key, $"'{segment}' starts with a drive letter; such names are not allowed in local paths.", _provider);
             if (segment.StartsWith(TempPrefix, StringComparison.Ordinal))
                 throw StorageException.InvalidKey(key, $"names starting with '{TempPrefix}' are reserved for in-flight writes.", _provider);
             if (OperatingSystem.IsWindows())
