@@ -85,4 +85,6 @@ public sealed record SyncSummary
     public TimeSpan Duration { get; init; }
     /// <summary>True when this was only a plan.</summary>
     public bool WhatIf { get; init; }
+    /// <summary>Why the run stopped planning early (a listing that failed part-way), counted in Failed; null when it ran to the end.</summary>
+    public string? Error { get; init; }
 }

@@ -72,8 +72,22 @@ public sealed class SyncEngine
 
         bool Ask(SyncAction action) { lock (gate) return options.DryRun || observer.ShouldProcess(action); }
 
-        await foreach (var action in _planner.PlanAsync(source, destination, options, ct).ConfigureAwait(false))
+        // A listing that fails part-way (after the provider's retries) ends the planning, not the run: the copies already
+        // under way finish, nothing is deleted (the plan is incomplete), and the summary still comes back, carrying the error.
+        StorageException? planError = null;
+        await using var plan = _planner.PlanAsync(source, destination, options, ct).GetAsyncEnumerator(ct);
+        while (true)
         {
+            try
+            {
+                if (!await plan.MoveNextAsync().ConfigureAwait(false)) break;
+            }
+            catch (StorageException ex) when (!ct.IsCancellationRequested)
+            {
+                planError = ex;
+                break;
+            }
+            var action = plan.Current;
             switch (action.Action)
             {
                 case SyncActionKind.Skip:
@@ -114,7 +128,13 @@ public sealed class SyncEngine
         ct.ThrowIfCancellationRequested();
 
         string? holdBack = null;
-        if (pendingDeletes.Count > 0 && failed > 0)
+        if (planError is not null)
+        {
+            failed++;
+            lock (gate) observer.OnPlanFailed(planError);
+            if (pendingDeletes.Count > 0) holdBack = $"not deleted: the sync stopped planning ({planError.Message}), and sync deletes only after a complete plan";
+        }
+        else if (pendingDeletes.Count > 0 && failed > 0)
             holdBack = $"not deleted: {failed} cop{(failed == 1 ? "y" : "ies")} failed, and sync deletes only after every copy succeeded";
         else if (options.MaxDelete is { } max && pendingDeletes.Count > max)
             holdBack = $"not deleted: {pendingDeletes.Count} deletions planned, more than -MaxDelete {max}";
@@ -146,6 +166,7 @@ public sealed class SyncEngine
             Source = source.Uri, Destination = destination.Uri,
             Copied = copied, Updated = updated, Deleted = deleted, Unchanged = unchanged,
             Failed = failed, NotPerformed = notPerformed, BytesTransferred = bytes, Duration = clock.Elapsed, WhatIf = options.DryRun,
+            Error = planError?.Message,
         };
     }
 

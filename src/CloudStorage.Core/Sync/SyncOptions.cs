@@ -51,4 +51,10 @@ public interface ISyncObserver
     /// so progress can show totals without the plan being held in memory. Not called for a dry run.
     /// </summary>
     void OnPlanComplete(int copies, long bytes) { }
+
+    /// <summary>
+    /// Told once when a listing fails part-way (after the provider's retries): planning stops, the copies under way
+    /// finish, nothing is deleted, and the run still returns its summary (with <see cref="Model.SyncSummary.Error"/>).
+    /// </summary>
+    void OnPlanFailed(Errors.StorageException error) { }
 }

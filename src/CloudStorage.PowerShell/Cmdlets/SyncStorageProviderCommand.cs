@@ -131,6 +131,9 @@ public sealed class SyncStorageProviderCommand : StorageCmdletBase
             _plan?.Complete(context);
         }
 
+        // A listing that failed part-way: the run still ends with its summary; this is the error that says why.
+        public void OnPlanFailed(StorageException error) => WriteFailure(context, error, error.Target ?? cmdlet.Source);
+
         public bool ShouldProcess(SyncAction planned) => context.ShouldProcess(planned.Uri, Describe(planned));
 
         public void OnAction(SyncAction result)

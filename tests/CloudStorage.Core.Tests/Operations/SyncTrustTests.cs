@@ -2,6 +2,8 @@ using System.Text;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
 using CloudStorage.Model;
+using CloudStorage.Providers;
+using CloudStorage.Providers.Memory;
 using CloudStorage.Providers.Local;
 using CloudStorage.Sync;
 using CloudStorage.Transfer;
@@ -210,8 +212,12 @@ public class SyncTrustTests
         await src.Store.PutAsync("a", "1"); await src.Store.PutAsync("b", "2"); await src.Store.PutAsync("c", "3");
         var dst = Mem.Store();
         await dst.PutAsync("z", "9");
-        var ex = await Assert.ThrowsAsync<StorageException>(() => _sync.RunAsync(new(src, ""), dst.At(""), new SyncOptions { Delete = true }, new Observer()));
-        Assert.Equal(StorageErrorKind.Conflict, ex.Kind);
+        var observer = new Observer();
+        var summary = await _sync.RunAsync(new(src, ""), dst.At(""), new SyncOptions { Delete = true }, observer);
+        Assert.Equal(StorageErrorKind.Conflict, Assert.Single(observer.PlanFailures).Kind);
+        Assert.NotNull(summary.Error);
+        Assert.True(summary.Failed >= 1);
+        Assert.Equal(0, summary.Deleted);
         Assert.NotNull(await dst.StatAsync("z"));
     }
 
@@ -223,16 +229,57 @@ public class SyncTrustTests
         await src.PutAsync("a", "1"); await src.PutAsync("d", "4");
         var dst = new UnsortedListingStore(Mem.Store());
         await dst.Store.PutAsync("b", "2"); await dst.Store.PutAsync("c", "3");
-        var ex = await Assert.ThrowsAsync<StorageException>(() => _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { Delete = true }, new Observer()));
-        Assert.Equal(StorageErrorKind.Conflict, ex.Kind);
+        var observer = new Observer();
+        var summary = await _sync.RunAsync(src.At(""), new(dst, ""), new SyncOptions { Delete = true }, observer);
+        Assert.Equal(StorageErrorKind.Conflict, Assert.Single(observer.PlanFailures).Kind);
+        Assert.Equal(0, summary.Deleted);
         // Copies planned before the disorder may have run; nothing was deleted.
         Assert.NotNull(await dst.Store.StatAsync("b"));
         Assert.NotNull(await dst.Store.StatAsync("c"));
     }
 
+    [Fact]
+    public async Task A_listing_that_fails_part_way_ends_the_sync_with_its_summary_the_copies_made_and_no_delete()
+    {
+        var src = new ListingFailsAfter(Mem.Store(), after: 2);
+        foreach (var k in new[] { "a", "b", "c", "d" }) await src.Store.PutAsync(k, k);
+        var dst = Mem.Store();
+        await dst.PutAsync("zz-extra", "x");
+        var observer = new Observer();
+        var summary = await _sync.RunAsync(new(src, ""), dst.At(""), new SyncOptions { Delete = true, Parallelism = 1 }, observer);
+        Assert.Equal(StorageErrorKind.Transient, Assert.Single(observer.PlanFailures).Kind);
+        Assert.Contains("listing broke", summary.Error);
+        Assert.Equal(1, summary.Failed);
+        Assert.Equal(0, summary.Deleted);
+        Assert.True(summary.Copied >= 1, "the objects planned before the failure are copied");
+        Assert.NotNull(await dst.StatAsync("zz-extra"));
+    }
+
+    private sealed class ListingFailsAfter(MemoryStorageProvider store, int after) : ProviderDecorator(store)
+    {
+        public MemoryStorageProvider Store => store;
+        public override string Name => "failing-list-" + Inner.Name;
+        public override string AddressRoot => Inner.AddressRoot;
+        public override string ToInnerKey(string key) => key;
+        public override string FromInnerKey(string innerKey) => innerKey;
+        public override async IAsyncEnumerable<StorageItem> ListAsync(ListRequest request,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var n = 0;
+            await foreach (var item in base.ListAsync(request, cancellationToken))
+            {
+                // The existence check lists one item; the planner's listing breaks after `after` items.
+                if (request.PageSize != 1 && n++ == after) throw new StorageException(StorageErrorKind.Transient, "listing broke", "mem://x/");
+                yield return item;
+            }
+        }
+    }
+
     private sealed class Observer : ISyncObserver
     {
         public List<SyncAction> Results { get; } = [];
+        public List<StorageException> PlanFailures { get; } = [];
+        public void OnPlanFailed(StorageException error) => PlanFailures.Add(error);
         public bool ShouldProcess(SyncAction planned) => true;
         public void OnAction(SyncAction result) { lock (Results) Results.Add(result); }
         public void OnProgress(TransferProgress progress) { }
