@@ -426,6 +426,88 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
         Assert.Equal(data, await ReadAllAsync(provider, "parts.bin"));
     }
 
+    // ---------------------------------------------------------------- what a single PutObject's answer proves
+
+    [Fact]
+    public async Task A_single_part_write_is_described_by_the_PutObject_answer_without_a_HEAD_and_agrees_with_a_later_stat()
+    {
+        var recorder = new RecordingHttpClientFactory();
+        var options = emulator.Options(_bucket);
+        var config = S3StorageProvider.CreateConfig(options);
+        config.HttpClientFactory = recorder;
+        var client = new AmazonS3Client(options.Credentials, config);
+        _disposables.Add(client);
+        var provider = new S3StorageProvider(options, client);
+        var data = RandomBytes(20_000, seed: 21);
+        var write = new WriteOptions
+        {
+            Length = data.Length, ContentType = "text/csv", CacheControl = "max-age=60", ContentDisposition = "attachment",
+            Metadata = new Dictionary<string, string> { ["Origin"] = "unit test" }, ModifiedTime = new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.Zero),
+        };
+
+        var written = await provider.WriteAsync("put/one.csv", new MemoryStream(data), write);
+
+        Assert.Equal(["PUT"], recorder.Requests.Select(r => r.Method)); // one request: no HEAD after the PUT
+        var stat = await provider.StatAsync("put/one.csv");
+        Assert.NotNull(stat);
+        Assert.Equal((stat.Size, stat.ETag, stat.ContentType, stat.CacheControl, stat.ContentDisposition, stat.StorageClass),
+            (written.Size, written.ETag, written.ContentType, written.CacheControl, written.ContentDisposition, written.StorageClass));
+        Assert.Equal(stat.Metadata.OrderBy(m => m.Key), written.Metadata.OrderBy(m => m.Key));
+        Assert.Equal(stat.Hashes, written.Hashes);
+        Assert.Equal(ContentHash.Compute(HashAlgorithmKind.MD5, data), written.GetHash(HashAlgorithmKind.MD5));
+        // The answer's Date, not the stored Last-Modified (S3 sends none on a PUT): the same second or the next.
+        Assert.InRange((written.LastModified!.Value - stat.LastModified!.Value).TotalSeconds, 0, 1);
+    }
+
+    // A store that kept other bytes than were sent (it ignored Content-MD5) reports their MD5 as the ETag, in the PUT's
+    // answer and in every later HEAD: the answer cannot describe the object, the provider asks with a HEAD, and the
+    // engine's end-to-end check refuses the write. Skipping the HEAD is only taken when the store's own ETag equals
+    // the MD5 that was sent, so it never lets a wrong object pass as written.
+    [Fact]
+    public async Task A_store_that_reports_other_bytes_than_were_sent_fails_the_write_as_an_integrity_error()
+    {
+        var lying = new OtherBytesHttpClientFactory();
+        var options = emulator.Options(_bucket);
+        var config = S3StorageProvider.CreateConfig(options);
+        config.HttpClientFactory = lying;
+        var client = new AmazonS3Client(options.Credentials, config);
+        _disposables.Add(client);
+        var provider = new S3StorageProvider(options, client);
+        var data = RandomBytes(5_000, seed: 22);
+
+        var e = await Assert.ThrowsAsync<StorageException>(() =>
+            new TransferEngine().UploadAsync(new MemoryStream(data), data.Length, new StorageLocation(provider, "other.bin"), new CopyRequest { Overwrite = true }));
+
+        Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
+        Assert.Contains(OtherBytesHttpClientFactory.OtherMd5, e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(["PUT", "HEAD"], lying.Methods);
+    }
+
+    private sealed class OtherBytesHttpClientFactory : HttpClientFactory
+    {
+        public static readonly string OtherMd5 = Convert.ToHexString(MD5.HashData("other bytes"u8)).ToLowerInvariant();
+        public System.Collections.Concurrent.ConcurrentQueue<string> Methods { get; } = new();
+
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new Handler(this) { InnerHandler = new SocketsHttpHandler() });
+
+        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+
+        private sealed class Handler(OtherBytesHttpClientFactory owner) : DelegatingHandler
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                owner.Methods.Enqueue(request.Method.Method);
+                var response = await base.SendAsync(request, cancellationToken);
+                if (response.Headers.ETag is not null)
+                {
+                    response.Headers.Remove("ETag");
+                    response.Headers.TryAddWithoutValidation("ETag", $"\"{OtherMd5}\"");
+                }
+                return response;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- properties
 
     [Theory]
