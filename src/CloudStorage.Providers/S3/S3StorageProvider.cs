@@ -85,9 +85,6 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
     /// <inheritdoc />
     public ProviderCapabilities Capabilities { get; }
 
-    /// <summary>What the last write through this provider did (diagnostics; null before the first).</summary>
-    public S3UploadStatistics? LastUpload { get; private set; }
-
     /// <summary>The SDK configuration for <paramref name="options"/>.</summary>
     public static AmazonS3Config CreateConfig(S3ProviderOptions options)
     {
@@ -278,8 +275,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
     public async Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default)
     {
         KeyValidator.ValidateObjectKey(key, Name);
-        var (etag, stats, written) = await new S3MultipartUploader(this).UploadAsync(key, content, options, cancellationToken).ConfigureAwait(false);
-        LastUpload = stats;
+        var (etag, _, written) = await new S3MultipartUploader(this).UploadAsync(key, content, options, cancellationToken).ConfigureAwait(false);
         return written ?? await StatAfterWriteAsync(key, etag).ConfigureAwait(false);
     }
 
