@@ -248,11 +248,11 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
     }
 
     /// <summary>A write that also returns what the upload did (blocks, buffers, parallelism): the result travels with the call.</summary>
-    internal async Task<(StorageItem Item, AzureUploadStatistics Upload)> WriteWithStatisticsAsync(string key, Stream content, WriteOptions options,
+    internal async Task<(StorageItem Item, Common.PartUploadStatistics Upload)> WriteWithStatisticsAsync(string key, Stream content, WriteOptions options,
         CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        var upload = await AzureBlockUploader.UploadAsync(this, key, content, options, cancellationToken).ConfigureAwait(false);
+        var (upload, _) = await AzureBlockUploader.UploadAsync(this, key, content, options, cancellationToken).ConfigureAwait(false);
         return (await StatAfterWriteAsync(key).ConfigureAwait(false), upload);
     }
 

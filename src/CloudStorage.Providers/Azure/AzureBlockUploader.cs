@@ -11,40 +11,13 @@ using CloudStorage.Providers.Resilience;
 
 namespace CloudStorage.Providers.Azure;
 
-/// <summary>What one upload did; returned with the call (the provider keeps no per-upload state).</summary>
-public sealed record AzureUploadStatistics
-{
-    /// <summary>True when the blob went up as blocks (Put Block + Put Block List).</summary>
-    public bool Blocks { get; init; }
-    /// <summary>Blocks staged (1 for a single Put Blob).</summary>
-    public int BlockCount { get; init; }
-    /// <summary>Bytes per block (the last may be shorter).</summary>
-    public long BlockSize { get; init; }
-    /// <summary>Block buffers allocated; memory held was at most this × <see cref="BlockSize"/>.</summary>
-    public int BuffersAllocated { get; init; }
-    /// <summary>The most blocks that were on their way at once.</summary>
-    public int PeakBlocksInFlight { get; init; }
-    /// <summary>The whole-blob MD5 stored as the blob's Content-MD5.</summary>
-    public required ContentHash Md5 { get; init; }
-}
-
 /// <summary>Chooses block sizes that keep a blob within Azure's 50,000 blocks.</summary>
 public static class BlockSizing
 {
-    private const long MiB = 1024 * 1024;
-
     /// <summary>The block size for a blob of <paramref name="length"/> bytes: at least <paramref name="minimum"/>, and large enough (in whole MiB) for 50,000 blocks.</summary>
-    public static long ForLength(long length, long minimum)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var size = Math.Max(minimum, AzureBlobProviderOptions.MinBlockSize);
-        var needed = (length + AzureBlobProviderOptions.MaxBlocks - 1) / AzureBlobProviderOptions.MaxBlocks;
-        if (needed > size) size = (needed + MiB - 1) / MiB * MiB;
-        if (size > AzureBlobProviderOptions.MaxBlockSize)
-            throw new StorageException(StorageErrorKind.InvalidArgument,
-                $"{length} bytes exceed what one block blob holds with blocks of at most {AzureBlobProviderOptions.MaxBlockSize / MiB} MiB (50,000 blocks).");
-        return size;
-    }
+    public static long ForLength(long length, long minimum) =>
+        PartSizes.ForLength(length, minimum, AzureBlobProviderOptions.MinBlockSize, AzureBlobProviderOptions.MaxBlocks, AzureBlobProviderOptions.MaxBlockSize,
+            $"one block blob holds with blocks of at most {AzureBlobProviderOptions.MaxBlockSize / (1024 * 1024)} MiB (50,000 blocks)");
 }
 
 /// <summary>
@@ -79,8 +52,8 @@ internal sealed class AzureBlockUploader : IPartUploadSink<string, ContentHash>
         _tier = owner.AccessTier(options.StorageClass, _target) is { } tier ? new AccessTier(tier) : (AccessTier?)null;
     }
 
-    /// <summary>Streams <paramref name="content"/> to the blob; what was done travels back with the call.</summary>
-    public static async Task<AzureUploadStatistics> UploadAsync(AzureBlobStorageProvider owner, string key, Stream content, WriteOptions options, CancellationToken ct)
+    /// <summary>Streams <paramref name="content"/> to the blob; what was done, and the whole-blob MD5 stored, travel back with the call.</summary>
+    public static async Task<(PartUploadStatistics Stats, ContentHash Md5)> UploadAsync(AzureBlobStorageProvider owner, string key, Stream content, WriteOptions options, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var sink = new AzureBlockUploader(owner, key, options);
@@ -99,11 +72,7 @@ internal sealed class AzureBlockUploader : IPartUploadSink<string, ContentHash>
             Target = sink._target,
             Provider = owner.Name,
         }, ct).ConfigureAwait(false);
-        return new AzureUploadStatistics
-        {
-            Blocks = stats.Multipart, BlockCount = stats.Parts, BlockSize = stats.PartSize, BuffersAllocated = stats.BuffersAllocated,
-            PeakBlocksInFlight = stats.PeakPartsInFlight, Md5 = md5,
-        };
+        return (stats, md5);
     }
 
     public string SingleOperation => "PutBlob";

@@ -49,14 +49,14 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
         var ((written, stats), allocated) = await MeasureAllocationsAsync(() =>
             provider.WriteWithStatisticsAsync("big/64mib.bin", new GeneratedStream(length), new WriteOptions { Length = length }));
 
-        Assert.True(stats.Blocks);
-        Assert.Equal(4 * MiB, stats.BlockSize);
-        Assert.Equal(16, stats.BlockCount);
+        Assert.True(stats.Multipart);
+        Assert.Equal(4 * MiB, stats.PartSize);
+        Assert.Equal(16, stats.Parts);
         Assert.InRange(stats.BuffersAllocated, 2, 4 + 1);
-        Assert.True(stats.PeakBlocksInFlight > 1, $"blocks should overlap, peak was {stats.PeakBlocksInFlight}");
+        Assert.True(stats.PeakPartsInFlight > 1, $"blocks should overlap, peak was {stats.PeakPartsInFlight}");
         // Blocks in flight × block size, plus the HTTP stack's own working memory: far less than the blob.
         var bound = (4 + 1) * 4L * MiB + 16L * MiB;
-        output.WriteLine($"allocated {allocated / (double)MiB:F1} MiB, {stats.BuffersAllocated} block buffers, peak {stats.PeakBlocksInFlight} blocks in flight");
+        output.WriteLine($"allocated {allocated / (double)MiB:F1} MiB, {stats.BuffersAllocated} block buffers, peak {stats.PeakPartsInFlight} blocks in flight");
         Assert.True(allocated < bound, $"the upload allocated {allocated / MiB} MiB; the bound is {bound / MiB} MiB for a {length / MiB} MiB blob");
         Assert.Equal(length, written.Size);
         // The whole-blob MD5 went up with the block list: the service reports it without anything being read back.
@@ -75,9 +75,8 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
         var (written, upload) = await provider.WriteWithStatisticsAsync("unknown.bin", new NonSeekableStream(new MemoryStream(data), maxChunk: 70_000),
             new WriteOptions { ContentType = "application/x-test", Metadata = new Dictionary<string, string> { ["origin"] = "test" } });
 
-        Assert.True(upload.Blocks);
-        Assert.Equal(3, upload.BlockCount);
-        Assert.Equal(md5, upload.Md5);
+        Assert.True(upload.Multipart);
+        Assert.Equal(3, upload.Parts);
         Assert.Equal(md5, written.GetHash(HashAlgorithmKind.MD5));
         Assert.Equal(md5, (await provider.StatAsync("unknown.bin"))!.GetHash(HashAlgorithmKind.MD5));
         Assert.Equal(md5, Assert.Single(await ListAsync(provider, ListRequest.Recursive())).GetHash(HashAlgorithmKind.MD5));
@@ -215,7 +214,7 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
         {
             Length = data.Length, ContentType = "application/x-blocks", Metadata = new Dictionary<string, string> { ["origin"] = "source" },
         });
-        Assert.Equal(6, upload.BlockCount);
+        Assert.Equal(6, upload.Parts);
 
         var (copied, method) = await provider.CopyWithMethodAsync(provider, "blocks.bin", "copies/blocks.bin", new WriteOptions());
         var small = await provider.CopyFromAsync(provider, "blocks.bin", "copies/retyped.bin", new WriteOptions { ContentType = "text/plain" }) ;

@@ -139,7 +139,7 @@ public sealed class AzureScriptedServiceTests
 
         var (_, upload) = await provider.WriteWithStatisticsAsync("blocks.bin", new MemoryStream(data), new WriteOptions { Length = data.Length });
 
-        Assert.Equal(4, upload.BlockCount);
+        Assert.Equal(4, upload.Parts);
         Assert.Equal(4, blockBodies.Count);
         Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(blockList!, "<Latest>").Count);
         Assert.Equal(Convert.ToBase64String(MD5.HashData(data)), committedMd5);
