@@ -228,11 +228,13 @@ internal sealed class ReplicatedStorageProvider : IStorageProvider, ICompositePr
         var copied = CopiesFromPrimary();
         var serverSide = pending.Where(i => copied[i]).ToList();
         var streamed = pending.Where(i => !copied[i]).ToList();
+        // Copiers are handed the provider holding the bytes (the engine's rule; a decorator's copier unwraps again).
+        var (primary, primaryKey) = ProviderDecorator.Innermost(_replicas[0], key);
         var copies = serverSide.Select(async i =>
         {
             try
             {
-                items[i] = await _breakers[i].ExecuteAsync(c => _replicas[i].Capabilities.Copier!.CopyFromAsync(_replicas[0], key, key, copyOptions, c), ct).ConfigureAwait(false);
+                items[i] = await _breakers[i].ExecuteAsync(c => _replicas[i].Capabilities.Copier!.CopyFromAsync(primary, primaryKey, key, copyOptions, c), ct).ConfigureAwait(false);
                 outcomes[i] = Outcome(i, key, ReplicaWriteMethod.ServerSideCopy, null);
             }
             catch (StorageException e)
