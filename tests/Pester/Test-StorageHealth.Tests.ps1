@@ -51,7 +51,8 @@ Describe 'Test-StorageHealth' {
         }
     }
 
-    Context 'Health of a stopped emulator' -Skip:(-not ($env:S3_EMULATOR_ENDPOINT -and $env:S3_EMULATOR_BUCKET)) {
+    # Where a store can be stopped: an S3 named remote re-registered where nothing listens.
+    Context '<_>' -ForEach @(Get-TestStoreKinds | Where-Object { $_ -eq 's3' }) {
         It 'Health reports an S3 endpoint that no longer answers as down, and probes nothing further' {
             $name = 'down' + [guid]::NewGuid().ToString('N').Substring(0, 10)
             Register-StorageRemote -Name $name -Uri "s3://$($env:S3_EMULATOR_BUCKET)/health/" -Option @{ endpoint = (Get-ClosedPortEndpoint); region = 'us-east-1'; retries = '0' }
