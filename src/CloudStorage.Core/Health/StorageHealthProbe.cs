@@ -85,13 +85,28 @@ public static class StorageHealthProbe
         }
         else
         {
-            var unreachable = listError.IsTransient || listError.Kind == StorageErrorKind.Unknown;
-            yield return unreachable
-                ? Result("Reachable", HealthStatus.Failed, listTime, listError.Message, listError)
-                : Result("Reachable", HealthStatus.Healthy, listTime, "The store answered.");
-            yield return listError.Kind == StorageErrorKind.PermissionDenied
-                ? Result("Credentials", HealthStatus.Failed, TimeSpan.Zero, listError.Message, listError)
-                : unreachable ? Skip("Credentials", "The store did not answer.") : Result("Credentials", HealthStatus.Healthy, TimeSpan.Zero, "The credentials were accepted.");
+            // Which question the failure answers: nobody there (transient, unknown), not let in (denied), or not even
+            // set up (configuration: e.g. no credentials found, so nothing was sent).
+            if (listError.Kind == StorageErrorKind.Configuration)
+            {
+                yield return Skip("Reachable", "Not contacted: the provider could not be set up.");
+                yield return Result("Credentials", HealthStatus.Failed, TimeSpan.Zero, listError.Message, listError);
+            }
+            else if (listError.Kind == StorageErrorKind.PermissionDenied)
+            {
+                yield return Result("Reachable", HealthStatus.Healthy, listTime, "The store answered.");
+                yield return Result("Credentials", HealthStatus.Failed, TimeSpan.Zero, listError.Message, listError);
+            }
+            else if (listError.IsTransient || listError.Kind == StorageErrorKind.Unknown)
+            {
+                yield return Result("Reachable", HealthStatus.Failed, listTime, listError.Message, listError);
+                yield return Skip("Credentials", "The store did not answer.");
+            }
+            else
+            {
+                yield return Result("Reachable", HealthStatus.Healthy, listTime, "The store answered.");
+                yield return Result("Credentials", HealthStatus.Healthy, TimeSpan.Zero, "The credentials were accepted.");
+            }
             yield return Result("List", HealthStatus.Failed, listTime, listError.Message, listError);
             foreach (var check in new[] { "Write", "Read", "Delete" }) yield return Skip(check, "The listing failed.");
             yield break;

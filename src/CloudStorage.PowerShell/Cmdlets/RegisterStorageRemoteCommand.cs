@@ -19,18 +19,18 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// -Route registers a routed provider: an ordered dictionary of wildcard patterns to addresses, the first match
 /// taking the key ('*' for the rest). Members may be URIs, absolute local paths or other named providers.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Register, "StorageRemote", SupportsShouldProcess = true, DefaultParameterSetName = UriSet)]
+[Cmdlet(VerbsLifecycle.Register, "StorageRemote", SupportsShouldProcess = true, DefaultParameterSetName = UriParameterSet)]
 [OutputType(typeof(ProviderRegistration))]
 public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
 {
     /// <summary>The parameter set of a provider over one root address.</summary>
-    public const string UriSet = "Uri";
+    public const string UriParameterSet = "Uri";
 
     /// <summary>The parameter set of a replicated provider.</summary>
-    public const string ReplicatedSet = "Replicated";
+    public const string ReplicatedParameterSet = "Replicated";
 
     /// <summary>The parameter set of a routed provider.</summary>
-    public const string RoutedSet = "Routed";
+    public const string RoutedParameterSet = "Routed";
 
     /// <summary>The provider's name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -38,29 +38,29 @@ public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
     public string Name { get; set; } = "";
 
     /// <summary>The root address the name stands for.</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = UriSet)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = UriParameterSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string Uri { get; set; } = "";
 
     /// <summary>The replicas' root addresses, the primary first (two or more).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = ReplicatedSet)]
+    [Parameter(Mandatory = true, ParameterSetName = ReplicatedParameterSet)]
     [ValidateCount(2, 16)]
     [ArgumentCompleter(typeof(AddressArgumentCompleter))]
     public string[] Replica { get; set; } = [];
 
     /// <summary>What counts as a successful write or delete of a replicated provider (default All).</summary>
-    [Parameter(ParameterSetName = ReplicatedSet)]
+    [Parameter(ParameterSetName = ReplicatedParameterSet)]
     public ReplicaPolicy Policy { get; set; } = ReplicaPolicy.All;
 
     /// <summary>Wildcard patterns to root addresses, in order (an [ordered] dictionary; '*' for the rest).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = RoutedSet)]
+    [Parameter(Mandatory = true, ParameterSetName = RoutedParameterSet)]
     [ValidateNotNull]
     public IDictionary? Route { get; set; }
 
     /// <summary>Non-secret provider options (a replicated provider takes break-duration, in seconds).</summary>
-    [Parameter(ParameterSetName = UriSet)]
-    [Parameter(ParameterSetName = ReplicatedSet)]
+    [Parameter(ParameterSetName = UriParameterSet)]
+    [Parameter(ParameterSetName = ReplicatedParameterSet)]
     public Hashtable? Option { get; set; }
 
     /// <summary>Replace an existing registration of the same name.</summary>
@@ -84,14 +84,14 @@ public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
 
         try
         {
-            if (ParameterSetName == ReplicatedSet)
+            if (ParameterSetName == ReplicatedParameterSet)
             {
                 var replicas = Replica.Select(MemberAddress).ToArray();
                 if (!ConfirmRegistration($"Register replicated storage provider over {string.Join(", ", replicas)} (policy {Policy})")) return;
                 Done(context.Registry.RegisterReplicated(Name, replicas, Policy, options, Force.IsPresent, Persist.IsPresent));
                 return;
             }
-            if (ParameterSetName == RoutedSet)
+            if (ParameterSetName == RoutedParameterSet)
             {
                 var routes = Routes();
                 if (!ConfirmRegistration($"Register routed storage provider: {string.Join("; ", routes)}")) return;

@@ -35,6 +35,30 @@ public class HealthProbeTests
         Assert.All(checks.Where(c => c.Check is "Credentials" or "Write" or "Read" or "Delete"), c => Assert.Equal(HealthStatus.Skipped, c.Status));
     }
 
+    [Theory]
+    [InlineData(Errors.StorageErrorKind.PermissionDenied, "Healthy", "Failed")]
+    [InlineData(Errors.StorageErrorKind.Configuration, "Skipped", "Failed")]
+    [InlineData(Errors.StorageErrorKind.NotFound, "Healthy", "Healthy")]
+    public async Task Health_tells_denied_credentials_and_missing_places_from_an_unreachable_store(Errors.StorageErrorKind kind, string reachable, string credentials)
+    {
+        var store = new RefusingStore(Mem.Store(), kind);
+        var checks = await StorageHealthProbe.ProbeAsync(new StorageLocation(store, "")).ToListAsync();
+        Assert.Equal(reachable, checks.Single(c => c.Check == "Reachable").Status.ToString());
+        Assert.Equal(credentials, checks.Single(c => c.Check == "Credentials").Status.ToString());
+        Assert.Equal(HealthStatus.Failed, checks.Single(c => c.Check == "List").Status);
+        Assert.Equal(kind, checks.Single(c => c.Check == "List").ErrorKind);
+    }
+
+    private sealed class RefusingStore(global::CloudStorage.Providers.Memory.MemoryStorageProvider inner, Errors.StorageErrorKind kind) : ProviderDecorator(inner)
+    {
+        public override string Name => Inner.Name;
+        public override string AddressRoot => Inner.AddressRoot;
+        public override string ToInnerKey(string key) => key;
+        public override string FromInnerKey(string innerKey) => innerKey;
+        public override IAsyncEnumerable<StorageItem> ListAsync(ListRequest request, CancellationToken cancellationToken = default) =>
+            throw new Errors.StorageException(kind, $"refused ({kind}, simulated)");
+    }
+
     [Fact]
     public async Task Health_read_only_probe_writes_nothing()
     {
