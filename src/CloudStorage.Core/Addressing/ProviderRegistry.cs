@@ -28,14 +28,17 @@ public sealed partial class ProviderRegistry
     // Composites may name other named providers; deeper nesting than this is taken for a cycle.
     private const int MaxNesting = 8;
 
+    /// <summary>A registry of its own (not the session's), without a config file.</summary>
+    public ProviderRegistry() { }
+
     /// <summary>A registry; named providers are also read from <paramref name="configFile"/> when given.</summary>
-    public ProviderRegistry(ProviderConfigFile? configFile = null) => _configFile = configFile;
+    internal ProviderRegistry(ProviderConfigFile? configFile) => _configFile = configFile;
 
     /// <summary>The registry of this PowerShell session (or process).</summary>
     public static ProviderRegistry Session => SessionRegistry.Value;
 
     /// <summary>The config file backing persisted registrations, if any.</summary>
-    public ProviderConfigFile? ConfigFile => _configFile;
+    internal ProviderConfigFile? ConfigFile => _configFile;
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_.-]+$")]
     private static partial Regex NamePattern();
@@ -55,7 +58,7 @@ public sealed partial class ProviderRegistry
     }
 
     /// <summary>The names of the memory stores this registry has created (<c>mem://name</c>), sorted; for completion.</summary>
-    public IReadOnlyList<string> MemoryStoreNames =>
+    internal IReadOnlyList<string> MemoryStoreNames =>
         _instances.Keys.Where(k => k.StartsWith("mem://", StringComparison.Ordinal)).Select(k => k["mem://".Length..]).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The schemes that can be resolved right now.</summary>
@@ -190,7 +193,7 @@ public sealed partial class ProviderRegistry
     /// <paramref name="currentDirectory"/>. NotFound for an unknown provider name, Unsupported for a scheme whose
     /// provider is not loaded.
     /// </summary>
-    public StorageLocation Resolve(string address, string? currentDirectory = null) => Resolve(address, currentDirectory, 0);
+    internal StorageLocation Resolve(string address, string? currentDirectory = null) => Resolve(address, currentDirectory, 0);
 
     private StorageLocation Resolve(string address, string? currentDirectory, int depth)
     {

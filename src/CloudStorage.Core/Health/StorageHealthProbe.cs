@@ -10,7 +10,7 @@ using CloudStorage.Providers.Composite;
 namespace CloudStorage.Health;
 
 /// <summary>How to probe a store.</summary>
-public sealed record StorageHealthOptions
+internal sealed record StorageHealthOptions
 {
     /// <summary>Only list and read (the first object found): no probe object is written or deleted.</summary>
     public bool ReadOnly { get; init; }
@@ -22,7 +22,7 @@ public sealed record StorageHealthOptions
 /// address is probed store by store (each replica, each route), a replicated one with its circuit breakers' state too.
 /// Failures are results, never exceptions: a store that is down yields Failed checks.
 /// </summary>
-public static class StorageHealthProbe
+internal static class StorageHealthProbe
 {
     /// <summary>The key prefix of probe objects (under the probed prefix); each probe writes one object and deletes it.</summary>
     public const string ProbeKeyPrefix = ".cloudstorage-health-";

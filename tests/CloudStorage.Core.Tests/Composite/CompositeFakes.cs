@@ -68,7 +68,7 @@ internal sealed class SwitchableStore(MemoryStorageProvider inner, bool copier =
         if (RefuseWrites)
         {
             // Reads some of the bytes first, as a real upload that breaks would.
-            await content.ReadAsync(new byte[100], cancellationToken);
+            await content.ReadAtLeastAsync(new byte[100], 1, throwOnEndOfStream: false, cancellationToken);
             throw new StorageException(StorageErrorKind.Transient, "write refused (simulated)", AddressRoot + key, Name);
         }
         return await base.WriteAsync(key, content, options, cancellationToken);

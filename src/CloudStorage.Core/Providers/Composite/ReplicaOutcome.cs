@@ -3,7 +3,7 @@ using CloudStorage.Errors;
 namespace CloudStorage.Providers.Composite;
 
 /// <summary>How a replica received a write.</summary>
-public enum ReplicaWriteMethod
+internal enum ReplicaWriteMethod
 {
     /// <summary>Written from the caller's stream (the primary, and replicas fed the same bytes as it).</summary>
     Streamed,
@@ -16,7 +16,7 @@ public enum ReplicaWriteMethod
 }
 
 /// <summary>What one replica of a replicated provider did with one write or delete.</summary>
-public sealed record ReplicaOutcome
+internal sealed record ReplicaOutcome
 {
     /// <summary>The object's address on the replicated provider (<c>media:photos/a.jpg</c>).</summary>
     public required string Uri { get; init; }
@@ -46,7 +46,7 @@ public sealed record ReplicaOutcome
 /// engine call, so a replica that failed is reported with its address even when the write as a whole succeeded under its
 /// <see cref="ReplicaPolicy"/>. Without a sink, outcomes are dropped (failures that break the policy still throw).
 /// </summary>
-public static class ReplicationLog
+internal static class ReplicationLog
 {
     private static readonly AsyncLocal<Action<ReplicaOutcome>?> Sink = new();
 
