@@ -385,9 +385,6 @@ internal sealed class ReplicatedStorageProvider : IStorageProvider, ICompositePr
             $"{operation} of '{target}' failed on every replica: " + string.Join("; ", failures.Select(f => f.Message)),
             target, Name, failures.FirstOrDefault(), isTransient: failures.Any(f => f.IsTransient));
 
+    /// <summary>True while replica <paramref name="i"/>'s breaker is open.</summary>
     internal bool IsOpen(int i) => _breakers[i].IsOpen;
-
-    internal IStorageProvider Replica(int i) => _replicas[i];
-
-    internal IReplicaBreaker Breaker(int i) => _breakers[i];
 }
