@@ -19,3 +19,31 @@ internal sealed class PassThroughBreaker : IReplicaBreaker
 
     public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) => call(cancellationToken);
 }
+
+/// <summary>How a composite presents its members' items: under its own name and address, with only what it declares.</summary>
+internal static class CompositeItems
+{
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
+
+    /// <summary>
+    /// <paramref name="item"/> as one of the composite's: re-addressed, and without the properties its record does not
+    /// declare (a member may hold more than the composite can promise for every key or every replica).
+    /// </summary>
+    public static Model.StorageItem Present(Model.StorageItem item, IStorageProvider composite)
+    {
+        var caps = composite.Capabilities;
+        return item with
+        {
+            ProviderName = composite.Name,
+            Uri = composite.AddressRoot + item.Key,
+            ContentType = caps.ContentType ? item.ContentType : null,
+            ContentEncoding = caps.ContentHeaders ? item.ContentEncoding : null,
+            ContentDisposition = caps.ContentHeaders ? item.ContentDisposition : null,
+            ContentLanguage = caps.ContentHeaders ? item.ContentLanguage : null,
+            CacheControl = caps.ContentHeaders ? item.CacheControl : null,
+            Metadata = caps.UserMetadata ? item.Metadata : NoMetadata,
+            StorageClass = caps.StorageClass ? item.StorageClass : null,
+            Hashes = item.Hashes.All(h => caps.ListedHashes.Contains(h.Algorithm)) ? item.Hashes : item.Hashes.Where(h => caps.ListedHashes.Contains(h.Algorithm)).ToList(),
+        };
+    }
+}

@@ -331,10 +331,13 @@ internal sealed class ReplicatedStorageProvider : IStorageProvider, ICompositePr
     /// <summary>Server-side copy into this provider: to the primary, then to the replicas from it.</summary>
     private sealed class PrimaryCopier(ReplicatedStorageProvider owner) : IServerSideCopier
     {
-        public bool CanCopyFrom(IStorageProvider source) => owner._replicas[0].Capabilities.Copier?.CanCopyFrom(source) == true;
+        // A copy within this provider is a copy within the primary (then replicated from it, as for any write).
+        public bool CanCopyFrom(IStorageProvider source) =>
+            owner._replicas[0].Capabilities.Copier?.CanCopyFrom(ReferenceEquals(source, owner) ? ProviderDecorator.Innermost(owner._replicas[0], "").Provider : source) == true;
 
         public async Task<StorageItem> CopyFromAsync(IStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken cancellationToken = default)
         {
+            if (ReferenceEquals(source, owner)) (source, sourceKey) = ProviderDecorator.Innermost(owner._replicas[0], sourceKey);
             var outcomes = new ReplicaOutcome?[owner._replicas.Count];
             var items = new StorageItem?[owner._replicas.Count];
             try
@@ -371,7 +374,7 @@ internal sealed class ReplicatedStorageProvider : IStorageProvider, ICompositePr
         Error = error,
     };
 
-    private StorageItem Readdress(StorageItem item) => item with { ProviderName = Name, Uri = AddressRoot + item.Key };
+    private StorageItem Readdress(StorageItem item) => CompositeItems.Present(item, this);
 
     /// <summary>Failures another replica may not have: transient ones (an open breaker is one) and, where asked, a missing object.</summary>
     internal static bool FailsOver(StorageException e, bool notFound) =>

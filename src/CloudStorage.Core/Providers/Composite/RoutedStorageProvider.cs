@@ -93,7 +93,7 @@ internal sealed class RoutedStorageProvider : IStorageProvider, ICompositeProvid
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
         StoreFor(key).DeleteAsync(key, cancellationToken);
 
-    private StorageItem Readdress(StorageItem item) => item with { ProviderName = Name, Uri = AddressRoot + item.Key };
+    private StorageItem Readdress(StorageItem item) => CompositeItems.Present(item, this);
 
     // What every store has: an ability declared here must hold whichever store a key is routed to.
     private ProviderCapabilities Derive()
@@ -134,11 +134,16 @@ internal sealed class RoutedStorageProvider : IStorageProvider, ICompositeProvid
 
     private sealed class RoutedCopier(RoutedStorageProvider owner) : IServerSideCopier
     {
-        // Server-side only when the store of any key could do it.
-        public bool CanCopyFrom(IStorageProvider source) => owner._stores.All(s => s.Capabilities.Copier!.CanCopyFrom(source));
+        // Server-side only when the store of any key could do it; within this provider, from the store of any key.
+        public bool CanCopyFrom(IStorageProvider source) => ReferenceEquals(source, owner)
+            ? owner._stores.All(to => owner._stores.All(from => to.Capabilities.Copier!.CanCopyFrom(ProviderDecorator.Innermost(from, "").Provider)))
+            : owner._stores.All(s => s.Capabilities.Copier!.CanCopyFrom(source));
 
-        public async Task<StorageItem> CopyFromAsync(IStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken cancellationToken = default) =>
-            owner.Readdress(await owner.StoreFor(destinationKey).Capabilities.Copier!.CopyFromAsync(source, sourceKey, destinationKey, options, cancellationToken).ConfigureAwait(false));
+        public async Task<StorageItem> CopyFromAsync(IStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken cancellationToken = default)
+        {
+            if (ReferenceEquals(source, owner)) (source, sourceKey) = ProviderDecorator.Innermost(owner.StoreFor(sourceKey), sourceKey);
+            return owner.Readdress(await owner.StoreFor(destinationKey).Capabilities.Copier!.CopyFromAsync(source, sourceKey, destinationKey, options, cancellationToken).ConfigureAwait(false));
+        }
     }
 
     private sealed class RoutedPresigner(RoutedStorageProvider owner, TimeSpan maxExpiry) : IPresigner
