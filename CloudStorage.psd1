@@ -36,6 +36,7 @@
         'Remove-StorageObject',
         'Send-StorageObject',
         'Sync-StorageProvider',
+        'Test-StorageHealth',
         'Test-StorageIntegrity',
         'Unregister-StorageRemote'
     )

@@ -48,6 +48,7 @@ $outputText = @{
     'CloudStorage.Model.IntegrityResult'      = 'One comparison: Status (Match, Mismatch, Missing, ...), the Method that decided it, and Detail.'
     'CloudStorage.Model.PresignedUrl'         = 'The signed Url (a string to hand to curl or Invoke-WebRequest unchanged), its Method and ExpiresOn.'
     'CloudStorage.Addressing.ProviderRegistration' = 'A named remote: Name, Uri, Options and where it was registered (Session or ConfigFile).'
+    'CloudStorage.Health.StorageHealthCheck'  = 'One check of one store: Target, Role, Check (Reachable, Credentials, List, Write, Read, Delete, Breaker), Status, Latency, ErrorKind and Message.'
     'System.IO.FileInfo'                      = 'With -Destination: each downloaded file, as Get-Item writes it.'
     'System.String'                           = 'With -AsString: the content as text.'
     'System.Byte[]'                           = 'With -AsByteArray: the content as one byte array.'

@@ -14,6 +14,7 @@ BeforeAll {
         'Remove-StorageObject',
         'Send-StorageObject',
         'Sync-StorageProvider',
+        'Test-StorageHealth',
         'Test-StorageIntegrity',
         'Unregister-StorageRemote'
     )
@@ -96,7 +97,7 @@ Describe 'The CloudStorage module' {
 
         It '<_> takes -Uri from the pipeline by property name' -ForEach @(
             'Get-StorageItem', 'Get-StorageObject', 'Copy-StorageObject', 'Remove-StorageObject',
-            'Test-StorageIntegrity', 'New-StoragePresignedUrl'
+            'Test-StorageIntegrity', 'New-StoragePresignedUrl', 'Test-StorageHealth'
         ) {
             $parameter = (Get-Command -Name $_ -Module CloudStorage).Parameters['Uri']
             $parameter | Should -Not -BeNullOrEmpty

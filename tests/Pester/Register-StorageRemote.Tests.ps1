@@ -23,7 +23,7 @@ Describe 'Register-StorageRemote' {
             Remove-TestStore $store
         }
 
-        It 'registers a name for a root, and name:key addresses objects under it' -Tag 'ParameterSet:__AllParameterSets' {
+        It 'registers a name for a root, and name:key addresses objects under it' -Tag 'ParameterSet:Uri' {
             $name = New-ProviderName
             $names.Add($name)
             Register-StorageRemote -Name $name -Uri $store.Root
@@ -32,6 +32,42 @@ Describe 'Register-StorageRemote' {
             Get-TestObjectText $store 'named/a.txt' | Should -Be 'through the name'
             Add-TestObject $store 'named/b.txt' 'through the root'
             Get-StorageObject -Uri "${name}:named/b.txt" -AsString | Should -Be 'through the root'
+        }
+
+        It 'registers a replicated provider with -Replica and -Policy: writes reach every replica' -Tag 'ParameterSet:Replicated' {
+            $name = New-ProviderName
+            $names.Add($name)
+            $other = New-TestStore -Kind (Get-OtherStoreKind $store.Kind)
+            try {
+                $registration = Register-StorageRemote -Name $name -Replica (Join-StorageAddress $store 'primary/'), $other.Root -Policy Primary -PassThru
+                $registration.ProviderType | Should -Be 'replicated'
+                $registration.Policy | Should -Be 'Primary'
+                $registration.Replicas.Count | Should -Be 2
+
+                Send-StorageObject -Value 'everywhere' -Destination "${name}:r/a.txt" | Out-Null
+                Get-TestObjectText $store 'primary/r/a.txt' | Should -Be 'everywhere'
+                Get-TestObjectText $other 'r/a.txt' | Should -Be 'everywhere'
+                (Get-StorageItem -Uri "${name}:r/" | Select-Object -ExpandProperty Uri) | Should -Be "${name}:r/a.txt"
+            }
+            finally { Remove-TestStore $other }
+        }
+
+        It 'registers a routed provider with -Route, which needs an ordered dictionary for two or more routes' -Tag 'ParameterSet:Routed' {
+            $name = New-ProviderName
+            $names.Add($name)
+            $registration = Register-StorageRemote -Name $name -Route ([ordered]@{ '*.jpg' = (Join-StorageAddress $store 'img/'); '*' = (Join-StorageAddress $store 'rest/') }) -PassThru
+            $registration.ProviderType | Should -Be 'routed'
+            @($registration.Routes.Pattern) | Should -Be @('*.jpg', '*')
+
+            Send-StorageObject -Value 'jpg' -Destination "${name}:p/a.jpg" | Out-Null
+            Send-StorageObject -Value 'txt' -Destination "${name}:p/a.txt" | Out-Null
+            Get-TestObjectText $store 'img/p/a.jpg' | Should -Be 'jpg'
+            Get-TestObjectText $store 'rest/p/a.txt' | Should -Be 'txt'
+
+            $unordered = New-ProviderName
+            Register-StorageRemote -Name $unordered -Route @{ '*.jpg' = $store.Root; '*' = $store.Root } -ErrorAction SilentlyContinue -ErrorVariable err
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'StorageInvalidArgument*'
+            $err[0].Exception.Message | Should -BeLike '*[ordered]*'
         }
 
         It 'emits nothing without -PassThru' {

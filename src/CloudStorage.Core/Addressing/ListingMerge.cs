@@ -51,9 +51,49 @@ internal static class ListingMerge
         }
     }
 
-    /// <summary>One listing in hand: its current object and relative key, checked to ascend.</summary>
-    private sealed class Side(StorageLocation location, IAsyncEnumerable<StorageItem> listing, string prefix) : IAsyncDisposable
+    /// <summary>
+    /// Merges several listings, each sorted by <see cref="KeyComparer"/>, into one in key order, prefix entries included
+    /// (one entry for a prefix several listings report); each listing is checked as it streams, as for two. Serves the
+    /// routed provider, whose routes each list their share of a prefix.
+    /// </summary>
+    internal static async IAsyncEnumerable<StorageItem> MergeSortedAsync(IReadOnlyList<(StorageLocation Where, IAsyncEnumerable<StorageItem> Items)> listings,
+        [EnumeratorCancellation] CancellationToken ct = default)
     {
+        var sides = listings.Select(l => new Side(l.Where, l.Items, "", includePrefixes: true)).ToList();
+        try
+        {
+            foreach (var side in sides) await side.NextAsync().ConfigureAwait(false);
+            while (true)
+            {
+                Side? least = null;
+                foreach (var side in sides)
+                    if (side.Current is not null && (least is null || Order(side.Current, least.Current!) < 0)) least = side;
+                if (least is null) yield break;
+                var item = least.Current!;
+                yield return item;
+                // The same prefix (or key) from other listings is the same entry: each is passed once.
+                foreach (var side in sides)
+                    if (side.Current is not null && Order(side.Current, item) == 0) await side.NextAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            foreach (var side in sides) await side.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Key order; an object sorts before a prefix entry of the same key ("a/" the object, then "a/" the prefix).
+    private static int Order(StorageItem a, StorageItem b)
+    {
+        var c = KeyComparer.Instance.Compare(a.Key, b.Key);
+        return c != 0 ? c : a.IsPrefix.CompareTo(b.IsPrefix);
+    }
+
+    /// <summary>One listing in hand: its current object and relative key, checked to ascend.</summary>
+    private sealed class Side(StorageLocation location, IAsyncEnumerable<StorageItem> listing, string prefix, bool includePrefixes = false) : IAsyncDisposable
+    {
+        private bool _currentIsPrefix;
+
         private readonly IAsyncEnumerator<StorageItem> _items = listing.GetAsyncEnumerator();
 
         public StorageItem? Current { get; private set; }
@@ -64,14 +104,17 @@ internal static class ListingMerge
             while (await _items.MoveNextAsync().ConfigureAwait(false))
             {
                 var item = _items.Current;
-                if (item.IsPrefix) continue;
+                if (item.IsPrefix && !includePrefixes) continue;
                 var key = item.Key.StartsWith(prefix, StringComparison.Ordinal) ? item.Key[prefix.Length..] : item.Key;
-                if (Key is not null && KeyComparer.Instance.Compare(Key, key) >= 0)
+                var order = Key is null ? -1 : KeyComparer.Instance.Compare(Key, key);
+                // Ascending; one key twice only as an object followed by the prefix entry of the same name.
+                if (order > 0 || (order == 0 && !(includePrefixes && !_currentIsPrefix && item.IsPrefix)))
                     throw new StorageException(StorageErrorKind.Conflict,
                         $"The listing of '{location.Uri}' was not in key order ('{Key}' came before '{key}'); stopped before acting on it.",
                         location.Uri, location.Provider.Name);
                 Current = item;
                 Key = key;
+                _currentIsPrefix = item.IsPrefix;
                 return;
             }
             Current = null;

@@ -6,7 +6,8 @@ namespace CloudStorage.Addressing;
 
 /// <summary>
 /// Reads and writes named providers in a JSON file:
-/// <c>{ "providers": { "backup": { "uri": "s3://bucket/backups/", "options": { "region": "eu-west-1" } } } }</c>.
+/// <c>{ "providers": { "backup": { "uri": "s3://bucket/backups/", "options": { "region": "eu-west-1" } } } }</c>;
+/// a replicated provider adds <c>"replicas": [...]</c> and <c>"policy"</c>, a routed one <c>"routes": [{ "pattern", "uri" }]</c>.
 /// The path is <c>$CLOUDSTORAGE_CONFIG</c>, else <c>~/.config/cloudstorage/providers.json</c> (XDG) or
 /// <c>%APPDATA%\CloudStorage\providers.json</c> on Windows.
 /// </summary>
@@ -62,7 +63,14 @@ internal sealed class ProviderConfigFile
                 throw new StorageException(StorageErrorKind.Configuration,
                     $"The provider config file '{Path}' is refused: {ex.Message} Remove the option from the file.", Path, inner: ex);
             }
-            list.Add(new ProviderRegistration { Name = name, Uri = uri, Options = options, Source = Path });
+            var replicas = node?["replicas"] is JsonArray r ? r.Select(x => x?.GetValue<string>() ?? "").ToArray() : [];
+            var policy = Providers.Composite.ReplicaPolicy.All;
+            if (node?["policy"]?.GetValue<string>() is { } p && !Enum.TryParse(p, ignoreCase: true, out policy))
+                throw new StorageException(StorageErrorKind.Configuration, $"Provider '{name}' in '{Path}' has an unknown policy '{p}'.", Path);
+            var routes = node?["routes"] is JsonArray rs
+                ? rs.Select(x => new ProviderRoute(x?["pattern"]?.GetValue<string>() ?? "", x?["uri"]?.GetValue<string>() ?? "")).ToArray()
+                : [];
+            list.Add(new ProviderRegistration { Name = name, Uri = uri, Options = options, Source = Path, Replicas = replicas, Policy = policy, Routes = routes });
         }
         return list;
     }
@@ -76,7 +84,15 @@ internal sealed class ProviderConfigFile
         {
             var opts = new JsonObject();
             foreach (var (k, v) in registration.Options) opts[k] = v;
-            p[registration.Name] = new JsonObject { ["uri"] = registration.Uri, ["options"] = opts };
+            var entry = new JsonObject { ["uri"] = registration.Uri, ["options"] = opts };
+            if (registration.Replicas.Count > 0)
+            {
+                entry["replicas"] = new JsonArray(registration.Replicas.Select(r => (JsonNode?)JsonValue.Create(r)).ToArray());
+                entry["policy"] = registration.Policy.ToString();
+            }
+            if (registration.Routes.Count > 0)
+                entry["routes"] = new JsonArray(registration.Routes.Select(r => (JsonNode?)new JsonObject { ["pattern"] = r.Pattern, ["uri"] = r.Uri }).ToArray());
+            p[registration.Name] = entry;
         });
     }
 

@@ -32,11 +32,21 @@ internal sealed class IntegrityChecker
     /// <summary>
     /// Compares <paramref name="target"/> with <paramref name="reference"/> (objects or prefixes). An object checked
     /// against a prefix is compared with the reference object of the same name under it. With no reference, each
-    /// object is checked against its own reported hash, which needs <see cref="IntegrityOptions.Download"/>.
+    /// object is checked against its own reported hash, which needs <see cref="IntegrityOptions.Download"/> — except on a
+    /// replicated provider, where every replica is compared with the primary (results name the replica's objects).
     /// </summary>
     public async IAsyncEnumerable<IntegrityResult> CheckAsync(StorageLocation target, StorageLocation? reference, IntegrityOptions options,
         [EnumeratorCancellation] CancellationToken ct = default)
     {
+        if (reference is null && target.Provider is Providers.Composite.ReplicatedStorageProvider replicated)
+        {
+            // A replicated address checks itself: every replica against the primary, object by object.
+            var primary = new StorageLocation(replicated.Members[0].Provider, target.Key);
+            foreach (var replica in replicated.Members.Skip(1))
+                await foreach (var result in CheckAsync(new StorageLocation(replica.Provider, target.Key), primary, options, ct).ConfigureAwait(false))
+                    yield return result;
+            yield break;
+        }
         var targetItem = await _transfer.StatAsync(target, ct).ConfigureAwait(false);
         if (reference is null)
         {

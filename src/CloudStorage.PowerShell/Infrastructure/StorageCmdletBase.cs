@@ -97,10 +97,27 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
     /// <summary>Runs async work off the pipeline thread; its context calls come back here. Exceptions propagate.</summary>
     protected void RunAsync(Func<ICmdletContext, CancellationToken, Task> work) => AsyncPump.Run(Context, async (context, ct) =>
     {
-        // Retries of the engine's work show on this cmdlet's -Verbose stream (one line each).
+        // Retries of the engine's work show on this cmdlet's -Verbose stream (one line each); each replica of a replicated
+        // write is reported: a failed one as a non-terminating error naming the replica, even when the write stands.
         using (Errors.RetryLog.Use(context.WriteVerbose))
+        using (Providers.Composite.ReplicationLog.Use(outcome => ReportReplica(context, outcome)))
             await work(context, ct).ConfigureAwait(false);
     }, _stopping.Token);
+
+    private static void ReportReplica(ICmdletContext context, Providers.Composite.ReplicaOutcome outcome)
+    {
+        if (outcome.Succeeded)
+        {
+            context.WriteVerbose($"Replica '{outcome.ReplicaUri}' of '{outcome.Uri}': {outcome.Method}.");
+            return;
+        }
+        var error = outcome.Error!;
+        var replicaError = new StorageException(error.Kind,
+            $"Replica '{outcome.ReplicaUri}' of '{outcome.Uri}' was not updated ({outcome.Method}): {error.Message} "
+            + "The operation stands under its replica policy; bring the replica back in line with Sync-StorageProvider (see about_CloudStorage, Repair).",
+            outcome.ReplicaUri, error.Provider, error, error.IsTransient);
+        context.WriteError(new StorageErrorRecord(replicaError, "StorageReplicaFailed", ErrorRecords.CategoryOf(error.Kind), outcome.ReplicaUri));
+    }
 
     /// <summary>Resolves an address against the context's registry and current directory.</summary>
     private protected static StorageLocation Resolve(ICmdletContext context, string address) =>

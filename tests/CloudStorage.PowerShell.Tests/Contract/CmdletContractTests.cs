@@ -33,7 +33,7 @@ public class CmdletContractTests
     [
         "Copy-StorageObject", "Get-StorageItem", "Get-StorageObject", "Get-StorageRemote", "New-StoragePresignedUrl",
         "Register-StorageRemote", "Remove-StorageObject", "Send-StorageObject", "Sync-StorageProvider",
-        "Test-StorageIntegrity", "Unregister-StorageRemote",
+        "Test-StorageHealth", "Test-StorageIntegrity", "Unregister-StorageRemote",
     ];
 
     public static TheoryData<string> Cmdlets() => new(CmdletMetadata.CmdletTypes.Select(t => t.Name));

@@ -38,6 +38,6 @@ public class CompleterContractTests
     public void Every_cmdlet_with_an_address_parameter_is_covered()
     {
         var covered = CompletedParameters().Select(row => (string)row[0]).ToHashSet();
-        Assert.Equal(11, covered.Count);
+        Assert.Equal(12, covered.Count); // Test-StorageHealth -Uri is the twelfth
     }
 }
