@@ -44,7 +44,7 @@ public sealed partial record AzureBlobProviderOptions
     /// <summary>The largest source Copy Blob From URL accepts.</summary>
     public const long MaxSyncCopySize = 256L * 1024 * 1024;
 
-    /// <summary>The REST API version spoken (x-ms-version) and signed into SAS (sv).</summary>
+    /// <summary>The REST API version the SDK speaks (x-ms-version; <see cref="AzureBlobClients.Version"/>). SAS carry the SDK's own signed version (sv).</summary>
     public const string ServiceVersion = "2024-11-04";
 
     /// <summary>The storage account.</summary>
@@ -89,7 +89,7 @@ public sealed partial record AzureBlobProviderOptions
     /// <summary>Retries of single blocks, whose bytes are in memory; null: none. Whole operations are retried by the resilience decorator.</summary>
     public Resilience.StorageResilienceOptions? PartRetry { get; init; } = new();
 
-    /// <summary>The HTTP transport (tests inject a scripted one); null: Azure.Core's HttpClient transport.</summary>
+    /// <summary>The HTTP transport the SDK sends through (tests inject a scripted one); null: an HttpClient transport with <see cref="Timeouts"/> on its handler.</summary>
     public HttpPipelineTransport? Transport { get; init; }
 
     /// <summary>Connect and read (idle) timeouts of every request (options <c>connect-timeout</c>, <c>read-timeout</c>).</summary>

@@ -1,19 +1,22 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
+using Azure;
+using Azure.Storage.Blobs.Models;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
 using CloudStorage.Model;
-using CloudStorage.Providers.Azure.Transport;
 using CloudStorage.Providers.Resilience;
 using Polly;
 
 namespace CloudStorage.Providers.Azure;
 
 /// <summary>
-/// One Azure Blob Storage container (<c>az://account/container/blob</c>) over the Blob REST API
-/// (<see cref="AzureBlobRestClient"/>, on Azure.Core). Listings are List Blobs pages fetched as the caller enumerates;
-/// writes stream through <see cref="AzureBlockUploader"/> and always store the content's MD5 as the blob's Content-MD5,
-/// which stat and listings report as its native MD5; copies stay on the service; presigned URLs are SAS.
+/// One Azure Blob Storage container (<c>az://account/container/blob</c>) through the official SDK, Azure.Storage.Blobs
+/// (<see cref="AzureBlobClients"/>). Listings are List Blobs pages fetched as the caller enumerates, put in the engine's
+/// UTF-8 order; writes stream through the shared part pipeline (<see cref="AzureBlockUploader"/>) and always store the
+/// content's MD5 as the blob's Content-MD5, which stat and listings report as its native MD5; copies stay on the
+/// service; presigned URLs are SAS made by the SDK's BlobSasBuilder. The instance holds no per-operation state: one
+/// provider serves a parallel sync.
 /// </summary>
 public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServerSideCopier, IPresigner, IHashSource
 {
@@ -31,7 +34,12 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
         options.Validate();
         options = AzureCredentialResolver.Resolve(options);
         Options = options;
-        Client = new AzureBlobRestClient(options.EffectiveEndpoint, options.Account, options.Credential!, options.Transport, options.Timeouts);
+        if (options.Credential is AzureTokenCredential && options.EffectiveEndpoint.Scheme != Uri.UriSchemeHttps)
+            // The SDK refuses bearer tokens over plain http (an http:// endpoint with Entra ID): said here, as configuration.
+            throw new StorageException(StorageErrorKind.Configuration,
+                $"Microsoft Entra ID tokens are sent only over https, and the endpoint of 'az://{options.Account}/{options.Container}' is http; use an https endpoint, a key or a SAS.",
+                $"az://{options.Account}/{options.Container}", isTransient: false);
+        Clients = new AzureBlobClients(options);
         Name = options.Name ?? $"az://{options.Account}/{options.Container}";
         AddressRoot = $"az://{options.Account}/{options.Container}/";
         BlockPipeline = options.PartRetry is { } retry ? StorageResilience.CreatePipeline(retry) : ResiliencePipeline.Empty;
@@ -66,8 +74,8 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
     /// <summary>The options in force (the credential shows only its kind when printed).</summary>
     public AzureBlobProviderOptions Options { get; }
 
-    /// <summary>The REST transport.</summary>
-    internal AzureBlobRestClient Client { get; }
+    /// <summary>The SDK's clients of this container.</summary>
+    internal AzureBlobClients Clients { get; }
 
     /// <summary>Retries of single blocks.</summary>
     internal ResiliencePipeline BlockPipeline { get; }
@@ -87,12 +95,6 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
     /// <inheritdoc />
     public ProviderCapabilities Capabilities { get; }
 
-    /// <summary>What the last write through this provider did (diagnostics; null before the first).</summary>
-    public AzureUploadStatistics? LastUpload { get; private set; }
-
-    /// <summary>How the last server-side copy into this provider went: <c>CopyBlobFromUrl</c> or <c>CopyBlob</c> (diagnostics).</summary>
-    public string? LastCopyMethod { get; internal set; }
-
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Options.EffectiveEndpoint}, {Options.Credential})";
 
@@ -110,28 +112,48 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
     {
         KeyValidator.ValidatePrefix(request.Prefix, Name);
         var pageSize = Math.Clamp(request.PageSize ?? Capabilities.MaxListPageSize, 1, Capabilities.MaxListPageSize);
-        string? marker = null;
+        var prefix = request.Prefix.Length > 0 ? request.Prefix : null;
+        await using var enumerator = PagesAsync(prefix, request.Delimiter, pageSize, cancellationToken).GetAsyncEnumerator(cancellationToken);
         string? lastPrefix = null;
-        do
+        while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var currentMarker = marker;
-            var page = await AzureErrorMapper.RunAsync(
-                () => Client.ListBlobsAsync(Container, request.Prefix, request.Delimiter, currentMarker, pageSize, cancellationToken),
+            var more = await AzureErrorMapper.RunAsync(async () => await enumerator.MoveNextAsync().ConfigureAwait(false),
                 AddressRoot + request.Prefix, Name, cancellationToken).ConfigureAwait(false);
-            // The service sends blobs and prefixes in UTF-16 order; sorting the page (stable) guards that order within it.
-            foreach (var entry in page.Entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+            if (!more) yield break;
+            // The service sends blobs and prefixes in UTF-16 order, prefixes first within a page on Azurite: sorting
+            // the page (stable) restores the order within it; ListingOrder makes it UTF-8 order across pages.
+            foreach (var entry in enumerator.Current.OrderBy(e => e.IsPrefix ? e.Prefix : e.Blob.Name, StringComparer.Ordinal))
             {
-                // A prefix can close one page and open the next: each prefix once.
-                if (entry.IsPrefix && entry.Name == lastPrefix) continue;
-                if (entry.IsPrefix) lastPrefix = entry.Name;
-                yield return entry.IsPrefix
-                    ? new StorageItem { ProviderName = Name, Key = entry.Name, Uri = AddressRoot + entry.Name, IsPrefix = true }
-                    : ToItem(entry.Name, entry.Properties!);
+                if (entry.IsPrefix)
+                {
+                    // A prefix can close one page and open the next: each prefix once.
+                    if (entry.Prefix == lastPrefix) continue;
+                    lastPrefix = entry.Prefix;
+                    yield return new StorageItem { ProviderName = Name, Key = entry.Prefix, Uri = AddressRoot + entry.Prefix, IsPrefix = true };
+                }
+                else
+                {
+                    yield return ToItem(entry.Blob.Name, AzureBlobProperties.From(entry.Blob));
+                }
             }
-            marker = page.NextMarker;
         }
-        while (marker is not null);
+    }
+
+    // List Blobs pages as the SDK fetches them; a flat listing's blobs in the hierarchy's shape.
+    private async IAsyncEnumerable<IReadOnlyList<BlobHierarchyItem>> PagesAsync(string? prefix, string? delimiter, int pageSize,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(delimiter))
+        {
+            await foreach (var page in Clients.Container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix, ct).AsPages(pageSizeHint: pageSize).ConfigureAwait(false))
+                yield return page.Values.Select(b => BlobsModelFactory.BlobHierarchyItem(null, b)).ToList();
+        }
+        else
+        {
+            await foreach (var page in Clients.Container.GetBlobsByHierarchyAsync(BlobTraits.Metadata, BlobStates.None, delimiter, prefix, ct).AsPages(pageSizeHint: pageSize).ConfigureAwait(false))
+                yield return page.Values;
+        }
     }
 
     internal StorageItem ToItem(string key, AzureBlobProperties p) => new()
@@ -162,8 +184,20 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
         return properties is null ? null : ToItem(key, properties);
     }
 
+    /// <summary>Get Blob Properties; null when the blob does not exist (a missing container throws NotFound naming it).</summary>
     internal Task<AzureBlobProperties?> GetPropertiesAsync(string key, CancellationToken ct) =>
-        AzureErrorMapper.RunAsync(() => Client.GetPropertiesAsync(Container, key, ct), AddressRoot + key, Name, ct);
+        AzureErrorMapper.RunAsync<AzureBlobProperties?>(async () =>
+        {
+            try
+            {
+                return AzureBlobProperties.From((await Clients.Blob(key).GetPropertiesAsync(cancellationToken: ct).ConfigureAwait(false)).Value);
+            }
+            catch (RequestFailedException e) when (e.Status == 404 && AzureErrorMapper.ErrorCode(e) is null or "BlobNotFound")
+            {
+                // HEAD answers carry no body: the code comes from x-ms-error-code, which says ContainerNotFound when it is the container.
+                return null;
+            }
+        }, AddressRoot + key, Name, ct);
 
     /// <inheritdoc />
     public async Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
@@ -176,29 +210,50 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
             if (await GetPropertiesAsync(key, cancellationToken).ConfigureAwait(false) is null) throw NotFound(target);
             return new MemoryStream([], writable: false);
         }
-        var download = await AzureErrorMapper.RunAsync(async () =>
+        var download = await AzureErrorMapper.RunAsync<BlobDownloadStreamingResult?>(async () =>
         {
             try
             {
-                return await Client.DownloadAsync(Container, key, range?.ToHttpRange(), cancellationToken).ConfigureAwait(false);
+                return (await Clients.Blob(key).DownloadStreamingAsync(new BlobDownloadOptions
+                {
+                    Range = range is { } r ? new HttpRange(r.Offset, r.Length) : default,
+                }, cancellationToken).ConfigureAwait(false)).Value;
             }
-            catch (AzureServiceException e) when (e.Status == 416)
+            catch (RequestFailedException e) when (e.Status == 416)
             {
                 // The blob exists and the range starts at or beyond its end.
                 return null;
             }
         }, target, Name, cancellationToken).ConfigureAwait(false);
         if (download is null) return new MemoryStream([], writable: false);
-        var length = range is { } r ? r.Resolve(download.Properties.ContentLength).Count : download.Properties.ContentLength;
+        var size = BlobLength(download.Details);
+        var length = range is { } requested ? requested.Resolve(size).Count : size;
         return new AzureReadStream(download, length, target, Name);
+    }
+
+    // The whole blob's length: the total of Content-Range on a ranged answer, else Content-Length.
+    private static long BlobLength(BlobDownloadDetails details)
+    {
+        if (details.ContentRange is { } range && range.LastIndexOf('/') is var slash and >= 0
+            && long.TryParse(range[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var total))
+            return total;
+        return details.ContentLength;
     }
 
     /// <inheritdoc />
     public async Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        LastUpload = await new AzureBlockUploader(this).UploadAsync(key, content, options, cancellationToken).ConfigureAwait(false);
-        return await StatAfterWriteAsync(key).ConfigureAwait(false);
+        return (await WriteWithStatisticsAsync(key, content, options, cancellationToken).ConfigureAwait(false)).Item;
+    }
+
+    /// <summary>A write that also returns what the upload did (blocks, buffers, parallelism): the result travels with the call.</summary>
+    internal async Task<(StorageItem Item, Common.PartUploadStatistics Upload)> WriteWithStatisticsAsync(string key, Stream content, WriteOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        var (upload, _) = await AzureBlockUploader.UploadAsync(this, key, content, options, cancellationToken).ConfigureAwait(false);
+        return (await StatAfterWriteAsync(key).ConfigureAwait(false), upload);
     }
 
     // The written blob as the service reports it. Done even when the caller cancels right now: the blob is stored.
@@ -215,7 +270,17 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        return AzureErrorMapper.RunAsync(() => Client.DeleteBlobAsync(Container, key, cancellationToken), AddressRoot + key, Name, cancellationToken);
+        return AzureErrorMapper.RunAsync(async () =>
+        {
+            try
+            {
+                await Clients.Blob(key).DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status == 404 && AzureErrorMapper.ErrorCode(e) is null or "BlobNotFound")
+            {
+                // Deleting a missing blob succeeds; a missing container (ContainerNotFound) is NotFound.
+            }
+        }, AddressRoot + key, Name, cancellationToken);
     }
 
     // ---------------------------------------------------------------- optional abilities
@@ -224,7 +289,12 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
     public bool CanCopyFrom(IStorageProvider source) => source is AzureBlobStorageProvider other && AzureServerSideCopy.CanReach(this, other);
 
     /// <inheritdoc />
-    public Task<StorageItem> CopyFromAsync(IStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken cancellationToken = default)
+    public async Task<StorageItem> CopyFromAsync(IStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken cancellationToken = default) =>
+        (await CopyWithMethodAsync(source, sourceKey, destinationKey, options, cancellationToken).ConfigureAwait(false)).Item;
+
+    /// <summary>A server-side copy that also says how it went (<c>CopyBlobFromUrl</c> or <c>CopyBlob</c>): the result travels with the call.</summary>
+    internal Task<(StorageItem Item, string Method)> CopyWithMethodAsync(IStorageProvider source, string sourceKey, string destinationKey, WriteOptions options,
+        CancellationToken cancellationToken = default)
     {
         if (source is not AzureBlobStorageProvider azure || !AzureServerSideCopy.CanReach(this, azure))
             throw new StorageException(StorageErrorKind.Unsupported, $"'{Name}' cannot copy server-side from '{source.Name}'.", source.Name, Name);
@@ -274,17 +344,14 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    /// <summary>Content type, MD5-free headers, metadata, tier and tags of a write, validated against Azure's rules.</summary>
-    internal AzureBlobWriteHeaders WriteHeaders(WriteOptions options, string target) => new()
+    /// <summary>The content headers of a write (the MD5 is added by the uploader when known).</summary>
+    internal BlobHttpHeaders HttpHeaders(WriteOptions options) => new()
     {
         ContentType = string.IsNullOrWhiteSpace(options.ContentType) ? DefaultContentType : options.ContentType,
         ContentEncoding = NullIfEmpty(options.ContentEncoding),
         ContentDisposition = NullIfEmpty(options.ContentDisposition),
         ContentLanguage = NullIfEmpty(options.ContentLanguage),
         CacheControl = NullIfEmpty(options.CacheControl),
-        Metadata = ToAzureMetadata(options.Metadata, target, options.ModifiedTime),
-        AccessTier = AccessTier(options.StorageClass, target),
-        Tags = options.Tags,
     };
 
     /// <summary>

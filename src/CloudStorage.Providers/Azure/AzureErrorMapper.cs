@@ -1,17 +1,20 @@
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using Azure;
 using CloudStorage.Errors;
 using CloudStorage.Providers.Common;
-using CloudStorage.Providers.Azure.Transport;
 
 namespace CloudStorage.Providers.Azure;
 
 /// <summary>
-/// Turns Blob service answers and transport failures into <see cref="StorageException"/>s with the engine's kinds.
-/// Messages name the object and the service's error code, never a key, signature or token; the service's own
-/// message is kept only in its scrubbed first line, and the exception chain carries no request.
+/// Turns what the SDK throws (RequestFailedException with the service's status and error code, transport failures,
+/// Entra ID failures, cancellations and timeouts) into <see cref="StorageException"/>s with the engine's kinds before
+/// they reach a cmdlet. Messages name the object and the service's error code, never a key, signature or token: the
+/// SDK's own message (which repeats the response with its headers) is not kept, only the scrubbed first line of the
+/// service's error message, and the exception chain carries no request.
 /// </summary>
-internal static class AzureErrorMapper
+internal static partial class AzureErrorMapper
 {
     public static StorageException? Map(Exception error, string target, string provider, CancellationToken cancellationToken)
     {
@@ -23,11 +26,13 @@ internal static class AzureErrorMapper
                 return null;
             case OperationCanceledException:
                 return new StorageException(StorageErrorKind.Transient, $"The request for '{target}' timed out.", target, provider);
-            case AzureServiceException service:
-                return MapService(service, target, provider);
+            case RequestFailedException { Status: 0, InnerException: OperationCanceledException } when cancellationToken.IsCancellationRequested:
+                return null;
             case RequestFailedException { Status: 0 } transport:
                 return new StorageException(StorageErrorKind.Transient,
                     $"The connection to Azure Blob Storage failed while working on '{target}': {Describe(transport.InnerException ?? transport)}", target, provider);
+            case RequestFailedException service:
+                return MapService(service, target, provider);
             case HttpRequestException or IOException or SocketException:
                 return new StorageException(StorageErrorKind.Transient,
                     $"The connection to Azure Blob Storage failed while working on '{target}': {Describe(error)}", target, provider);
@@ -62,14 +67,40 @@ internal static class AzureErrorMapper
     public static Task RunAsync(Func<Task> action, string target, string provider, CancellationToken ct) =>
         MappedCall.RunAsync(action, e => Map(e, target, provider, ct));
 
-    private static StorageException MapService(AzureServiceException e, string target, string provider)
+    /// <summary>The service's error code of an SDK failure (x-ms-error-code, or the Code of the XML body).</summary>
+    public static string? ErrorCode(RequestFailedException e) => e.ErrorCode ?? ServiceError(e).Code;
+
+    // The Code and Message of the XML error body, when the SDK kept it.
+    private static (string? Code, string? Message) ServiceError(RequestFailedException e)
     {
-        var code = e.ErrorCode ?? "";
+        try
+        {
+            var text = e.GetRawResponse()?.Content?.ToString();
+            if (string.IsNullOrEmpty(text) || !text.TrimStart().StartsWith('<')) return (null, null);
+            var root = XDocument.Parse(text).Root;
+            return (root?.Element("Code")?.Value, root?.Element("Message")?.Value);
+        }
+        catch (Exception x) when (x is System.Xml.XmlException or InvalidOperationException or ArgumentException)
+        {
+            return (null, null); // an unreadable error body: the status and code say enough
+        }
+    }
+
+    private static TimeSpan? RetryAfter(RequestFailedException e) =>
+        e.GetRawResponse() is { } response && response.Headers.TryGetValue("Retry-After", out var value)
+            ? RetryAfterHeader.Parse(value, DateTimeOffset.UtcNow)
+            : null;
+
+    private static StorageException MapService(RequestFailedException e, string target, string provider)
+    {
+        var (bodyCode, bodyMessage) = ServiceError(e);
+        var code = e.ErrorCode ?? bodyCode ?? "";
         var detail = string.IsNullOrEmpty(code) ? $"HTTP {e.Status}" : $"{code}, HTTP {e.Status}";
-        if (!string.IsNullOrEmpty(e.ServiceMessage) && !IsAuthentication(code)) detail += ": " + e.ServiceMessage;
-        // The inner exception is not attached: its text is the service's, and callers print exception chains.
+        if (Scrub(bodyMessage) is { } serviceMessage && !IsAuthentication(code)) detail += ": " + serviceMessage;
+        var retryAfter = RetryAfter(e);
+        // The inner exception is not attached: its text is the SDK's dump of the response, and callers print exception chains.
         StorageException Make(StorageErrorKind kind, string message, bool? transient = null) =>
-            new(kind, $"{message} ({detail}).", target, provider, null, transient, e.RetryAfter);
+            new(kind, $"{message} ({detail}).", target, provider, null, transient, retryAfter);
 
         switch (code)
         {
@@ -127,4 +158,15 @@ internal static class AzureErrorMapper
         or "AuthorizationSourceIPMismatch" or "AuthorizationProtocolMismatch" or "AuthorizationResourceTypeMismatch"
         or "AuthorizationServiceMismatch" or "InsufficientAccountPermissions" or "InvalidAuthenticationInfo" or "NoAuthenticationInformation"
         or "KeyBasedAuthenticationNotPermitted";
+
+    [GeneratedRegex(@"(sig|signature|se|skoid|sktid)=[^&\s'""]*|SharedKey\s+[^\s'""]+|Bearer\s+[^\s'""]+", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretPattern();
+
+    /// <summary>The first line of a service message, without signatures, SAS parameters or authorization values (the service may echo what it signed).</summary>
+    public static string? Scrub(string? message)
+    {
+        if (string.IsNullOrWhiteSpace(message)) return null;
+        var first = message.Split('\n', 2)[0].Trim();
+        return SecretPattern().Replace(first, m => m.Value.Split('=', 2)[0].Split(' ', 2)[0] + (m.Value.Contains('=') ? "=***" : " ***"));
+    }
 }

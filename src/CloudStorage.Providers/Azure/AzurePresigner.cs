@@ -1,18 +1,20 @@
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Sas;
 using CloudStorage.Errors;
 using CloudStorage.Model;
-using CloudStorage.Providers.Azure.Transport;
 
 namespace CloudStorage.Providers.Azure;
 
 /// <summary>
-/// SAS URLs for GET (read), PUT (create and write) and DELETE on one blob: a service SAS signed with the account key,
-/// or a user-delegation SAS when authenticated with Entra ID (the delegation key is fetched once and reused while it
-/// covers the expiry). A SAS token credential cannot sign new SAS, so such providers do not declare presigning.
+/// SAS URLs for GET (read), PUT (create and write) and DELETE on one blob, built by the SDK's <see cref="BlobSasBuilder"/>:
+/// a service SAS signed with the account key, or a user-delegation SAS when authenticated with Entra ID (the delegation
+/// key is fetched once and reused while it covers the expiry). A SAS token credential cannot sign new SAS, so such
+/// providers do not declare presigning.
 /// </summary>
 internal sealed class AzurePresigner(AzureBlobStorageProvider owner)
 {
     private readonly SemaphoreSlim _keyLock = new(1, 1);
-    private AzureUserDelegationKey? _delegationKey;
+    private UserDelegationKey? _delegationKey;
 
     public async Task<PresignedUrl> PresignAsync(string key, PresignRequest request, DateTimeOffset? startsOn, CancellationToken ct)
     {
@@ -31,23 +33,15 @@ internal sealed class AzurePresigner(AzureBlobStorageProvider owner)
         expires = new DateTimeOffset(expires.UtcTicks - expires.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
         var permissions = request.Method switch
         {
-            PresignMethod.Get => "r",
-            PresignMethod.Put => "cw",
-            PresignMethod.Delete => "d",
+            PresignMethod.Get => BlobSasPermissions.Read,
+            PresignMethod.Put => BlobSasPermissions.Create | BlobSasPermissions.Write,
+            PresignMethod.Delete => BlobSasPermissions.Delete,
             _ => throw new StorageException(StorageErrorKind.InvalidArgument, $"Cannot presign {request.Method}.", target, owner.Name),
         };
         var contentType = string.IsNullOrWhiteSpace(request.ContentType) ? null : request.ContentType.Trim();
-        var grant = new AzureSasBuilder.Grant
-        {
-            Container = owner.Container,
-            Blob = key,
-            Permissions = permissions,
-            StartsOn = startsOn,
-            ExpiresOn = expires,
-            Protocol = owner.Options.EffectiveEndpoint.Scheme == "https" ? "https" : null,
-            // On a GET the SAS makes the service answer with this Content-Type; a PUT states it in its own header.
-            ResponseContentType = request.Method == PresignMethod.Get ? contentType : null,
-        };
+        var grant = Grant(key, permissions, startsOn, expires);
+        // On a GET the SAS makes the service answer with this Content-Type; a PUT states it in its own header.
+        if (request.Method == PresignMethod.Get && contentType is not null) grant.ContentType = contentType;
         var sas = await SignAsync(grant, target, ct).ConfigureAwait(false);
 
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -60,7 +54,7 @@ internal sealed class AzurePresigner(AzureBlobStorageProvider owner)
         {
             Uri = target,
             Method = request.Method,
-            Url = owner.Client.BlobUri(owner.Container, key, sas).AbsoluteUri,
+            Url = owner.Clients.BlobUri(owner.Container, key, sas).AbsoluteUri,
             ExpiresOn = expires,
             RequiredHeaders = headers,
         };
@@ -68,24 +62,33 @@ internal sealed class AzurePresigner(AzureBlobStorageProvider owner)
 
     /// <summary>A read SAS for the service to fetch a copy source with (never handed out).</summary>
     internal Task<string> ReadSasAsync(string key, TimeSpan validity, CancellationToken ct) =>
-        SignAsync(new AzureSasBuilder.Grant
-        {
-            Container = owner.Container,
-            Blob = key,
-            Permissions = "r",
-            StartsOn = DateTimeOffset.UtcNow.AddMinutes(-5),
-            ExpiresOn = DateTimeOffset.UtcNow + validity,
-        }, owner.AddressRoot + key, ct);
+        SignAsync(Grant(key, BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow + validity), owner.AddressRoot + key, ct);
 
-    private async Task<string> SignAsync(AzureSasBuilder.Grant grant, string target, CancellationToken ct)
+    // A blob SAS ("b") for one blob; https only when the endpoint is https (the emulator speaks http).
+    private BlobSasBuilder Grant(string key, BlobSasPermissions permissions, DateTimeOffset? startsOn, DateTimeOffset expiresOn)
+    {
+        var grant = new BlobSasBuilder
+        {
+            BlobContainerName = owner.Container,
+            BlobName = key,
+            Resource = "b",
+            ExpiresOn = expiresOn,
+            Protocol = owner.Options.EffectiveEndpoint.Scheme == "https" ? SasProtocol.Https : SasProtocol.HttpsAndHttp,
+        };
+        if (startsOn is { } start) grant.StartsOn = start;
+        grant.SetPermissions(permissions);
+        return grant;
+    }
+
+    private async Task<string> SignAsync(BlobSasBuilder grant, string target, CancellationToken ct)
     {
         switch (owner.Options.Credential)
         {
             case AzureSharedKeyCredential key:
-                return AzureSasBuilder.ServiceSas(key, grant);
+                return grant.ToSasQueryParameters(key.ToSdk()).ToString();
             case AzureTokenCredential:
                 var delegation = await DelegationKeyAsync(grant.ExpiresOn, target, ct).ConfigureAwait(false);
-                return AzureSasBuilder.UserDelegationSas(owner.Account, delegation, grant);
+                return grant.ToSasQueryParameters(delegation, owner.Account).ToString();
             default:
                 throw new StorageException(StorageErrorKind.Unsupported,
                     $"Provider '{owner.Name}' authenticates with {owner.Options.Credential?.Kind}, which cannot sign SAS URLs; use the account key or Microsoft Entra ID.",
@@ -93,18 +96,18 @@ internal sealed class AzurePresigner(AzureBlobStorageProvider owner)
         }
     }
 
-    private async Task<AzureUserDelegationKey> DelegationKeyAsync(DateTimeOffset until, string target, CancellationToken ct)
+    private async Task<UserDelegationKey> DelegationKeyAsync(DateTimeOffset until, string target, CancellationToken ct)
     {
         await _keyLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (_delegationKey is { } cached && cached.ExpiresOn >= until) return cached;
+            if (_delegationKey is { } cached && cached.SignedExpiresOn >= until) return cached;
             // One key for a week (the service's limit) serves every URL signed meanwhile.
             var start = DateTimeOffset.UtcNow.AddMinutes(-5);
             var expiry = DateTimeOffset.UtcNow.AddDays(7).AddMinutes(-5);
             if (expiry < until) expiry = until;
-            _delegationKey = await AzureErrorMapper.RunAsync(() => owner.Client.GetUserDelegationKeyAsync(start, expiry, ct), target, owner.Name, ct)
-                .ConfigureAwait(false);
+            _delegationKey = (await AzureErrorMapper.RunAsync(() => owner.Clients.Service.GetUserDelegationKeyAsync(start, expiry, ct), target, owner.Name, ct)
+                .ConfigureAwait(false)).Value;
             return _delegationKey;
         }
         finally

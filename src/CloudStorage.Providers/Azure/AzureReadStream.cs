@@ -1,14 +1,16 @@
+using Azure.Storage.Blobs.Models;
 using CloudStorage.Errors;
-using CloudStorage.Providers.Azure.Transport;
 using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.Azure;
 
 /// <summary>
-/// The body of a Get Blob answer: reads at most the requested range and releases the response, and its connection,
-/// when disposed. Failures while reading surface as the transport's exceptions, mapped to StorageExceptions.
+/// The body of a Get Blob answer (the SDK's streaming download): reads at most the requested range, fails with
+/// IntegrityFailure when the body ends short, and releases the response, and its connection, when disposed. Failures
+/// while reading surface as the SDK's exceptions, mapped to StorageExceptions.
 /// </summary>
-internal sealed class AzureReadStream(AzureDownload download, long length, string target, string provider) : LimitedReadStream(download.Body, length, target, provider)
+internal sealed class AzureReadStream(BlobDownloadStreamingResult download, long length, string target, string provider)
+    : LimitedReadStream(download.Content, length, target, provider)
 {
     public override long Length => length;
 

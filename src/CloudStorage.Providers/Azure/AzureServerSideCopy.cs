@@ -1,12 +1,16 @@
+using Azure;
+using Azure.Core;
+using Azure.Storage.Blobs.Models;
 using CloudStorage.Errors;
 using CloudStorage.Model;
-using CloudStorage.Providers.Azure.Transport;
 
 namespace CloudStorage.Providers.Azure;
 
 /// <summary>
 /// Copies blobs without moving bytes through this process, synchronously from the caller's view: Copy Blob From URL
-/// (one request) up to the copy threshold (256 MiB at most), Copy Blob with its status polled until it is done above it.
+/// (the SDK's SyncCopyFromUri, one request) up to the copy threshold (256 MiB at most), Copy Blob (StartCopyFromUri)
+/// with its status polled until it is done above it. Put Blob From URL and Put Block From URL are not used: Azurite
+/// answers them 501.
 /// The source is read by the service through a short-lived read SAS (key or user delegation), the source's SAS token,
 /// or an Entra ID token; the version copied is the one looked at (x-ms-source-if-match); the source's Content-MD5
 /// travels with the copy.
@@ -14,6 +18,9 @@ namespace CloudStorage.Providers.Azure;
 internal sealed class AzureServerSideCopy(AzureBlobStorageProvider destination)
 {
     private static readonly TimeSpan MaxPollInterval = TimeSpan.FromSeconds(5);
+
+    // The OAuth scope of Azure Storage, for the token that authorizes the service's read of the source.
+    private const string StorageScope = "https://storage.azure.com/.default";
 
     /// <summary>True when the service holding <paramref name="destination"/> can read from <paramref name="source"/>'s.</summary>
     public static bool CanReach(AzureBlobStorageProvider destination, AzureBlobStorageProvider source)
@@ -34,25 +41,43 @@ internal sealed class AzureServerSideCopy(AzureBlobStorageProvider destination)
         return i > 0 && endpoint.AbsolutePath.Trim('/').Length == 0 ? host[(i + 1)..] : null;
     }
 
-    public async Task<StorageItem> CopyAsync(AzureBlobStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken ct)
+    /// <summary>Copies and returns the copy with the method used (<c>CopyBlobFromUrl</c> or <c>CopyBlob</c>).</summary>
+    public async Task<(StorageItem Item, string Method)> CopyAsync(AzureBlobStorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken ct)
     {
         var sourceTarget = source.AddressRoot + sourceKey;
         var target = destination.AddressRoot + destinationKey;
         var sourceProperties = await source.GetPropertiesAsync(sourceKey, ct).ConfigureAwait(false) ?? throw source.NotFound(sourceTarget);
 
-        var headers = new AzureBlobWriteHeaders
-        {
-            // Null metadata: the service copies the source's.
-            Metadata = destination.ToAzureMetadata(options.Metadata, target, options.ModifiedTime),
-            AccessTier = destination.AccessTier(options.StorageClass, target),
-            Tags = options.Tags,
-        };
+        // Null metadata: the service copies the source's.
+        var metadata = destination.ToAzureMetadata(options.Metadata, target, options.ModifiedTime);
+        var tier = destination.AccessTier(options.StorageClass, target) is { } t ? new AccessTier(t) : (AccessTier?)null;
         var synchronous = sourceProperties.ContentLength <= destination.Options.CopyThreshold;
         var (sourceUrl, bearer) = await AuthorizeSourceAsync(source, sourceKey, synchronous ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1), ct).ConfigureAwait(false);
+        var copyOptions = new BlobCopyFromUriOptions
+        {
+            Metadata = metadata,
+            Tags = options.Tags is { Count: > 0 } tags ? new Dictionary<string, string>(tags) : null,
+            AccessTier = tier,
+            // The version copied is the one looked at.
+            SourceConditions = sourceProperties.ETag is { } etag ? new BlobRequestConditions { IfMatch = new ETag(etag) } : null,
+            SourceAuthentication = bearer is null ? null : new HttpAuthorization("Bearer", bearer),
+        };
+        var blob = destination.Clients.Blob(destinationKey);
 
-        var (copyId, status) = await AzureErrorMapper.RunAsync(() => destination.Client.CopyAsync(destination.Container, destinationKey, sourceUrl, bearer,
-            sourceProperties.ETag, headers, synchronous, ct), target, destination.Name, ct).ConfigureAwait(false);
-        destination.LastCopyMethod = synchronous ? "CopyBlobFromUrl" : "CopyBlob";
+        string? copyId;
+        string? status;
+        if (synchronous)
+        {
+            var info = (await AzureErrorMapper.RunAsync(() => blob.SyncCopyFromUriAsync(sourceUrl, copyOptions, ct), target, destination.Name, ct).ConfigureAwait(false)).Value;
+            (copyId, status) = (info.CopyId, info.CopyStatus.ToString().ToLowerInvariant());
+        }
+        else
+        {
+            var operation = await AzureErrorMapper.RunAsync(() => blob.StartCopyFromUriAsync(sourceUrl, copyOptions, ct), target, destination.Name, ct).ConfigureAwait(false);
+            var raw = operation.GetRawResponse();
+            copyId = operation.Id;
+            status = raw.Headers.TryGetValue("x-ms-copy-status", out var s) ? s : null;
+        }
         if (!synchronous && status == "pending")
             await WaitForCopyAsync(destinationKey, target, copyId, ct).ConfigureAwait(false);
         else if (status is not null and not "success")
@@ -66,17 +91,17 @@ internal sealed class AzureServerSideCopy(AzureBlobStorageProvider destination)
         if (copied.ContentType != contentType || Differs(options.ContentEncoding, copied.ContentEncoding) || Differs(options.ContentLanguage, copied.ContentLanguage)
             || Differs(options.ContentDisposition, copied.ContentDisposition) || Differs(options.CacheControl, copied.CacheControl) || (md5 is not null && (copied.ContentMd5 is null || !copied.ContentMd5.AsSpan().SequenceEqual(md5))))
         {
-            await AzureErrorMapper.RunAsync(() => destination.Client.SetHttpHeadersAsync(destination.Container, destinationKey, new AzureBlobWriteHeaders
+            await AzureErrorMapper.RunAsync(() => blob.SetHttpHeadersAsync(new BlobHttpHeaders
             {
                 ContentType = contentType,
-                ContentMd5 = md5,
+                ContentHash = md5,
                 ContentEncoding = options.ContentEncoding ?? copied.ContentEncoding,
                 ContentLanguage = options.ContentLanguage ?? copied.ContentLanguage,
                 ContentDisposition = options.ContentDisposition ?? copied.ContentDisposition,
                 CacheControl = options.CacheControl ?? copied.CacheControl,
-            }, ct), target, destination.Name, ct).ConfigureAwait(false);
+            }, cancellationToken: ct), target, destination.Name, ct).ConfigureAwait(false);
         }
-        return await destination.StatAfterWriteAsync(destinationKey).ConfigureAwait(false);
+        return (await destination.StatAfterWriteAsync(destinationKey).ConfigureAwait(false), synchronous ? "CopyBlobFromUrl" : "CopyBlob");
     }
 
     private static bool Differs(string? wanted, string? actual) => wanted is not null && wanted != actual;
@@ -90,17 +115,18 @@ internal sealed class AzureServerSideCopy(AzureBlobStorageProvider destination)
             case AzureSharedKeyCredential:
             {
                 var sas = await new AzurePresigner(source).ReadSasAsync(key, validity, ct).ConfigureAwait(false);
-                return (source.Client.BlobUri(source.Container, key, sas), null);
+                return (source.Clients.BlobUri(source.Container, key, sas), null);
             }
             case AzureSasCredential token:
-                return (source.Client.BlobUri(source.Container, key, token.Query), null);
-            case AzureTokenCredential:
+                return (source.Clients.BlobUri(source.Container, key, token.Query), null);
+            case AzureTokenCredential token:
             {
-                var bearer = await AzureErrorMapper.RunAsync(() => source.Client.GetBearerTokenAsync(ct), target, source.Name, ct).ConfigureAwait(false);
-                return (source.Client.BlobUri(source.Container, key), bearer);
+                var bearer = await AzureErrorMapper.RunAsync(async () => (await token.Credential.GetTokenAsync(new TokenRequestContext([StorageScope]), ct).ConfigureAwait(false)).Token,
+                    target, source.Name, ct).ConfigureAwait(false);
+                return (source.Clients.BlobUri(source.Container, key), bearer);
             }
             default:
-                return (source.Client.BlobUri(source.Container, key), null);
+                return (source.Clients.BlobUri(source.Container, key), null);
         }
     }
 
@@ -124,7 +150,7 @@ internal sealed class AzureServerSideCopy(AzureBlobStorageProvider destination)
                         return;
                     default:
                         throw new StorageException(StorageErrorKind.Transient,
-                            $"The copy to '{target}' ended as '{properties.CopyStatus}'{(properties.CopyStatusDescription is { } d ? ": " + AzureServiceException.Scrub(d) : "")}.",
+                            $"The copy to '{target}' ended as '{properties.CopyStatus}'{(properties.CopyStatusDescription is { } d ? ": " + AzureErrorMapper.Scrub(d) : "")}.",
                             target, destination.Name);
                 }
             }
@@ -135,7 +161,7 @@ internal sealed class AzureServerSideCopy(AzureBlobStorageProvider destination)
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await destination.Client.AbortCopyAsync(destination.Container, key, copyId, timeout.Token).ConfigureAwait(false);
+                await destination.Clients.Blob(key).AbortCopyFromUriAsync(copyId, cancellationToken: timeout.Token).ConfigureAwait(false);
             }
             catch (Exception) { /* the cancellation is what is reported */ }
             throw;

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Azure.Core;
 using CloudStorage.Errors;
 
@@ -34,7 +32,7 @@ public abstract class AzureStorageCredential
     public override string ToString() => Kind;
 }
 
-/// <summary>SharedKey: signs requests and service SAS with HMAC-SHA256 of the account key, which never leaves this object.</summary>
+/// <summary>SharedKey: the account key, handed only to the SDK's StorageSharedKeyCredential (request signing, service SAS); never printed.</summary>
 internal sealed class AzureSharedKeyCredential : AzureStorageCredential
 {
     private readonly byte[] _key;
@@ -61,14 +59,14 @@ internal sealed class AzureSharedKeyCredential : AzureStorageCredential
 
     public override string Kind => "SharedKey";
 
-    /// <summary>Base64 HMAC-SHA256 of <paramref name="stringToSign"/> with the account key.</summary>
-    public string Sign(string stringToSign) => Convert.ToBase64String(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(stringToSign)));
+    /// <summary>The SDK's credential for this key (SharedKey request signing and service SAS); made for each client, never kept.</summary>
+    public global::Azure.Storage.StorageSharedKeyCredential ToSdk() => new(AccountName, Convert.ToBase64String(_key));
 
     /// <summary>True when <paramref name="base64Key"/> is this credential's key (for tests of key handling).</summary>
     internal bool HasKey(string base64Key) => Convert.ToBase64String(_key) == base64Key;
 }
 
-/// <summary>A SAS token appended to every request URL.</summary>
+/// <summary>A SAS token the SDK appends to every request URL (Azure.Core's AzureSasCredential).</summary>
 internal sealed class AzureSasCredential : AzureStorageCredential
 {
     public AzureSasCredential(string token)
@@ -86,7 +84,7 @@ internal sealed class AzureSasCredential : AzureStorageCredential
     public override string Kind => "SAS";
 }
 
-/// <summary>A Microsoft Entra ID (OAuth) token credential from Azure.Identity.</summary>
+/// <summary>A Microsoft Entra ID (OAuth) token credential (Azure.Core's TokenCredential, e.g. DefaultAzureCredential).</summary>
 internal sealed class AzureTokenCredential(TokenCredential credential, string description) : AzureStorageCredential
 {
     public TokenCredential Credential { get; } = credential;

@@ -28,16 +28,23 @@ public sealed record S3UploadStatistics
 }
 
 /// <summary>
-/// Streams one object to S3: a single PutObject up to the multipart threshold, else CreateMultipartUpload with parts
-/// read into a bounded set of buffers and uploaded in parallel, then CompleteMultipartUpload. Every byte is hashed
-/// on the way; the length and expected hashes are checked before the object is committed. On failure or
-/// cancellation the multipart upload is aborted, so no parts are left behind.
+/// Streams one object to S3 through the shared <see cref="PartUploadPipeline"/>: a single PutObject up to the multipart
+/// threshold, else CreateMultipartUpload, parts from a bounded set of buffers uploaded in parallel, then
+/// CompleteMultipartUpload. The pipeline hashes every byte and checks the length and expected hashes before the object
+/// is committed; on failure or cancellation the multipart upload is aborted, so no parts are left behind. This class is
+/// the S3 side only (the requests); one instance serves one upload.
 /// </summary>
-internal sealed class S3MultipartUploader
+internal sealed class S3MultipartUploader : IPartUploadSink<PartETag, (string ETag, bool Md5Stored)>
 {
     private readonly S3StorageProvider _owner;
     private readonly IAmazonS3 _client;
     private readonly S3ProviderOptions _options;
+    private string _key = "";
+    private string _target = "";
+    private WriteOptions _write = new();
+    private string? _uploadId;
+    private bool _md5Promised;
+    private StorageItem? _written;
 
     public S3MultipartUploader(S3StorageProvider owner)
     {
@@ -55,175 +62,89 @@ internal sealed class S3MultipartUploader
     public async Task<(string ETag, S3UploadStatistics Stats, StorageItem? Written)> UploadAsync(string key, Stream content, WriteOptions options, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var target = _owner.AddressRoot + key;
+        _key = key;
+        _target = _owner.AddressRoot + key;
+        _write = options;
         using var hasher = new UploadHasher(options.ExpectedHashes);
-
-        if (options.Length is { } small && small <= _options.MultipartThreshold)
+        var partSize = options.Length is { } length && length > _options.MultipartThreshold ? PartSizing.ForLength(length, _options.PartSize) : _options.PartSize;
+        var ((etag, md5Stored), stats) = await PartUploadPipeline.UploadAsync(content, options.Length, hasher, this, new PartUploadOptions
         {
-            var buffer = GC.AllocateUninitializedArray<byte>((int)small);
-            var n = await UploadSource.FillAsync(content, buffer, ct).ConfigureAwait(false);
-            var more = n == buffer.Length && await UploadSource.HasMoreAsync(content, ct).ConfigureAwait(false);
-            return await PutSingleAsync(key, target, buffer, n, options, hasher, more, ct).ConfigureAwait(false);
-        }
-
-        var partSize = options.Length is { } length ? PartSizing.ForLength(length, _options.PartSize) : _options.PartSize;
-        using var pool = new PartBufferPool(partSize, _options.Concurrency + 1);
-        return await UploadPartsAsync(key, target, content, options, partSize, pool, hasher, ct).ConfigureAwait(false);
+            PartSize = partSize,
+            Concurrency = _options.Concurrency,
+            MaxParts = S3ProviderOptions.MaxParts,
+            SingleUploadThreshold = _options.MultipartThreshold,
+            Retry = _owner.PartPipeline,
+            Target = _target,
+            Provider = _owner.Name,
+        }, ct).ConfigureAwait(false);
+        return (etag, new S3UploadStatistics
+        {
+            Multipart = stats.Multipart, Parts = stats.Parts, PartSize = stats.PartSize, BuffersAllocated = stats.BuffersAllocated,
+            PeakBuffersInUse = stats.PeakBuffersInUse, PeakPartsInFlight = stats.PeakPartsInFlight, Md5Stored = md5Stored,
+        }, _written);
     }
 
-    private async Task<(string, S3UploadStatistics, StorageItem?)> PutSingleAsync(string key, string target, byte[] buffer, int count, WriteOptions options,
-        UploadHasher hasher, bool sourceHasMore, CancellationToken ct)
+    string IPartUploadSink<PartETag, (string ETag, bool Md5Stored)>.SingleOperation => "PutObject";
+
+    string IPartUploadSink<PartETag, (string ETag, bool Md5Stored)>.PartOperation => "UploadPart";
+
+    async Task<(string ETag, bool Md5Stored)> IPartUploadSink<PartETag, (string ETag, bool Md5Stored)>.PutSingleAsync(ReadOnlyMemory<byte> data, UploadHasher hasher, CancellationToken ct)
     {
-        hasher.Append(buffer.AsSpan(0, count));
-        hasher.Verify(options.Length, sourceHasMore, target, _owner.Name);
-        ct.ThrowIfCancellationRequested();
-        var md5 = hasher.Md5;
-        // The body is in memory: the request is sent again (with a fresh stream over the same bytes) on transient failures.
+        // A fresh stream over the same bytes for every attempt.
         PutObjectRequest? sent = null;
-        var response = await _owner.PartPipeline.ExecuteAsync("PutObject", t => new ValueTask<PutObjectResponse>(
-            S3ErrorMapper.RunAsync(() => _client.PutObjectAsync(sent = PutRequest(key, target, buffer, count, options, md5), t), target, _owner.Name, t)), ct).ConfigureAwait(false);
-        return (response.ETag, new S3UploadStatistics { Parts = 1, PartSize = count, BuffersAllocated = 1, PeakBuffersInUse = 1, PeakPartsInFlight = 1, Md5Stored = _options.StoreMd5 },
-            _owner.WrittenFromPut(key, sent!, response, md5, count));
+        var response = await S3ErrorMapper.RunAsync(() => _client.PutObjectAsync(sent = PutRequest(data, hasher.Md5), ct), _target, _owner.Name, ct).ConfigureAwait(false);
+        _written = _owner.WrittenFromPut(_key, sent!, response, hasher.Md5, data.Length);
+        return (response.ETag, _options.StoreMd5);
     }
 
-    private PutObjectRequest PutRequest(string key, string target, byte[] buffer, int count, WriteOptions options, ContentHash md5)
+    private PutObjectRequest PutRequest(ReadOnlyMemory<byte> data, ContentHash md5)
     {
         var request = new PutObjectRequest
         {
             BucketName = Bucket,
-            Key = key,
-            InputStream = new MemoryStream(buffer, 0, count, writable: false),
+            Key = _key,
+            InputStream = ReadOnlyStream(data),
             AutoCloseStream = true,
             // S3 refuses the body (BadDigest) when it does not arrive as sent, with or without SDK checksums.
             MD5Digest = md5.Base64,
-            ContentType = options.ContentType ?? S3StorageProvider.DefaultContentType,
-            StorageClass = S3ObjectInfo.StorageClass(options.StorageClass),
-            TagSet = S3ObjectInfo.Tags(options.Tags),
+            ContentType = _write.ContentType ?? S3StorageProvider.DefaultContentType,
+            StorageClass = S3ObjectInfo.StorageClass(_write.StorageClass),
+            TagSet = S3ObjectInfo.Tags(_write.Tags),
         };
-        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(options.Metadata, _options.StoreMd5 ? md5 : null, options.ModifiedTime), target, _owner.Name);
-        S3ObjectInfo.ApplyContentHeaders(request.Headers, options);
+        S3ObjectInfo.Fill(request.Metadata, S3ObjectInfo.WithStoredMd5(_write.Metadata, _options.StoreMd5 ? md5 : null, _write.ModifiedTime), _target, _owner.Name);
+        S3ObjectInfo.ApplyContentHeaders(request.Headers, _write);
         return request;
     }
 
-    private async Task<(string, S3UploadStatistics, StorageItem?)> UploadPartsAsync(string key, string target, Stream content, WriteOptions options, long partSize,
-        PartBufferPool pool, UploadHasher hasher, CancellationToken ct)
+    // The pipeline's buffers are arrays; the SDK reads a stream over them (never written).
+    private static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> data) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(data.ToArray(), writable: false);
+
+    async Task IPartUploadSink<PartETag, (string ETag, bool Md5Stored)>.BeginAsync(UploadHasher hasher, CancellationToken ct)
     {
-        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var token = failFast.Token;
-        var parts = new List<Task<PartETag>>();
-        string? uploadId = null;
-        var inFlight = 0;
-        var peak = 0;
-        var partNumber = 0;
-        var md5Stored = false;
-
-        // The pool bounds the buffers (concurrency + 1); this bounds the uploads, which the pool alone does not: the
-        // last part is sent without a read-ahead buffer, so it could otherwise join `concurrency` parts already going.
-        using var uploadSlots = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);
-        var current = await pool.RentAsync(token).ConfigureAwait(false);
-        var currentCount = await UploadSource.FillAsync(content, current, token).ConfigureAwait(false);
-        long total = currentCount;
-        try
-        {
-            while (true)
-            {
-                // Read one part ahead, so the last part is known before it is sent.
-                byte[]? next = null;
-                var nextCount = 0;
-                var wantMore = currentCount == current.Length && (options.Length is not { } declared || total < declared);
-                if (wantMore)
-                {
-                    next = await pool.RentAsync(token).ConfigureAwait(false);
-                    nextCount = await UploadSource.FillAsync(content, next, token).ConfigureAwait(false);
-                    total += nextCount;
-                }
-                var isLast = nextCount == 0;
-                var sourceHasMore = isLast && options.Length is { } d && total >= d && currentCount == current.Length
-                    && await UploadSource.HasMoreAsync(content, token).ConfigureAwait(false);
-
-                if (isLast && partNumber == 0 && options.Length is null)
-                {
-                    // A stream of unknown length that fits in one part: one request, as for small objects.
-                    if (next is not null) pool.Return(next);
-                    var single = await PutSingleAsync(key, target, current, currentCount, options, hasher, sourceHasMore, ct).ConfigureAwait(false);
-                    pool.Return(current);
-                    return (single.Item1, single.Item2 with { PartSize = partSize, BuffersAllocated = pool.Allocated, PeakBuffersInUse = pool.PeakRented }, single.Item3);
-                }
-
-                if (++partNumber > S3ProviderOptions.MaxParts)
-                    throw new StorageException(StorageErrorKind.InvalidArgument,
-                        $"'{target}' needs more than 10,000 parts of {partSize} bytes; give the length or set a larger part-size.", target, _owner.Name);
-                hasher.Append(current.AsSpan(0, currentCount));
-                if (uploadId is null)
-                {
-                    // The MD5 is stored with the object when known up front (the caller promised it; it is verified below).
-                    var promised = _options.StoreMd5 ? hasher.ExpectedMd5 : null;
-                    md5Stored = promised is not null;
-                    uploadId = await CreateAsync(key, target, options, promised, token).ConfigureAwait(false);
-                }
-
-                var buffer = current;
-                var count = currentCount;
-                var number = partNumber;
-                var id = uploadId;
-                await uploadSlots.WaitAsync(token).ConfigureAwait(false);
-                parts.Add(Task.Run(async () =>
-                {
-                    var now = Interlocked.Increment(ref inFlight);
-                    UploadSource.InterlockedMax(ref peak, now);
-                    try
-                    {
-                        return await _owner.PartPipeline.ExecuteAsync("UploadPart",
-                            t => new ValueTask<PartETag>(UploadPartAsync(key, target, id, number, buffer, count, t)), token).ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                        failFast.Cancel(); // stop reading and the other parts at once
-                        throw;
-                    }
-                    finally
-                    {
-                        Interlocked.Decrement(ref inFlight);
-                        uploadSlots.Release();
-                        pool.Return(buffer);
-                    }
-                }, CancellationToken.None));
-
-                if (isLast)
-                {
-                    if (next is not null) pool.Return(next);
-                    hasher.Verify(options.Length, sourceHasMore, target, _owner.Name);
-                    break;
-                }
-                current = next!;
-                currentCount = nextCount;
-            }
-
-            var etags = await Task.WhenAll(parts).ConfigureAwait(false);
-            token.ThrowIfCancellationRequested();
-            var response = await CompleteAsync(key, target, uploadId, etags, token).ConfigureAwait(false);
-            uploadId = null; // completed: nothing to abort any more
-
-            if (!md5Stored && _options.StoreMd5)
-                md5Stored = await StoreMd5Async(key, target, response.ETag, hasher.Md5, total, options, ct).ConfigureAwait(false);
-            return (response.ETag, new S3UploadStatistics
-            {
-                Multipart = true, Parts = partNumber, PartSize = partSize, BuffersAllocated = pool.Allocated,
-                PeakBuffersInUse = pool.PeakRented, PeakPartsInFlight = peak, Md5Stored = md5Stored,
-            }, null);
-        }
-        catch (Exception error)
-        {
-            failFast.Cancel();
-            try { await Task.WhenAll(parts).ConfigureAwait(false); } catch { /* the first failure is reported below */ }
-            if (uploadId is not null) await AbortAsync(key, uploadId).ConfigureAwait(false);
-            // A part that failed cancelled the rest: report its failure, not the cancellation it caused.
-            if (error is OperationCanceledException && !ct.IsCancellationRequested
-                && parts.FirstOrDefault(p => p.IsFaulted)?.Exception?.InnerException is { } cause)
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
-            throw;
-        }
+        // The MD5 is stored with the object when known up front (the caller promised it; the pipeline verifies it).
+        var promised = _options.StoreMd5 ? hasher.ExpectedMd5 : null;
+        _md5Promised = promised is not null;
+        _uploadId = await CreateAsync(_key, _target, _write, promised, ct).ConfigureAwait(false);
     }
+
+    Task<PartETag> IPartUploadSink<PartETag, (string ETag, bool Md5Stored)>.UploadPartAsync(UploadPart part, CancellationToken ct) =>
+        UploadPartAsync(_key, _target, _uploadId!, part.Number, part.Data, ct);
+
+    async Task<(string ETag, bool Md5Stored)> IPartUploadSink<PartETag, (string ETag, bool Md5Stored)>.CompleteAsync(IReadOnlyList<PartETag> parts, UploadHasher hasher, CancellationToken ct)
+    {
+        var response = await CompleteAsync(_key, _target, _uploadId!, parts.ToArray(), ct).ConfigureAwait(false);
+        _uploadId = null; // completed: nothing to abort any more
+        var md5Stored = _md5Promised;
+        if (!md5Stored && _options.StoreMd5)
+            md5Stored = await StoreMd5Async(_key, _target, response.ETag, hasher.Md5, hasher.Length, _write, ct).ConfigureAwait(false);
+        return (response.ETag, md5Stored);
+    }
+
+    Task IPartUploadSink<PartETag, (string ETag, bool Md5Stored)>.AbortAsync() =>
+        _uploadId is { } id ? AbortAsync(_key, id) : Task.CompletedTask;
 
     private async Task<string> CreateAsync(string key, string target, WriteOptions options, ContentHash? md5, CancellationToken ct)
     {
@@ -241,17 +162,17 @@ internal sealed class S3MultipartUploader
         return response.UploadId;
     }
 
-    private async Task<PartETag> UploadPartAsync(string key, string target, string uploadId, int number, byte[] buffer, int count, CancellationToken ct)
+    private async Task<PartETag> UploadPartAsync(string key, string target, string uploadId, int number, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        var md5 = Convert.ToBase64String(MD5.HashData(buffer.AsSpan(0, count)));
+        var md5 = Convert.ToBase64String(MD5.HashData(data.Span));
         var request = new UploadPartRequest
         {
             BucketName = Bucket,
             Key = key,
             UploadId = uploadId,
             PartNumber = number,
-            PartSize = count,
-            InputStream = new MemoryStream(buffer, 0, count, writable: false),
+            PartSize = data.Length,
+            InputStream = ReadOnlyStream(data),
             MD5Digest = md5,
         };
         var response = await S3ErrorMapper.RunAsync(() => _client.UploadPartAsync(request, ct), target, _owner.Name, ct).ConfigureAwait(false);

@@ -37,6 +37,41 @@ public sealed class ModuleLoaderTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Azure.Storage.Blobs")]
+    [InlineData("Azure.Storage.Common")]
+    [InlineData("Azure.Core")]
+    [InlineData("System.IO.Hashing")]
+    public void The_Azure_SDK_closure_loads_privately_from_Dependencies_beside_the_default_contexts_copy(string name)
+    {
+        var context = new DependencyLoadContext(ModuleLayout.Dependencies, ModuleLoader.DefaultSharedAssemblies);
+
+        var isolated = context.LoadFromAssemblyName(new AssemblyName(name));
+
+        Assert.Same(context, AssemblyLoadContext.GetLoadContext(isolated));
+        Assert.Equal(Path.Combine(ModuleLayout.Dependencies, name + ".dll"), isolated.Location);
+        Assert.DoesNotContain(AssemblyLoadContext.Default.Assemblies, a => a == isolated);
+    }
+
+    [Fact]
+    public void An_Azure_provider_made_through_the_private_context_runs_on_the_private_copy_of_the_Azure_SDK()
+    {
+        var loader = new ModuleLoader(ModuleLayout.Dependencies);
+        var providers = loader.Resolve(new AssemblyName("CloudStorage.Providers"))!;
+        var registry = new CloudStorage.Addressing.ProviderRegistry();
+        providers.GetType("CloudStorage.Providers.ProviderPack", throwOnError: true)!.GetMethod("RegisterAll")!.Invoke(null, [registry, null]);
+
+        // Making a provider builds the SDK's clients (BlobServiceClient, BlobContainerClient): they must bind in the private context.
+        var provider = registry.Resolve("az://devstoreaccount1/box/x").Provider;
+
+        Assert.Equal("az://devstoreaccount1/box", provider.Name);
+        Assert.Same(loader.Context, AssemblyLoadContext.GetLoadContext(provider.GetType().GetProperty("Inner")!.GetValue(provider)!.GetType().Assembly));
+        var blobs = loader.Context.Assemblies.Select(a => a.GetName().Name).ToList();
+        Assert.Contains("Azure.Storage.Blobs", blobs);
+        Assert.Contains("Azure.Storage.Common", blobs);
+        Assert.Contains("Azure.Core", blobs);
+    }
+
+    [Theory]
     [InlineData("CloudStorage.Core")]
     [InlineData("cloudstorage.core")]
     [InlineData("System.Management.Automation")]

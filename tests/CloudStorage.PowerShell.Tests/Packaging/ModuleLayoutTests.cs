@@ -115,8 +115,11 @@ public sealed class ModuleLayoutTests
                 pending.Enqueue(reference.Name);
             }
         }
-        // The SDKs are there (today AWSSDK and Polly) and nothing is there that nobody needs.
+        // The SDKs are there (AWSSDK, Azure.Storage.Blobs on Azure.Core, Polly) and nothing is there that nobody needs.
         Assert.Contains("AWSSDK.S3", reached);
+        Assert.Contains("Azure.Storage.Blobs", reached);
+        Assert.Contains("Azure.Storage.Common", reached);
+        Assert.Contains("Azure.Core", reached);
         Assert.Contains("Polly.Core", reached);
         var shippedAssemblies = System.IO.Directory.GetFiles(Dependencies, "*.dll").Select(Path.GetFileNameWithoutExtension).ToList();
         // Azure.Core's package depends on Microsoft.Bcl.AsyncInterfaces for older frameworks; on net8.0 nothing

@@ -46,18 +46,17 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
         var provider = SmallBlocksProvider(concurrency: 4);
         var expectedMd5 = GeneratedStream.Md5Of(length);
 
-        var (written, allocated) = await MeasureAllocationsAsync(() =>
-            provider.WriteAsync("big/64mib.bin", new GeneratedStream(length), new WriteOptions { Length = length }));
+        var ((written, stats), allocated) = await MeasureAllocationsAsync(() =>
+            provider.WriteWithStatisticsAsync("big/64mib.bin", new GeneratedStream(length), new WriteOptions { Length = length }));
 
-        var stats = provider.LastUpload!;
-        Assert.True(stats.Blocks);
-        Assert.Equal(4 * MiB, stats.BlockSize);
-        Assert.Equal(16, stats.BlockCount);
+        Assert.True(stats.Multipart);
+        Assert.Equal(4 * MiB, stats.PartSize);
+        Assert.Equal(16, stats.Parts);
         Assert.InRange(stats.BuffersAllocated, 2, 4 + 1);
-        Assert.True(stats.PeakBlocksInFlight > 1, $"blocks should overlap, peak was {stats.PeakBlocksInFlight}");
+        Assert.True(stats.PeakPartsInFlight > 1, $"blocks should overlap, peak was {stats.PeakPartsInFlight}");
         // Blocks in flight × block size, plus the HTTP stack's own working memory: far less than the blob.
         var bound = (4 + 1) * 4L * MiB + 16L * MiB;
-        output.WriteLine($"allocated {allocated / (double)MiB:F1} MiB, {stats.BuffersAllocated} block buffers, peak {stats.PeakBlocksInFlight} blocks in flight");
+        output.WriteLine($"allocated {allocated / (double)MiB:F1} MiB, {stats.BuffersAllocated} block buffers, peak {stats.PeakPartsInFlight} blocks in flight");
         Assert.True(allocated < bound, $"the upload allocated {allocated / MiB} MiB; the bound is {bound / MiB} MiB for a {length / MiB} MiB blob");
         Assert.Equal(length, written.Size);
         // The whole-blob MD5 went up with the block list: the service reports it without anything being read back.
@@ -73,12 +72,11 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
         var provider = SmallBlocksProvider();
         var md5 = ContentHash.Compute(HashAlgorithmKind.MD5, data);
 
-        var written = await provider.WriteAsync("unknown.bin", new NonSeekableStream(new MemoryStream(data), maxChunk: 70_000),
+        var (written, upload) = await provider.WriteWithStatisticsAsync("unknown.bin", new NonSeekableStream(new MemoryStream(data), maxChunk: 70_000),
             new WriteOptions { ContentType = "application/x-test", Metadata = new Dictionary<string, string> { ["origin"] = "test" } });
 
-        Assert.True(provider.LastUpload!.Blocks);
-        Assert.Equal(3, provider.LastUpload.BlockCount);
-        Assert.Equal(md5, provider.LastUpload.Md5);
+        Assert.True(upload.Multipart);
+        Assert.Equal(3, upload.Parts);
         Assert.Equal(md5, written.GetHash(HashAlgorithmKind.MD5));
         Assert.Equal(md5, (await provider.StatAsync("unknown.bin"))!.GetHash(HashAlgorithmKind.MD5));
         Assert.Equal(md5, Assert.Single(await ListAsync(provider, ListRequest.Recursive())).GetHash(HashAlgorithmKind.MD5));
@@ -125,7 +123,7 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
                 StorageClass = "cool",
                 Tags = new Dictionary<string, string> { ["team"] = "storage", ["cost center"] = "a+b=c:d/e" },
             });
-            var tags = await emulator.CreateClient().GetTagsAsync(_container, key, CancellationToken.None);
+            var tags = await emulator.GetTagsAsync(_container, key);
 
             Assert.Equal("application/x-props", written.ContentType);
             Assert.Equal("alice", written.Metadata["owner"]);
@@ -212,16 +210,16 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
     {
         var provider = Provider(o => o with { BlockSize = 1 * MiB, SingleUploadThreshold = 1 * MiB, CopyThreshold = 2 * MiB });
         var data = RandomBytes(5 * MiB + 11, seed: 4);
-        await provider.WriteAsync("blocks.bin", new MemoryStream(data), new WriteOptions
+        var (_, upload) = await provider.WriteWithStatisticsAsync("blocks.bin", new MemoryStream(data), new WriteOptions
         {
             Length = data.Length, ContentType = "application/x-blocks", Metadata = new Dictionary<string, string> { ["origin"] = "source" },
         });
-        Assert.Equal(6, provider.LastUpload!.BlockCount);
+        Assert.Equal(6, upload.Parts);
 
-        var copied = await provider.CopyFromAsync(provider, "blocks.bin", "copies/blocks.bin", new WriteOptions());
+        var (copied, method) = await provider.CopyWithMethodAsync(provider, "blocks.bin", "copies/blocks.bin", new WriteOptions());
         var small = await provider.CopyFromAsync(provider, "blocks.bin", "copies/retyped.bin", new WriteOptions { ContentType = "text/plain" }) ;
 
-        Assert.Equal("CopyBlob", provider.LastCopyMethod); // above the 2 MiB threshold: Copy Blob, its status polled
+        Assert.Equal("CopyBlob", method); // above the 2 MiB threshold: Copy Blob, its status polled
         Assert.Equal(data.Length, copied.Size);
         Assert.Equal(ContentHash.Compute(HashAlgorithmKind.MD5, data), copied.GetHash(HashAlgorithmKind.MD5));
         Assert.Equal("application/x-blocks", copied.ContentType);
@@ -238,12 +236,11 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
         await provider.WriteAsync("small.txt", new MemoryStream(RandomBytes(1000, seed: 5)), new WriteOptions());
         await provider.WriteAsync("large.bin", new MemoryStream(RandomBytes(1001, seed: 6)), new WriteOptions());
 
-        await provider.CopyFromAsync(provider, "small.txt", "small-copy.txt", new WriteOptions());
-        var smallMethod = provider.LastCopyMethod;
-        await provider.CopyFromAsync(provider, "large.bin", "large-copy.bin", new WriteOptions());
+        var (_, smallMethod) = await provider.CopyWithMethodAsync(provider, "small.txt", "small-copy.txt", new WriteOptions());
+        var (_, largeMethod) = await provider.CopyWithMethodAsync(provider, "large.bin", "large-copy.bin", new WriteOptions());
 
         Assert.Equal("CopyBlobFromUrl", smallMethod);
-        Assert.Equal("CopyBlob", provider.LastCopyMethod);
+        Assert.Equal("CopyBlob", largeMethod);
         Assert.Equal(RandomBytes(1001, seed: 6), await ReadAllAsync(provider, "large-copy.bin"));
     }
 
@@ -318,7 +315,7 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
     }
 
     [Fact]
-    public async Task Tampered_expired_and_wrong_permission_SAS_URLs_are_refused_by_Azurite()
+    public async Task Tampered_expired_widened_and_wrong_permission_SAS_URLs_are_refused_by_Azurite()
     {
         var provider = Provider();
         await provider.WriteAsync("secret.txt", new MemoryStream("private"u8.ToArray()), new WriteOptions());
@@ -335,6 +332,13 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
             Content = new ByteArrayContent("overwritten"u8.ToArray()), Headers = { { "x-ms-blob-type", "BlockBlob" } },
         });
         using var deleteWithGetUrl = await http.DeleteAsync(get);
+        // Widened: the read SAS with write permissions written into it (the signature no longer matches).
+        var widened = get.Replace("sp=r&", "sp=rcw&", StringComparison.Ordinal);
+        Assert.NotEqual(get, widened);
+        using var widenedPut = await http.SendAsync(new HttpRequestMessage(HttpMethod.Put, widened)
+        {
+            Content = new ByteArrayContent("overwritten"u8.ToArray()), Headers = { { "x-ms-blob-type", "BlockBlob" } },
+        });
         // Azurite checks the expiry against its own clock, so this one test lets a second pass.
         await Task.Delay(TimeSpan.FromSeconds(2.2));
         using var expired = await http.GetAsync(brief.Url);
@@ -343,6 +347,7 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
         Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, putWithGetUrl.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, deleteWithGetUrl.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, widenedPut.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, expired.StatusCode);
         Assert.Equal("private"u8.ToArray(), await ReadAllAsync(provider, "secret.txt"));
     }

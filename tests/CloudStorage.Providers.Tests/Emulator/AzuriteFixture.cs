@@ -1,5 +1,6 @@
 using CloudStorage.Providers.Azure;
-using CloudStorage.Providers.Azure.Transport;
+using Azure.Storage;
+using Azure.Storage.Blobs;
 
 namespace CloudStorage.Providers.Tests.Emulator;
 
@@ -37,19 +38,23 @@ public sealed class AzuriteFixture() : EmulatorFixture("azure", "AZURITE_BLOB_PO
         Credential = AzureStorageCredential.SharedKey(Account, Key),
     };
 
-    /// <summary>A REST client for set-up and inspection.</summary>
-    internal AzureBlobRestClient CreateClient()
+    /// <summary>An SDK client of <paramref name="container"/> for set-up and inspection (the SDK's own defaults, independent of the provider's).</summary>
+    public BlobContainerClient ContainerClient(string container)
     {
         EnsureStarted();
-        return new AzureBlobRestClient(Endpoint, Account, AzureStorageCredential.SharedKey(Account, Key));
+        return new BlobServiceClient(Endpoint, new StorageSharedKeyCredential(Account, Key)).GetBlobContainerClient(container);
     }
+
+    /// <summary>The blob index tags of one blob.</summary>
+    public async Task<IDictionary<string, string>> GetTagsAsync(string container, string blob) =>
+        (await ContainerClient(container).GetBlobClient(blob).GetTagsAsync()).Value.Tags;
 
     /// <summary>Creates a new, empty container with a unique name.</summary>
     public async Task<string> CreateContainerAsync(string prefix = "cs")
     {
         EnsureStarted();
         var name = $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 33)];
-        await CreateClient().CreateContainerAsync(name, CancellationToken.None);
+        await ContainerClient(name).CreateAsync();
         return name;
     }
 
@@ -57,7 +62,7 @@ public sealed class AzuriteFixture() : EmulatorFixture("azure", "AZURITE_BLOB_PO
     public async Task DeleteContainerAsync(string container)
     {
         if (!Started) return;
-        try { await CreateClient().DeleteContainerAsync(container, CancellationToken.None); }
+        try { await ContainerClient(container).DeleteIfExistsAsync(); }
         catch (Exception) { /* the emulator's memory goes away when it stops */ }
     }
 }

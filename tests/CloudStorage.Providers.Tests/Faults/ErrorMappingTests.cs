@@ -20,17 +20,24 @@ public sealed class ErrorMappingTests
     }
 
     [Fact]
-    public async Task Errors_Azure_Entra_token_over_an_http_endpoint_is_a_Configuration_error_not_an_InvalidOperationException()
+    public void Errors_Azure_Entra_token_over_an_http_endpoint_is_a_Configuration_error_not_an_ArgumentException()
     {
-        var provider = new ResilientStorageProvider(new AzureBlobStorageProvider(new AzureBlobProviderOptions
+        // The SDK refuses a token credential over http when the client is made: the provider says so as configuration, before any call.
+        var e = Assert.Throws<StorageException>(() => new AzureBlobStorageProvider(new AzureBlobProviderOptions
         {
             Account = "devstoreaccount1", Container = "box", Endpoint = new Uri("http://127.0.0.1:1/devstoreaccount1"),
             Credential = AzureStorageCredential.Token(new FixedToken()),
-        }), new StorageResilienceOptions { MaxRetryAttempts = 1, BaseDelay = TimeSpan.FromMilliseconds(1) });
-        var e = await Assert.ThrowsAsync<StorageException>(() => provider.StatAsync("a.txt"));
-        Assert.Equal(StorageErrorKind.Configuration, e.Kind);
-        Assert.False(e.IsTransient);
-        Assert.Contains("https", e.Message);
+        }));
+        var factory = new AzureBlobProviderFactory(environment: _ => null);
+        var viaFactory = Assert.Throws<StorageException>(() => factory.Create(Addressing.StorageUri.Parse("az://devstoreaccount1/box/a.txt"),
+            new Dictionary<string, string> { ["endpoint"] = "http://127.0.0.1:1/devstoreaccount1", ["auth"] = "entra" }));
+
+        foreach (var error in new[] { e, viaFactory })
+        {
+            Assert.Equal(StorageErrorKind.Configuration, error.Kind);
+            Assert.False(error.IsTransient);
+            Assert.Contains("https", error.Message);
+        }
     }
 
     [Fact]
