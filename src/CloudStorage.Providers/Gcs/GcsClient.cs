@@ -30,6 +30,9 @@ internal sealed class GcsClient(GcsProviderOptions options, GcsCredentials crede
                 BaseUri = options.ServiceUri.ToString().TrimEnd('/') + "/storage/v1/",
                 HttpClientFactory = new GcsHttpClientFactory(options),
                 ApplicationName = ApplicationName,
+                // Service accounts get OAuth access tokens from the token endpoint (cached, refreshed before expiry), as
+                // before the SDK; the builder's default would sign its own JWTs instead.
+                UseJwtAccessWithScopes = false,
             };
             // An emulator gets no authorization at all, as EmulatorDetection.EmulatorOnly does for STORAGE_EMULATOR_HOST
             // (the host may also come from the emulator-host option, so the builder is told directly).

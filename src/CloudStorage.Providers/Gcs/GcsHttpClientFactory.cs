@@ -20,7 +20,6 @@ internal sealed class GcsHttpClientFactory(GcsProviderOptions options) : IHttpCl
     {
         var client = _inner.CreateHttpClient(args);
         client.MessageHandler.NumTries = 1;
-        client.MessageHandler.NumRedirects = 0;
         client.MessageHandler.FollowRedirect = false;
         // Redirects, token refreshes after a 401 and the resumable upload's own "ask where the session stands" all
         // go through NumTries: with one try, none of them resends anything behind the retry layer's back.
@@ -57,12 +56,18 @@ internal static class GcsCallState
     }
 }
 
-/// <summary>Records the Retry-After of failed answers in <see cref="GcsCallState"/>.</summary>
+/// <summary>
+/// Records the Retry-After of failed answers in <see cref="GcsCallState"/>, and keeps a JSON resource's own etag: the
+/// SDK copies an answer's HTTP <c>ETag</c> header over the resource's <c>etag</c> field, and a server in front of the
+/// JSON API (the emulator's web framework) may add an ETag of its own, so the one of a metadata answer and the one
+/// of a listing would differ for the same object.
+/// </summary>
 internal sealed class RetryAfterRecorder : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentType?.MediaType == "application/json") response.Headers.ETag = null;
         if ((int)response.StatusCode >= 400)
             GcsCallState.Record(response.Headers.TryGetValues("Retry-After", out var values)
                 ? RetryAfterHeader.Parse(values.FirstOrDefault(), DateTimeOffset.UtcNow)

@@ -11,8 +11,8 @@ using GcsObject = Google.Apis.Storage.v1.Data.Object;
 namespace CloudStorage.Providers.Gcs;
 
 /// <summary>
-/// Streams one object to GCS through the SDK's resumable upload (<see cref="StorageClient.CreateObjectUploader(GcsObject, Stream, UploadObjectOptions)"/>),
-/// in chunks of <see cref="GcsProviderOptions.ChunkSize"/> (the SDK holds one chunk in memory, so a source that cannot
+/// Streams one object to GCS through the SDK's resumable upload (<see cref="ResumableUpload"/> on a session opened by
+/// <see cref="StorageClient.InitiateUploadSessionAsync(GcsObject, long?, UploadObjectOptions, CancellationToken)"/>), in chunks of <see cref="GcsProviderOptions.ChunkSize"/> (the SDK holds one chunk in memory, so a source that cannot
 /// be replayed is read once). The source is hashed (MD5 and CRC-32C) and counted as the SDK reads it; before the
 /// last chunk — the one that commits the object — goes out, the length and any expected hashes are checked and the
 /// hashes go with it as <c>X-Goog-Hash</c>, so a mismatch stores nothing. A chunk that fails is retried by the
@@ -29,12 +29,21 @@ internal sealed class GcsUploader(StorageClient client, GcsProviderOptions optio
         var contentType = string.IsNullOrWhiteSpace(write.ContentType) ? GcsObjects.DefaultContentType : write.ContentType!;
         using var hasher = new UploadHasher(write.ExpectedHashes, alwaysCrc32C: true);
         var source = new CountingSource(content, hasher, write.Length, target, provider);
-        var upload = client.CreateObjectUploader(GcsObjects.Resource(options.Bucket, key, write, contentType), source, new UploadObjectOptions
+        // The session is opened by StorageClient (objects.insert, uploadType=resumable, with the resource and the
+        // declared length), so its URI is ours: the upload resumes on it and is cancelled through it.
+        var session = await StorageResilience.ExecuteAsync(requestPipeline, "StartUpload", async token =>
         {
-            ChunkSize = (int)options.ChunkSize,
-            UploadValidationMode = UploadValidationMode.None, // the hashes are checked here, against what was read
-            UserProject = options.UserProject,
-        });
+            try
+            {
+                return await client.InitiateUploadSessionAsync(GcsObjects.Resource(options.Bucket, key, write, contentType), write.Length is > 0 ? write.Length : null,
+                    new UploadObjectOptions { UserProject = options.UserProject }, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (GcsErrorMapper.Map(e, target, provider, token) is { } mapped)
+            {
+                throw mapped;
+            }
+        }, ct).ConfigureAwait(false);
+        var upload = new SessionUpload(session, source, client.Service) { ChunkSize = (int)options.ChunkSize };
         upload.LastRequestExecuting += request =>
         {
             // The SDK has read the whole source by now: check it before the chunk that commits the object leaves.
@@ -44,22 +53,18 @@ internal sealed class GcsUploader(StorageClient client, GcsProviderOptions optio
             request.Headers.TryAddWithoutValidation("X-Goog-Hash", XGoogHash(hasher.Finish()));
         };
 
-        Uri? session = null;
-        upload.UploadSessionData += data => session = data.UploadUri;
         var started = false;
         try
         {
             await StorageResilience.ExecuteAsync(requestPipeline, "Upload", async token =>
             {
-                // The first attempt starts the session and sends; a later one asks the session where it stands and
-                // sends the rest (or, when the session never opened, starts again: nothing was read yet).
-                var progress = started && session is not null
-                    ? await upload.ResumeAsync(token).ConfigureAwait(false)
-                    : await upload.UploadAsync(token).ConfigureAwait(false);
+                // The first attempt sends from the start; a later one asks the session how many bytes it persisted
+                // and sends the rest from the SDK's buffer.
+                var progress = started ? await upload.ResumeAsync(token).ConfigureAwait(false) : await upload.UploadAsync(token).ConfigureAwait(false);
                 started = true;
                 if (progress.Status == UploadStatus.Completed) return true;
                 var error = progress.Exception ?? new StorageException(StorageErrorKind.Unknown, $"The upload of '{target}' ended as {progress.Status}.", target, provider);
-                if (error is SourceReadException source) ExceptionDispatchInfo.Capture(source.InnerException!).Throw();
+                if (error is SourceReadException sourceError) ExceptionDispatchInfo.Capture(sourceError.InnerException!).Throw();
                 if (GcsErrorMapper.Map(error, target, provider, token) is { } mapped) throw mapped;
                 ExceptionDispatchInfo.Capture(error).Throw();
                 return false;
@@ -68,7 +73,7 @@ internal sealed class GcsUploader(StorageClient client, GcsProviderOptions optio
         catch
         {
             // Nothing is committed before the last chunk; cancelling the session frees it at once.
-            if (session is { } opened) await CancelSessionAsync(opened).ConfigureAwait(false);
+            await CancelSessionAsync(session).ConfigureAwait(false);
             throw;
         }
         var item = upload.ResponseBody ?? throw new StorageException(StorageErrorKind.Unknown,
@@ -104,6 +109,25 @@ internal sealed class GcsUploader(StorageClient client, GcsProviderOptions optio
             if (local is not null && !local.Equals(reported))
                 throw new StorageException(StorageErrorKind.IntegrityFailure,
                     $"GCS stored '{target}' with {reported.Algorithm} {reported.Hex}, but {local.Hex} was sent.", target, provider);
+        }
+    }
+
+    /// <summary>
+    /// The SDK's resumable upload on a session StorageClient opened: the SDK sends the chunks, keeps the unsent bytes of
+    /// a chunk in its buffer, asks the session where it stands on resume, and hands over the final answer — the object
+    /// resource — read here with the service's serializer.
+    /// </summary>
+    private sealed class SessionUpload(Uri session, Stream source, Google.Apis.Services.IClientService service)
+        : ResumableUpload(source, new ResumableUploadOptions { HttpClient = service.HttpClient, Serializer = service.Serializer, ServiceName = service.Name })
+    {
+        public GcsObject? ResponseBody { get; private set; }
+
+        public override Task<Uri> InitiateSessionAsync(CancellationToken cancellationToken = default) => Task.FromResult(session);
+
+        protected override void ProcessResponse(HttpResponseMessage response)
+        {
+            var json = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+            ResponseBody = service.Serializer.Deserialize<GcsObject>(json);
         }
     }
 

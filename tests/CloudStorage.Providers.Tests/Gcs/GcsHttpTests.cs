@@ -338,6 +338,8 @@ public sealed class GcsHttpTests
         clock.UtcNow = clock.UtcNow.AddMinutes(28);
         await inner.StatAsync("k.txt");
         for (var i = 0; i < 100 && Volatile.Read(ref tokens) < 2; i++) await Task.Delay(50);
+        // The token server has answered; give the background refresh a moment to store what it got.
+        await Task.Delay(500);
         await inner.StatAsync("k.txt");
 
         var seen = api.Requests.Select(r => r.Authorization).ToList();
