@@ -185,6 +185,27 @@ public sealed class GcsHttpTests
     }
 
     [Fact]
+    public async Task A_small_upload_is_one_multipart_request_carrying_md5Hash_and_crc32c_for_the_service_to_verify()
+    {
+        var data = "hello"u8.ToArray();
+        string? multipart = null;
+        var handler = new GcsScriptedHandler()
+            .Then(r => { multipart = r.Content!.ReadAsStringAsync().Result; return GcsScriptedHandler.Response(HttpStatusCode.OK, ObjectJson); });
+        var (_, inner, _) = Create(handler);
+        var all = Enum.GetValues<HashAlgorithmKind>().Select(a => ContentHash.Compute(a, data)).ToList();
+
+        await inner.WriteAsync("k.txt", new MemoryStream(data), new WriteOptions { ExpectedHashes = all, ContentType = "text/plain" });
+
+        var request = Assert.Single(handler.Requests);
+        Assert.Equal("/upload/storage/v1/b/b/o", request.Url.AbsolutePath);
+        Assert.Contains("uploadType=multipart", request.Url.Query);
+        Assert.Contains($"\"md5Hash\":\"{all[(int)HashAlgorithmKind.MD5].Base64}\"", multipart);
+        Assert.Contains($"\"crc32c\":\"{ContentHash.Compute(HashAlgorithmKind.CRC32C, data).Base64}\"", multipart);
+        Assert.DoesNotContain(ContentHash.Compute(HashAlgorithmKind.SHA256, data).Base64, multipart);
+        Assert.Contains("hello", multipart);
+    }
+
+    [Fact]
     public async Task An_upload_ends_with_X_Goog_Hash_of_the_bytes_read_and_a_stored_object_with_other_hashes_is_an_IntegrityFailure()
     {
         string? finalHash = null;
