@@ -115,9 +115,13 @@ public sealed class ModuleLayoutTests
                 pending.Enqueue(reference.Name);
             }
         }
-        // The SDKs are there (today AWSSDK and Polly) and nothing is there that nobody needs.
+        // The SDKs are there (AWSSDK, Google.Cloud.Storage.V1 and what it stands on, Polly) and nothing is there that
+        // nobody needs.
         Assert.Contains("AWSSDK.S3", reached);
         Assert.Contains("Polly.Core", reached);
+        foreach (var google in new[] { "Google.Cloud.Storage.V1", "Google.Apis.Storage.v1", "Google.Api.Gax", "Google.Api.Gax.Rest",
+                     "Google.Apis", "Google.Apis.Core", "Google.Apis.Auth", "Newtonsoft.Json" })
+            Assert.Contains(google, reached);
         var shippedAssemblies = System.IO.Directory.GetFiles(Dependencies, "*.dll").Select(Path.GetFileNameWithoutExtension).ToList();
         // Azure.Core's package depends on Microsoft.Bcl.AsyncInterfaces for older frameworks; on net8.0 nothing
         // references it, but NuGet copies it along. Anything else nobody references should not ship.
