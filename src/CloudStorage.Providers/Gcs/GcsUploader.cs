@@ -13,7 +13,8 @@ namespace CloudStorage.Providers.Gcs;
 /// <summary>
 /// Sends one object to GCS: up to <see cref="GcsProviderOptions.SimpleUploadThreshold"/> in one multipart request,
 /// larger ones and long streams through the SDK's resumable upload (<see cref="ResumableUpload"/> on a session opened by
-/// <see cref="StorageClient.InitiateUploadSessionAsync(GcsObject, long?, UploadObjectOptions, CancellationToken)"/>), in chunks of <see cref="GcsProviderOptions.ChunkSize"/> (the SDK holds one chunk in memory, so a source that cannot
+/// <see cref="StorageClient.InitiateUploadSessionAsync(GcsObject, long?, UploadObjectOptions, CancellationToken)"/>),
+/// in chunks of <see cref="GcsProviderOptions.ChunkSize"/> (the SDK holds one chunk in memory, so a source that cannot
 /// be replayed is read once). The source is hashed (MD5 and CRC-32C) and counted as the SDK reads it; before the
 /// last chunk — the one that commits the object — goes out, the length and any expected hashes are checked and the
 /// hashes go with it as <c>X-Goog-Hash</c>, so a mismatch stores nothing. A chunk that fails is retried by the
@@ -42,6 +43,8 @@ internal sealed class GcsUploader(StorageClient client, GcsProviderOptions optio
             CheckStored(single, hasher, target);
             return single;
         }
+        if (write.Length is { } declared && head.Length > declared)
+            throw new StorageException(StorageErrorKind.IntegrityFailure, $"Expected {declared} bytes for '{target}' but the stream had more; nothing was stored.", target, provider);
         var source = new CountingSource(head.Length == 0 ? content : new PrefixedStream(head, content), hasher, write.Length, target, provider);
         // The session is opened by StorageClient (objects.insert, uploadType=resumable, with the resource and the
         // declared length), so its URI is ours: the upload resumes on it and is cancelled through it.
@@ -49,6 +52,7 @@ internal sealed class GcsUploader(StorageClient client, GcsProviderOptions optio
         {
             try
             {
+                GcsCallState.Begin();
                 return await client.InitiateUploadSessionAsync(GcsObjects.Resource(options.Bucket, key, write, contentType), write.Length is > 0 ? write.Length : null,
                     new UploadObjectOptions { UserProject = options.UserProject }, token).ConfigureAwait(false);
             }
@@ -58,9 +62,8 @@ internal sealed class GcsUploader(StorageClient client, GcsProviderOptions optio
             }
         }, ct).ConfigureAwait(false);
         // The SDK holds a buffer of one chunk (and one byte): a declared length smaller than a chunk needs no more.
-        var chunk = write.Length is { } length
-            ? Math.Min(options.ChunkSize, Math.Max(GcsProviderOptions.ChunkGranularity, (length + GcsProviderOptions.ChunkGranularity - 1) / GcsProviderOptions.ChunkGranularity * GcsProviderOptions.ChunkGranularity))
-            : options.ChunkSize;
+        const long granule = GcsProviderOptions.ChunkGranularity;
+        var chunk = write.Length is { } length ? Math.Min(options.ChunkSize, Math.Max(granule, (length + granule - 1) / granule * granule)) : options.ChunkSize;
         var upload = new SessionUpload(session, source, client.Service) { ChunkSize = (int)chunk };
         upload.LastRequestExecuting += request =>
         {
