@@ -5,7 +5,7 @@ using CloudStorage.Model;
 namespace CloudStorage.Addressing;
 
 /// <summary>One key of two merged listings: the object on each side (null where that side lacks it), by relative key.</summary>
-public readonly record struct MergedEntry(string Key, StorageItem? Left, StorageItem? Right);
+internal readonly record struct MergedEntry(string Key, StorageItem? Left, StorageItem? Right);
 
 /// <summary>
 /// The one walker over two listings sorted by <see cref="KeyComparer"/> (rclone's <c>march</c>), used by sync and by
@@ -13,7 +13,7 @@ public readonly record struct MergedEntry(string Key, StorageItem? Left, Storage
 /// checked as they stream: a key that does not sort after the one before it on the same side (out of order, or twice)
 /// stops the walk with Conflict, because a merge of unsorted listings would report objects missing that exist.
 /// </summary>
-public static class ListingMerge
+internal static class ListingMerge
 {
     /// <summary>
     /// Merges the objects under <paramref name="left"/> and <paramref name="right"/> (their <see cref="StorageLocation.AsPrefix"/>),

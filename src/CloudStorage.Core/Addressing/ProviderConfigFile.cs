@@ -10,7 +10,7 @@ namespace CloudStorage.Addressing;
 /// The path is <c>$CLOUDSTORAGE_CONFIG</c>, else <c>~/.config/cloudstorage/providers.json</c> (XDG) or
 /// <c>%APPDATA%\CloudStorage\providers.json</c> on Windows.
 /// </summary>
-public sealed class ProviderConfigFile
+internal sealed class ProviderConfigFile
 {
     /// <summary>Uses the file at <paramref name="path"/>.</summary>
     public ProviderConfigFile(string path) => Path = path;

@@ -23,14 +23,17 @@ public sealed partial class ProviderRegistry
     private readonly object _loadLock = new();
     private bool _configLoaded;
 
+    /// <summary>A registry of its own (not the session's), without a config file.</summary>
+    public ProviderRegistry() { }
+
     /// <summary>A registry; named providers are also read from <paramref name="configFile"/> when given.</summary>
-    public ProviderRegistry(ProviderConfigFile? configFile = null) => _configFile = configFile;
+    internal ProviderRegistry(ProviderConfigFile? configFile) => _configFile = configFile;
 
     /// <summary>The registry of this PowerShell session (or process).</summary>
     public static ProviderRegistry Session => SessionRegistry.Value;
 
     /// <summary>The config file backing persisted registrations, if any.</summary>
-    public ProviderConfigFile? ConfigFile => _configFile;
+    internal ProviderConfigFile? ConfigFile => _configFile;
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_.-]+$")]
     private static partial Regex NamePattern();
@@ -39,7 +42,7 @@ public sealed partial class ProviderRegistry
     public void RegisterFactory(IProviderFactory factory) => _factories[factory.Scheme] = factory;
 
     /// <summary>The names of the memory stores this registry has created (<c>mem://name</c>), sorted; for completion.</summary>
-    public IReadOnlyList<string> MemoryStoreNames =>
+    internal IReadOnlyList<string> MemoryStoreNames =>
         _instances.Keys.Where(k => k.StartsWith("mem://", StringComparison.Ordinal)).Select(k => k["mem://".Length..]).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The schemes that can be resolved right now.</summary>
@@ -110,7 +113,7 @@ public sealed partial class ProviderRegistry
     /// <paramref name="currentDirectory"/>. NotFound for an unknown provider name, Unsupported for a scheme whose
     /// provider is not loaded.
     /// </summary>
-    public StorageLocation Resolve(string address, string? currentDirectory = null)
+    internal StorageLocation Resolve(string address, string? currentDirectory = null)
     {
         var uri = StorageUri.Parse(address);
         switch (uri.Kind)

@@ -9,7 +9,7 @@ namespace CloudStorage.Addressing;
 /// (<c>credentials-file</c>, <c>key-file</c>) are allowed: the file stays where it is, only its path is kept.
 /// Errors name the option, never its value.
 /// </summary>
-public static class SecretOptionNames
+internal static class SecretOptionNames
 {
     private static readonly string[] SecretWords = ["key", "secret", "token", "password", "passwd", "credential", "connection"];
     private static readonly HashSet<string> SecretNames = new(StringComparer.OrdinalIgnoreCase) { "sas", "sig", "signature", "pwd" };

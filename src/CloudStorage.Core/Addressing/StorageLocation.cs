@@ -3,7 +3,7 @@ using CloudStorage.Providers;
 namespace CloudStorage.Addressing;
 
 /// <summary>A resolved address: the provider and the key (or prefix) inside it.</summary>
-public sealed record StorageLocation(IStorageProvider Provider, string Key)
+internal sealed record StorageLocation(IStorageProvider Provider, string Key)
 {
     /// <summary>The canonical address.</summary>
     public string Uri => Provider.AddressRoot + Key;

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace CloudStorage.Addressing;
 
 /// <summary>PowerShell-style wildcards (<c>*</c>, <c>?</c>, <c>[abc]</c>, backtick escapes), case-insensitive.</summary>
-public static class Wildcard
+internal static class Wildcard
 {
     /// <summary>True when the text contains an unescaped wildcard character.</summary>
     public static bool ContainsWildcard(string text)

@@ -7,7 +7,7 @@ namespace CloudStorage.Hashing;
 /// A read-only pass-through stream that hashes what is read (MD5, CRC32C and optionally SHA-256), counts
 /// bytes and reports progress, so a transfer hashes on the fly without a second pass.
 /// </summary>
-public sealed class HashingStream : Stream, IHashedStream
+internal sealed class HashingStream : Stream, IHashedStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;

@@ -7,7 +7,7 @@ namespace CloudStorage.Hashing;
 /// check hashes reuses them instead of hashing the bytes again. Implemented by <see cref="HashingStream"/> and by the
 /// engine's read-ahead over one; a writer asks through <see cref="HashedStreams.For"/>, never by the stream's type.
 /// </summary>
-public interface IHashedStream
+internal interface IHashedStream
 {
     /// <summary>True when every byte this stream delivers, from its first, is in <see cref="GetHashes"/>.</summary>
     bool HashesEveryByte { get; }
@@ -26,7 +26,7 @@ public interface IHashedStream
 }
 
 /// <summary>The one rule for reusing a stream's hashes.</summary>
-public static class HashedStreams
+internal static class HashedStreams
 {
     /// <summary>
     /// What a writer that must check hashes before it commits reads, and where it gets the hashes: the content itself

@@ -7,7 +7,7 @@ using CloudStorage.Transfer;
 namespace CloudStorage.Integrity;
 
 /// <summary>How to check integrity.</summary>
-public sealed record IntegrityOptions
+internal sealed record IntegrityOptions
 {
     /// <summary>Stream and hash both sides when no hash is available otherwise (the last resort).</summary>
     public bool Download { get; init; }
@@ -21,7 +21,7 @@ public sealed record IntegrityOptions
 /// else (with <see cref="IntegrityOptions.Download"/>) a streaming comparison; otherwise Unverifiable.
 /// Trees are compared by merging their sorted listings (Match/Mismatch/Missing/Extra).
 /// </summary>
-public sealed class IntegrityChecker
+internal sealed class IntegrityChecker
 {
     private static readonly IReadOnlyList<HashAlgorithmKind> Preference = ProviderAbilities.HashPreference;
     private readonly TransferEngine _transfer;

@@ -3,7 +3,7 @@ using CloudStorage.Addressing;
 namespace CloudStorage.Providers;
 
 /// <summary>A registered provider: <c>backup:reports/q1.pdf</c> maps to the inner provider's <c>{root prefix}reports/q1.pdf</c>.</summary>
-public sealed class NamedProvider : ProviderDecorator
+internal sealed class NamedProvider : ProviderDecorator
 {
     private readonly string _rootPrefix;
 

@@ -12,7 +12,7 @@ namespace CloudStorage.Sync;
 /// Makes a destination match a source: copies what is missing or changed (several at once), then, only when
 /// every copy succeeded and the max-delete guard allows it, deletes what the source no longer has.
 /// </summary>
-public sealed class SyncEngine
+internal sealed class SyncEngine
 {
     private readonly TransferEngine _transfer;
     private readonly SyncPlanner _planner = new();

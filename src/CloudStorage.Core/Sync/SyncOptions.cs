@@ -4,7 +4,7 @@ using CloudStorage.Transfer;
 namespace CloudStorage.Sync;
 
 /// <summary>How to sync a destination to a source.</summary>
-public sealed record SyncOptions
+internal sealed record SyncOptions
 {
     /// <summary>Delete destination objects that are not in the source (only after every copy succeeded).</summary>
     public bool Delete { get; init; }
@@ -35,7 +35,7 @@ public sealed record SyncOptions
 }
 
 /// <summary>Receives a sync's decisions and results; calls may come from several threads but never at the same time.</summary>
-public interface ISyncObserver
+internal interface ISyncObserver
 {
     /// <summary>Asked before each action is carried out; false skips it (PowerShell's ShouldProcess).</summary>
     bool ShouldProcess(SyncAction planned);

@@ -20,7 +20,7 @@ namespace CloudStorage.Sync;
 /// after it is in sync, and only within the providers' time precision of each other is the object's stored time read
 /// (one HEAD). With <see cref="SyncOptions.Checksum"/>, a hash both can produce decides, even by reading content.
 /// </remarks>
-public sealed class SyncPlanner
+internal sealed class SyncPlanner
 {
     /// <summary>Plans; each yielded action is <see cref="SyncActionStatus.Planned"/>.</summary>
     public async IAsyncEnumerable<SyncAction> PlanAsync(StorageLocation source, StorageLocation destination, SyncOptions options,

@@ -5,7 +5,7 @@ namespace CloudStorage.Transfer;
 /// producer walking a huge listing never holds more than that many items: memory stays flat. Work items handle their
 /// own failures; an exception escaping one is rethrown by <see cref="DrainAsync"/>.
 /// </summary>
-public sealed class BoundedWorkQueue : IDisposable
+internal sealed class BoundedWorkQueue : IDisposable
 {
     private readonly SemaphoreSlim _slots;
     private readonly List<Task> _inFlight = new();

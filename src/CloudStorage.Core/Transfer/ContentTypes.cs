@@ -4,7 +4,7 @@ namespace CloudStorage.Transfer;
 /// MIME types of common file extensions, for uploads that name no content type. A small fixed table, not the
 /// operating system's registry, so an upload stores the same type on every machine.
 /// </summary>
-public static class ContentTypes
+internal static class ContentTypes
 {
     /// <summary>The type used when the extension is unknown.</summary>
     public const string Default = "application/octet-stream";

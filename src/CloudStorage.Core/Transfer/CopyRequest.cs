@@ -1,7 +1,7 @@
 namespace CloudStorage.Transfer;
 
 /// <summary>How to copy one object.</summary>
-public sealed record CopyRequest
+internal sealed record CopyRequest
 {
     /// <summary>Replace an existing destination; without it an existing destination is AlreadyExists.</summary>
     public bool Overwrite { get; init; }
@@ -30,7 +30,7 @@ public sealed record CopyRequest
 }
 
 /// <summary>Engine-wide transfer settings.</summary>
-public sealed record TransferOptions
+internal sealed record TransferOptions
 {
     /// <summary>Objects transferred at once by multi-object operations.</summary>
     public int Parallelism { get; init; } = 4;

@@ -12,7 +12,7 @@ namespace CloudStorage.Transfer;
 /// <c>onResult</c> is called from worker threads, never twice at the same time.
 /// </summary>
 /// <typeparam name="TState">What the caller wants back with each key's outcome (the listed item, the planned action).</typeparam>
-public sealed class DeleteBatcher<TState> : IDisposable
+internal sealed class DeleteBatcher<TState> : IDisposable
 {
     private readonly IStorageProvider _provider;
     private readonly IBatchDeleter? _deleter;

@@ -6,7 +6,7 @@ using CloudStorage.Model;
 namespace CloudStorage.Transfer;
 
 /// <summary>What Get-StorageItem asks for.</summary>
-public sealed record ItemQuery
+internal sealed record ItemQuery
 {
     /// <summary>Everything below the prefix instead of one level.</summary>
     public bool Recurse { get; init; }
@@ -19,7 +19,7 @@ public sealed record ItemQuery
 }
 
 /// <summary>Lists and expands addresses the way the cmdlets present them.</summary>
-public static class ItemLister
+internal static class ItemLister
 {
     /// <summary>
     /// An object address yields that object; a prefix or folder address yields its children (one level with

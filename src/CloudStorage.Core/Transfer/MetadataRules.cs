@@ -20,7 +20,7 @@ public enum InvalidMetadataHandling
 }
 
 /// <summary>Checks and translates user metadata for a destination's rules (<see cref="ProviderCapabilities.MetadataNames"/> and values).</summary>
-public static class MetadataRules
+internal static class MetadataRules
 {
     /// <summary>
     /// The metadata to write to a destination with <paramref name="capabilities"/>: unchanged when every pair fits,

@@ -13,7 +13,7 @@ namespace CloudStorage.Transfer;
 /// again (twice at most); a range that comes back shorter than asked means the object changed while it was read,
 /// which fails the read (Conflict) instead of splicing two versions. Disposing cancels the ranges in flight.
 /// </summary>
-public sealed class ParallelRangeStream : Stream
+internal sealed class ParallelRangeStream : Stream
 {
     private const int MaxAttempts = 3;
     private readonly IStorageProvider _provider;

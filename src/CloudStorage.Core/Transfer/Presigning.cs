@@ -6,7 +6,7 @@ using CloudStorage.Providers;
 namespace CloudStorage.Transfer;
 
 /// <summary>Dispatches presign requests to the provider that can sign them.</summary>
-public static class Presigning
+internal static class Presigning
 {
     /// <summary>A presigned URL for the object at a location; Unsupported when its provider cannot presign.</summary>
     public static async Task<PresignedUrl> PresignAsync(StorageLocation location, PresignRequest request, CancellationToken ct = default)

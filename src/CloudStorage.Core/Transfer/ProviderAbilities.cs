@@ -8,7 +8,7 @@ namespace CloudStorage.Transfer;
 /// Hash selection over providers' declared abilities, and the one place that unwraps a location to the provider doing
 /// the work (a server-side copy names its source there), so callers never branch on provider types.
 /// </summary>
-public static class ProviderAbilities
+internal static class ProviderAbilities
 {
     /// <summary>The innermost provider and key behind a location.</summary>
     public static (IStorageProvider Provider, string Key) Unwrap(StorageLocation location) =>

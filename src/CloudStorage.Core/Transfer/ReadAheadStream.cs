@@ -11,7 +11,7 @@ namespace CloudStorage.Transfer;
 /// Over an <see cref="Hashing.IHashedStream"/> that has delivered nothing, it is one too: every byte it delivers was
 /// hashed by its source on the prefetch's side, and it answers with its source's hashes once the prefetch is at rest.
 /// </remarks>
-public sealed class ReadAheadStream : Stream, Hashing.IHashedStream
+internal sealed class ReadAheadStream : Stream, Hashing.IHashedStream
 {
     private readonly Stream _source;
     private readonly Channel<(byte[] Buffer, int Count)> _chunks;

@@ -11,7 +11,7 @@ namespace CloudStorage.Transfer;
 /// streaming copy hashed on the fly and verified end to end by the destination. Uploads and downloads are copies
 /// from or to the local provider, so they share this one path.
 /// </summary>
-public sealed class TransferEngine
+internal sealed class TransferEngine
 {
     /// <summary>An engine with the given settings.</summary>
     public TransferEngine(TransferOptions? options = null) => Options = options ?? new TransferOptions();

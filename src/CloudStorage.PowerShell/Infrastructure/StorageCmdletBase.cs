@@ -103,7 +103,7 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
     }, _stopping.Token);
 
     /// <summary>Resolves an address against the context's registry and current directory.</summary>
-    protected static StorageLocation Resolve(ICmdletContext context, string address) =>
+    private protected static StorageLocation Resolve(ICmdletContext context, string address) =>
         context.Registry.Resolve(address, context.CurrentDirectory);
 
     /// <summary>
@@ -111,7 +111,7 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
     /// a NotFound error (as with Get-ChildItem), not an empty listing. Stores keep their own rules (a prefix with
     /// nothing under it is empty).
     /// </summary>
-    protected static StorageLocation ResolveExisting(ICmdletContext context, string address)
+    private protected static StorageLocation ResolveExisting(ICmdletContext context, string address)
     {
         if (SessionPaths.IsMissingLocalPath(address, context.CurrentDirectory))
             throw SessionPaths.NotFound(Destinations.LocalPathOf(context, address) ?? address);

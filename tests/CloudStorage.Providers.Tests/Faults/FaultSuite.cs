@@ -147,7 +147,7 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>Copies every object of <paramref name="from"/> to <paramref name="to"/>, four at a time; the failures, by key.</summary>
-    protected static async Task<Dictionary<string, Exception>> CopyAllAsync(StorageLocation from, StorageLocation to)
+    private protected static async Task<Dictionary<string, Exception>> CopyAllAsync(StorageLocation from, StorageLocation to)
     {
         var engine = new TransferEngine();
         var failures = new ConcurrentDictionary<string, Exception>();
@@ -170,7 +170,7 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>Runs a sync and returns its summary and the actions heard.</summary>
-    protected static async Task<(SyncSummary Summary, List<SyncAction> Actions)> SyncAsync(StorageLocation from, StorageLocation to, CancellationToken ct = default,
+    private protected static async Task<(SyncSummary Summary, List<SyncAction> Actions)> SyncAsync(StorageLocation from, StorageLocation to, CancellationToken ct = default,
         Action<SyncAction>? onAction = null)
     {
         var observer = new RecordingObserver(onAction);
@@ -179,7 +179,7 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>A local provider for <paramref name="folder"/>.</summary>
-    protected static StorageLocation Local(string folder) => new(new LocalStorageProvider(folder), "");
+    private protected static StorageLocation Local(string folder) => new(new LocalStorageProvider(folder), "");
 
     /// <summary>Sets the proxy's plan: <paramref name="kinds"/> at <paramref name="rate"/>.</summary>
     protected void Inject(double rate, params FaultKind[] kinds) => Proxy.Plan = new FaultPlan(rate, kinds, Seed: 11);

@@ -65,7 +65,7 @@ public sealed class PairMatrixStores : IAsyncLifetime
     }
 
     /// <summary>A fresh prefix in a store (<c>pair-…/</c>).</summary>
-    public StorageLocation NewPrefix(string kind, string label) =>
+    internal StorageLocation NewPrefix(string kind, string label) =>
         new(Store(kind), $"{label}-{Guid.NewGuid():N}"[..(label.Length + 9)] + "/");
 
     public async Task DisposeAsync()

@@ -18,7 +18,7 @@ public sealed class FlakyProvider : IStorageProvider, IServerSideCopier
     public string Name => _store.Name;
     public string AddressRoot => _store.AddressRoot;
     public ProviderCapabilities Capabilities => _store.Capabilities with { Copier = this, HashSource = null, ExistenceProbe = null };
-    public MemoryStorageProvider Store => _store;
+    internal MemoryStorageProvider Store => _store;
 
     /// <summary>Listings fail (when a failure is queued) after yielding this many items.</summary>
     public int ListFailAfter { get; set; }

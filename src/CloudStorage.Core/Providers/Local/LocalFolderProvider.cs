@@ -10,7 +10,7 @@ namespace CloudStorage.Providers.Local;
 /// InvalidKey error for that object alone. The work is done by the local provider it wraps, so server-side copy,
 /// the overlap check of sync and item addresses (<c>file:///folder/key</c>) stay what they were.
 /// </summary>
-public sealed class LocalFolderProvider : ProviderDecorator
+internal sealed class LocalFolderProvider : ProviderDecorator
 {
     private readonly LocalStorageProvider _local;
     private readonly string _folderKey;

@@ -13,7 +13,7 @@ namespace CloudStorage.Providers.Local;
 /// last object under a directory removes it, as a prefix vanishes in an object store. Keys never leave the root,
 /// not through '..' and not through a link.
 /// </summary>
-public sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, IHashSource, IExistenceProbe
+internal sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier, IHashSource, IExistenceProbe
 {
     private const int BufferSize = 1 << 20;
 

@@ -11,7 +11,7 @@ namespace CloudStorage.Providers.Memory;
 /// arrays swapped in under a lock, so a reader holding a stream keeps the version it opened. The reference
 /// implementation of the contract: every capability it declares is real.
 /// </summary>
-public sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier, IHashSource, IExistenceProbe
+internal sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopier, IHashSource, IExistenceProbe
 {
     // MD5 first: the ETag is its hex.
     private static readonly HashAlgorithmKind[] HashOrder = [HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C, HashAlgorithmKind.SHA256];
