@@ -226,10 +226,13 @@ internal sealed class TransferEngine
             lastReported = bytes;
             progress.Report(new TransferProgress(key, bytes, options.Length));
         }, leaveOpen: true);
-        await using var ahead = new ReadAheadStream(hashing, Options.BufferSize, depth: 2, ct, options.Length);
-        var stored = await destination.Provider.WriteAsync(key, ahead, options, ct).ConfigureAwait(false);
+        // An object smaller than one chunk gains nothing from a prefetch (one read is all there is) and would pay a
+        // task and a channel for it: in a sync of many small objects those hand-offs were a large share of the CPU.
+        var small = options.Length is { } declared && declared < Options.BufferSize;
+        await using var ahead = small ? null : new ReadAheadStream(hashing, Options.BufferSize, depth: 2, ct, options.Length);
+        var stored = await destination.Provider.WriteAsync(key, (Stream?)ahead ?? hashing, options, ct).ConfigureAwait(false);
         // Everything read from the source, final: the read-ahead stops its prefetch before it answers.
-        var (sent, computed) = ahead.GetHashes();
+        var (sent, computed) = ahead is not null ? ahead.GetHashes() : ((IHashedStream)hashing).GetHashes();
         progress?.Report(new TransferProgress(key, sent, options.Length ?? sent));
 
         // End-to-end check: what the destination reports must equal what streamed through us.

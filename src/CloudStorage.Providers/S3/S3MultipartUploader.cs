@@ -48,8 +48,11 @@ internal sealed class S3MultipartUploader
 
     private string Bucket => _options.Bucket;
 
-    /// <summary>Uploads the stream; returns the ETag and what was done.</summary>
-    public async Task<(string ETag, S3UploadStatistics Stats)> UploadAsync(string key, Stream content, WriteOptions options, CancellationToken ct)
+    /// <summary>
+    /// Uploads the stream; returns the ETag, what was done, and the stored item when the answer alone describes it
+    /// (a single PutObject whose ETag is the MD5 that was sent, see <see cref="S3StorageProvider.WrittenFromPut"/>).
+    /// </summary>
+    public async Task<(string ETag, S3UploadStatistics Stats, StorageItem? Written)> UploadAsync(string key, Stream content, WriteOptions options, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var target = _owner.AddressRoot + key;
@@ -68,7 +71,7 @@ internal sealed class S3MultipartUploader
         return await UploadPartsAsync(key, target, content, options, partSize, pool, hasher, ct).ConfigureAwait(false);
     }
 
-    private async Task<(string, S3UploadStatistics)> PutSingleAsync(string key, string target, byte[] buffer, int count, WriteOptions options,
+    private async Task<(string, S3UploadStatistics, StorageItem?)> PutSingleAsync(string key, string target, byte[] buffer, int count, WriteOptions options,
         UploadHasher hasher, bool sourceHasMore, CancellationToken ct)
     {
         hasher.Append(buffer.AsSpan(0, count));
@@ -76,9 +79,11 @@ internal sealed class S3MultipartUploader
         ct.ThrowIfCancellationRequested();
         var md5 = hasher.Md5;
         // The body is in memory: the request is sent again (with a fresh stream over the same bytes) on transient failures.
+        PutObjectRequest? sent = null;
         var response = await _owner.PartPipeline.ExecuteAsync("PutObject", t => new ValueTask<PutObjectResponse>(
-            S3ErrorMapper.RunAsync(() => _client.PutObjectAsync(PutRequest(key, target, buffer, count, options, md5), t), target, _owner.Name, t)), ct).ConfigureAwait(false);
-        return (response.ETag, new S3UploadStatistics { Parts = 1, PartSize = count, BuffersAllocated = 1, PeakBuffersInUse = 1, PeakPartsInFlight = 1, Md5Stored = _options.StoreMd5 });
+            S3ErrorMapper.RunAsync(() => _client.PutObjectAsync(sent = PutRequest(key, target, buffer, count, options, md5), t), target, _owner.Name, t)), ct).ConfigureAwait(false);
+        return (response.ETag, new S3UploadStatistics { Parts = 1, PartSize = count, BuffersAllocated = 1, PeakBuffersInUse = 1, PeakPartsInFlight = 1, Md5Stored = _options.StoreMd5 },
+            _owner.WrittenFromPut(key, sent!, response, md5, count));
     }
 
     private PutObjectRequest PutRequest(string key, string target, byte[] buffer, int count, WriteOptions options, ContentHash md5)
@@ -100,7 +105,7 @@ internal sealed class S3MultipartUploader
         return request;
     }
 
-    private async Task<(string, S3UploadStatistics)> UploadPartsAsync(string key, string target, Stream content, WriteOptions options, long partSize,
+    private async Task<(string, S3UploadStatistics, StorageItem?)> UploadPartsAsync(string key, string target, Stream content, WriteOptions options, long partSize,
         PartBufferPool pool, UploadHasher hasher, CancellationToken ct)
     {
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -142,7 +147,7 @@ internal sealed class S3MultipartUploader
                     if (next is not null) pool.Return(next);
                     var single = await PutSingleAsync(key, target, current, currentCount, options, hasher, sourceHasMore, ct).ConfigureAwait(false);
                     pool.Return(current);
-                    return (single.Item1, single.Item2 with { PartSize = partSize, BuffersAllocated = pool.Allocated, PeakBuffersInUse = pool.PeakRented });
+                    return (single.Item1, single.Item2 with { PartSize = partSize, BuffersAllocated = pool.Allocated, PeakBuffersInUse = pool.PeakRented }, single.Item3);
                 }
 
                 if (++partNumber > S3ProviderOptions.MaxParts)
@@ -205,7 +210,7 @@ internal sealed class S3MultipartUploader
             {
                 Multipart = true, Parts = partNumber, PartSize = partSize, BuffersAllocated = pool.Allocated,
                 PeakBuffersInUse = pool.PeakRented, PeakPartsInFlight = peak, Md5Stored = md5Stored,
-            });
+            }, null);
         }
         catch (Exception error)
         {

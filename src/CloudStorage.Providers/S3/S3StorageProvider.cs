@@ -35,6 +35,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
         Name = options.Name ?? "s3://" + options.Bucket;
         AddressRoot = "s3://" + options.Bucket + "/";
         _presigner = new S3Presigner(this);
+        if (Client is AmazonServiceClient serviceClient) serviceClient.AfterResponseEvent += RememberPutDate;
         PartPipeline = options.PartRetry is { } retry ? StorageResilience.CreatePipeline(retry) : ResiliencePipeline.Empty;
         Capabilities = new ProviderCapabilities
         {
@@ -83,9 +84,6 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
 
     /// <inheritdoc />
     public ProviderCapabilities Capabilities { get; }
-
-    /// <summary>What the last write through this provider did (diagnostics; null before the first).</summary>
-    public S3UploadStatistics? LastUpload { get; private set; }
 
     /// <summary>The SDK configuration for <paramref name="options"/>.</summary>
     public static AmazonS3Config CreateConfig(S3ProviderOptions options)
@@ -277,9 +275,42 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
     public async Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default)
     {
         KeyValidator.ValidateObjectKey(key, Name);
-        var (etag, stats) = await new S3MultipartUploader(this).UploadAsync(key, content, options, cancellationToken).ConfigureAwait(false);
-        LastUpload = stats;
-        return await StatAfterWriteAsync(key, etag).ConfigureAwait(false);
+        var (etag, _, written) = await new S3MultipartUploader(this).UploadAsync(key, content, options, cancellationToken).ConfigureAwait(false);
+        return written ?? await StatAfterWriteAsync(key, etag).ConfigureAwait(false);
+    }
+
+    // The Date header of each PutObject answer, read from the SDK's response event (the response object has no Date).
+    private readonly ConditionalWeakTable<PutObjectResponse, string> _putDates = new();
+
+    private void RememberPutDate(object? sender, ResponseEventArgs e)
+    {
+        if (e is not WebServiceResponseEventArgs { Response: PutObjectResponse put, ResponseHeaders: { } headers }) return;
+        foreach (var (name, value) in headers)
+            if (name.Equals("Date", StringComparison.OrdinalIgnoreCase)) { _putDates.AddOrUpdate(put, value); return; }
+    }
+
+    /// <summary>
+    /// The stored item as a single PutObject's answer describes it, or null when the answer cannot decide and a HEAD
+    /// must ask. It decides when the ETag is a trusted MD5 equal to the MD5 of the bytes sent: S3 computes that ETag
+    /// over the bytes it stored, so it proves content and length; everything else the item says (type, headers,
+    /// metadata, class) is what the request set, which S3 stores as given. The time is the answer's Date (S3 gives no
+    /// Last-Modified on a PUT): the server's clock when it answered, at most a second after the stored time for the
+    /// small objects this path serves. An ETag that is not that MD5 (an encrypted bucket, or a store that kept other
+    /// bytes) falls back to the HEAD, whose answer the engine checks against what it sent.
+    /// </summary>
+    internal StorageItem? WrittenFromPut(string key, PutObjectRequest request, PutObjectResponse response, ContentHash sentMd5, long size)
+    {
+        if (!Options.TrustSinglePartETag || S3ObjectInfo.Md5FromETag(response.ETag, trusted: true) is not { } md5 || !md5.Equals(sentMd5)) return null;
+        if (!_putDates.TryGetValue(response, out var date)
+            || !DateTimeOffset.TryParse(date, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var when))
+            return null;
+        var head = new GetObjectMetadataResponse { ETag = response.ETag, LastModified = when.UtcDateTime, StorageClass = request.StorageClass };
+        foreach (var name in request.Headers.Keys) head.Headers[name] = request.Headers[name];
+        head.Headers.ContentType = request.ContentType;
+        head.Headers.ContentLength = size;
+        // S3 keeps metadata names in lower case.
+        foreach (var name in request.Metadata.Keys) head.Metadata[name.ToLowerInvariant()] = request.Metadata[name];
+        return FromHead(key, head);
     }
 
     // The written object as S3 reports it (PutObject answers no LastModified). Done even when the caller cancels
@@ -433,6 +464,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
     /// <inheritdoc />
     public void Dispose()
     {
+        if (Client is AmazonServiceClient serviceClient) serviceClient.AfterResponseEvent -= RememberPutDate;
         if (_ownsClient) Client.Dispose();
     }
 }

@@ -47,6 +47,30 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
     private S3StorageProvider SmallPartsProvider(int concurrency = 4) =>
         Provider(o => o with { PartSize = 5 * MiB, MultipartThreshold = 5 * MiB, Concurrency = concurrency });
 
+    // A provider whose HTTP requests are recorded: what an upload did is read from the requests it sent.
+    private (S3StorageProvider Provider, RecordingHttpClientFactory Requests) Recorded(Func<S3ProviderOptions, S3ProviderOptions>? configure = null)
+    {
+        var recorder = new RecordingHttpClientFactory();
+        var options = emulator.Options(_bucket);
+        if (configure is not null) options = configure(options);
+        var config = S3StorageProvider.CreateConfig(options);
+        config.HttpClientFactory = recorder;
+        var client = new AmazonS3Client(options.Credentials, config);
+        _disposables.Add(client);
+        var provider = new S3StorageProvider(options, client);
+        _disposables.Add(provider);
+        return (provider, recorder);
+    }
+
+    private static readonly Func<S3ProviderOptions, S3ProviderOptions> SmallParts =
+        o => o with { PartSize = 5 * MiB, MultipartThreshold = 5 * MiB };
+
+    private static List<RecordedRequest> PartUploads(RecordingHttpClientFactory r) =>
+        r.Requests.Where(q => q.Method == "PUT" && q.PathAndQuery.Contains("partNumber=", StringComparison.Ordinal)).ToList();
+
+    private static bool SelfCopied(RecordingHttpClientFactory r) =>
+        r.Requests.Any(q => q.Method == "PUT" && q.Headers.ContainsKey("x-amz-copy-source"));
+
     private IAmazonS3 Client()
     {
         var client = emulator.CreateClient();
@@ -64,23 +88,22 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
     {
         const long length = 64L * MiB;
         const int concurrency = 4;
-        var provider = SmallPartsProvider(concurrency);
+        var (provider, requests) = Recorded(o => SmallParts(o) with { Concurrency = concurrency });
         var expectedMd5 = GeneratedStream.Md5Of(length);
 
         var (written, allocated) = await MeasureAllocationsAsync(() =>
             provider.WriteAsync("big/64mib.bin", new GeneratedStream(length), new WriteOptions { Length = length }));
 
-        var stats = provider.LastUpload!;
-        Assert.True(stats.Multipart);
-        Assert.Equal(5 * MiB, stats.PartSize);
-        Assert.Equal(13, stats.Parts);
-        // At most `concurrency` parts uploading, plus the one being filled: peak buffered bytes <= (concurrency + 1) x part size.
-        Assert.InRange(stats.PeakPartsInFlight, 2, concurrency);
-        Assert.InRange(stats.PeakBuffersInUse, 2, concurrency + 1);
-        Assert.InRange(stats.BuffersAllocated, 2, concurrency + 1);
+        var parts = PartUploads(requests);
+        Assert.Equal(13, parts.Count);
+        // The body's own length (a streamed, signed body is longer on the wire by its chunk signatures).
+        Assert.All(parts.SkipLast(1), p => Assert.Equal((5 * MiB).ToString(),
+            p.Headers.TryGetValue("x-amz-decoded-content-length", out var decoded) ? decoded : p.Headers["content-length"]));
+        // At most `concurrency` parts uploading at once (and one being filled: the allocation bound below).
+        Assert.InRange(requests.PeakInFlight, 2, concurrency);
         // Part buffers, plus the SDK's own working memory: far less than the object.
         var bound = (concurrency + 1) * 5L * MiB + 16L * MiB;
-        output.WriteLine($"allocated {allocated / (double)MiB:F1} MiB, {stats.BuffersAllocated} part buffers, peak {stats.PeakBuffersInUse} in use, peak {stats.PeakPartsInFlight} parts in flight");
+        output.WriteLine($"allocated {allocated / (double)MiB:F1} MiB, peak {requests.PeakInFlight} requests in flight");
         Assert.True(allocated < bound, $"the upload allocated {allocated / MiB} MiB; the bound is {bound / MiB} MiB for a {length / MiB} MiB object");
         Assert.Equal(length, written.Size);
         Assert.EndsWith("-13\"", written.ETag);
@@ -94,14 +117,13 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
     public async Task A_stream_of_unknown_length_goes_up_in_parts_and_gets_its_MD5_stored_after_completion()
     {
         var data = RandomBytes(12 * MiB + 3, seed: 1);
-        var provider = SmallPartsProvider();
+        var (provider, requests) = Recorded(SmallParts);
 
         var written = await provider.WriteAsync("unknown.bin", new NonSeekableStream(new MemoryStream(data), maxChunk: 70_000),
             new WriteOptions { ContentType = "application/x-test", Metadata = new Dictionary<string, string> { ["origin"] = "test" } });
 
-        Assert.True(provider.LastUpload!.Multipart);
-        Assert.Equal(3, provider.LastUpload.Parts);
-        Assert.True(provider.LastUpload.Md5Stored);
+        Assert.Equal(3, PartUploads(requests).Count);
+        Assert.True(SelfCopied(requests)); // the MD5, known only at the end, was stored by a copy onto itself
         Assert.Equal(data.Length, written.Size);
         Assert.Equal("application/x-test", written.ContentType);
         Assert.Equal("test", written.Metadata["origin"]);
@@ -113,11 +135,12 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
     public async Task A_stream_of_unknown_length_that_fits_one_part_goes_up_in_one_request()
     {
         var data = RandomBytes(3 * MiB, seed: 2);
-        var provider = SmallPartsProvider();
+        var (provider, requests) = Recorded(SmallParts);
 
         var written = await provider.WriteAsync("one.bin", new NonSeekableStream(new MemoryStream(data)), new WriteOptions());
 
-        Assert.False(provider.LastUpload!.Multipart);
+        Assert.Equal(["PUT"], requests.Requests.Select(r => r.Method));
+        Assert.Empty(PartUploads(requests));
         Assert.Equal(ContentHash.Compute(HashAlgorithmKind.MD5, data), written.GetHash(HashAlgorithmKind.MD5));
     }
 
@@ -182,13 +205,14 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
     [Fact]
     public async Task A_promised_MD5_is_stored_when_the_upload_starts_so_no_copy_is_needed_afterwards()
     {
-        var provider = SmallPartsProvider();
+        var (provider, requests) = Recorded(SmallParts);
         var data = RandomBytes(11 * MiB, seed: 7);
         var md5 = ContentHash.Compute(HashAlgorithmKind.MD5, data);
 
         var written = await provider.WriteAsync("promised.bin", new MemoryStream(data), new WriteOptions { Length = data.Length, ExpectedHashes = [md5] });
 
-        Assert.True(provider.LastUpload!.Md5Stored);
+        Assert.NotEmpty(PartUploads(requests));
+        Assert.False(SelfCopied(requests));
         Assert.Equal(md5.Hex, written.Metadata["cloudstorage-md5"]);
         Assert.Equal(md5, await provider.GetHashAsync("promised.bin", HashAlgorithmKind.MD5));
     }
@@ -426,6 +450,88 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
         Assert.Equal(data, await ReadAllAsync(provider, "parts.bin"));
     }
 
+    // ---------------------------------------------------------------- what a single PutObject's answer proves
+
+    [Fact]
+    public async Task A_single_part_write_is_described_by_the_PutObject_answer_without_a_HEAD_and_agrees_with_a_later_stat()
+    {
+        var recorder = new RecordingHttpClientFactory();
+        var options = emulator.Options(_bucket);
+        var config = S3StorageProvider.CreateConfig(options);
+        config.HttpClientFactory = recorder;
+        var client = new AmazonS3Client(options.Credentials, config);
+        _disposables.Add(client);
+        var provider = new S3StorageProvider(options, client);
+        var data = RandomBytes(20_000, seed: 21);
+        var write = new WriteOptions
+        {
+            Length = data.Length, ContentType = "text/csv", CacheControl = "max-age=60", ContentDisposition = "attachment",
+            Metadata = new Dictionary<string, string> { ["Origin"] = "unit test" }, ModifiedTime = new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.Zero),
+        };
+
+        var written = await provider.WriteAsync("put/one.csv", new MemoryStream(data), write);
+
+        Assert.Equal(["PUT"], recorder.Requests.Select(r => r.Method)); // one request: no HEAD after the PUT
+        var stat = await provider.StatAsync("put/one.csv");
+        Assert.NotNull(stat);
+        Assert.Equal((stat.Size, stat.ETag, stat.ContentType, stat.CacheControl, stat.ContentDisposition, stat.StorageClass),
+            (written.Size, written.ETag, written.ContentType, written.CacheControl, written.ContentDisposition, written.StorageClass));
+        Assert.Equal(stat.Metadata.OrderBy(m => m.Key), written.Metadata.OrderBy(m => m.Key));
+        Assert.Equal(stat.Hashes, written.Hashes);
+        Assert.Equal(ContentHash.Compute(HashAlgorithmKind.MD5, data), written.GetHash(HashAlgorithmKind.MD5));
+        // The answer's Date, not the stored Last-Modified (S3 sends none on a PUT): the same second or the next.
+        Assert.InRange((written.LastModified!.Value - stat.LastModified!.Value).TotalSeconds, 0, 1);
+    }
+
+    // A store that kept other bytes than were sent (it ignored Content-MD5) reports their MD5 as the ETag, in the PUT's
+    // answer and in every later HEAD: the answer cannot describe the object, the provider asks with a HEAD, and the
+    // engine's end-to-end check refuses the write. Skipping the HEAD is only taken when the store's own ETag equals
+    // the MD5 that was sent, so it never lets a wrong object pass as written.
+    [Fact]
+    public async Task A_store_that_reports_other_bytes_than_were_sent_fails_the_write_as_an_integrity_error()
+    {
+        var lying = new OtherBytesHttpClientFactory();
+        var options = emulator.Options(_bucket);
+        var config = S3StorageProvider.CreateConfig(options);
+        config.HttpClientFactory = lying;
+        var client = new AmazonS3Client(options.Credentials, config);
+        _disposables.Add(client);
+        var provider = new S3StorageProvider(options, client);
+        var data = RandomBytes(5_000, seed: 22);
+
+        var e = await Assert.ThrowsAsync<StorageException>(() =>
+            new TransferEngine().UploadAsync(new MemoryStream(data), data.Length, new StorageLocation(provider, "other.bin"), new CopyRequest { Overwrite = true }));
+
+        Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
+        Assert.Contains(OtherBytesHttpClientFactory.OtherMd5, e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(["PUT", "HEAD"], lying.Methods);
+    }
+
+    private sealed class OtherBytesHttpClientFactory : HttpClientFactory
+    {
+        public static readonly string OtherMd5 = Convert.ToHexString(MD5.HashData("other bytes"u8)).ToLowerInvariant();
+        public System.Collections.Concurrent.ConcurrentQueue<string> Methods { get; } = new();
+
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new Handler(this) { InnerHandler = new SocketsHttpHandler() });
+
+        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+
+        private sealed class Handler(OtherBytesHttpClientFactory owner) : DelegatingHandler
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                owner.Methods.Enqueue(request.Method.Method);
+                var response = await base.SendAsync(request, cancellationToken);
+                if (response.Headers.ETag is not null)
+                {
+                    response.Headers.Remove("ETag");
+                    response.Headers.TryAddWithoutValidation("ETag", $"\"{OtherMd5}\"");
+                }
+                return response;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- properties
 
     [Theory]
@@ -457,14 +563,14 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
     [Fact]
     public async Task Storage_class_and_tags_from_the_engine_survive_a_multipart_stream_whose_MD5_is_stored_by_a_copy_afterwards()
     {
-        var provider = SmallPartsProvider();
+        var (provider, requests) = Recorded(SmallParts);
         var data = RandomBytes(11 * MiB, seed: 14);
         var request = new CopyRequest { StorageClass = "ONEZONE_IA", Tags = new Dictionary<string, string> { ["retention"] = "30d" } };
 
         var written = await new TransferEngine().UploadAsync(new NonSeekableStream(new MemoryStream(data)), null, new StorageLocation(provider, "tagged.bin"), request);
 
-        Assert.True(provider.LastUpload!.Multipart);
-        Assert.True(provider.LastUpload.Md5Stored); // the object was copied onto itself after completion
+        Assert.NotEmpty(PartUploads(requests));
+        Assert.True(SelfCopied(requests)); // the object was copied onto itself after completion
         var head = await Client().GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = "tagged.bin" });
         var tagging = await Client().GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = _bucket, Key = "tagged.bin" });
         Assert.Equal("ONEZONE_IA", head.StorageClass.Value);

@@ -8,6 +8,12 @@ public sealed class RecordingHttpClientFactory : HttpClientFactory
 {
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
+    private int _inFlight;
+    private int _peakInFlight;
+
+    /// <summary>The most requests that were on their way at once.</summary>
+    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+
     public override HttpClient CreateHttpClient(IClientConfig clientConfig) =>
         new(new RecordingHandler(this) { InnerHandler = new SocketsHttpHandler() });
 
@@ -15,12 +21,22 @@ public sealed class RecordingHttpClientFactory : HttpClientFactory
 
     private sealed class RecordingHandler(RecordingHttpClientFactory owner) : DelegatingHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var headers = request.Headers.Concat(request.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>())
                 .ToDictionary(h => h.Key.ToLowerInvariant(), h => string.Join(",", h.Value));
             owner.Requests.Enqueue(new RecordedRequest(request.Method.Method, request.RequestUri!.PathAndQuery, headers));
-            return base.SendAsync(request, cancellationToken);
+            var now = Interlocked.Increment(ref owner._inFlight);
+            int peak;
+            while (now > (peak = Volatile.Read(ref owner._peakInFlight)) && Interlocked.CompareExchange(ref owner._peakInFlight, now, peak) != peak) { }
+            try
+            {
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref owner._inFlight);
+            }
         }
     }
 }

@@ -203,6 +203,7 @@ internal sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier
                 var (source, hashing, ownsHashing) = verify ? HashedStreams.For(content, includeSha256) : (content, null, false);
                 using var ownedHashing = ownsHashing ? (HashingStream)hashing! : null;
                 long written = 0;
+                var writeback = new EarlyWriteback(file.SafeFileHandle);
                 var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 try
                 {
@@ -216,6 +217,7 @@ internal sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier
                         if (options.Length is { } limit && written > limit)
                             throw LengthMismatch(address, limit, $"more than {limit}");
                         await file.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                        writeback.Written(written);
                     }
                 }
                 finally
