@@ -459,7 +459,9 @@ EOF
   # Front-end adaptations, made here without changing firebase-tools:
   #  * /storage/v1/b/... also reaches the emulator's /b/... routes, so PATCH, copyTo, rewriteTo and
   #    the bucket list work under the real JSON API path;
-  #  * resumable uploads may come in several chunks (Content-Range, 308 replies with Range);
+  #  * resumable uploads may come in several chunks (Content-Range, 308 replies with Range); a status
+#    query (Content-Range: bytes */...) on a session already finalized answers 200 with the object, as
+#    GCS does (the emulator answered 400), so a client whose last answer was lost learns it is done;
   #  * PUT and DELETE on /BUCKET/OBJECT (the form of V4 signed URLs) map onto the JSON API;
   #    signed-URL parameters are accepted, not verified;
   #  * objects.list as GCS does it: names in UTF-8 byte order (the emulator compared UTF-16 code
@@ -467,9 +469,9 @@ EOF
   #    page token (the emulator paged objects only and repeated every prefix on every page);
   #  * the storageClass given at upload or in a rewrite body is kept (the emulator stored STANDARD);
   #  * every write gets a new generation and ETag (the emulator's were equal within one millisecond).
-  # The launcher's file name changes with its content (-2), so that an older copy of this script sharing
+  # The launcher's file name changes with its content (-3), so that an older copy of this script sharing
   # the installation cannot swap it under a newer one.
-  cat > "$EMULATOR_HOME/gcs/gcs-emulator-2.js" <<'EOF'
+  cat > "$EMULATOR_HOME/gcs/gcs-emulator-3.js" <<'EOF'
 'use strict';
 const http = require('http');
 const host = process.env.GCS_HOST || '127.0.0.1';
@@ -479,6 +481,7 @@ const { StorageEmulator } = require('firebase-tools/lib/emulator/storage');
 const { createApp } = require('firebase-tools/lib/emulator/storage/server');
 const { EmulatorRegistry } = require('firebase-tools/lib/emulator/registry');
 const { StorageLayer } = require('firebase-tools/lib/emulator/storage/files');
+const { CloudStorageObjectMetadata } = require('firebase-tools/lib/emulator/storage/metadata');
 
 // GCS gives every write a new generation and ETag; the emulator used Date.now(), the same for two writes in
 // one millisecond.
@@ -571,6 +574,14 @@ async function resumableChunk(emulator, req, res) {
   };
   const total = m[4] === '*' ? null : Number(m[4]);
   if (m[1] === '*') {
+    if (upload.status === 'final') {
+      const md = emulator.storageLayer.getMetadata(upload.bucketId, upload.objectId);
+      if (!md) return false;
+      const json = JSON.stringify(new CloudStorageObjectMetadata(md));
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
+      res.end(json);
+      return true;
+    }
     if (upload.status !== 'active') return false;
     if (total !== null && total === upload.size) return false;
     return reply308();
@@ -759,7 +770,7 @@ start_one() { # name port-variable
       rm -rf "$DATA_DIR/gcs"
       mkdir -p "$DATA_DIR/gcs"
       (cd "$EMULATOR_HOME/gcs" && TMPDIR="$DATA_DIR/gcs" GCS_HOST="$HOST" GCS_PORT="$port" GCS_PROJECT="$GCS_PROJECT" \
-        exec nohup node "$EMULATOR_HOME/gcs/gcs-emulator-2.js" </dev/null >"$logfile" 2>&1) &
+        exec nohup node "$EMULATOR_HOME/gcs/gcs-emulator-3.js" </dev/null >"$logfile" 2>&1) &
       ;;
   esac
   pid=$!

@@ -1,15 +1,14 @@
 using System.Text.Json;
 using CloudStorage.Errors;
 using Google.Apis.Auth.OAuth2;
-using Google.Apis.Auth.OAuth2.Responses;
 
 namespace CloudStorage.Providers.Gcs;
 
 /// <summary>
 /// The provider's Google credential, resolved on first use through Google.Apis.Auth: an explicit credential, a
 /// credentials file, or Application Default Credentials (<c>GOOGLE_APPLICATION_CREDENTIALS</c>, gcloud's user
-/// credentials, the GCE/GKE/Cloud Run metadata server). Access tokens are asked of the credential for every request;
-/// the library caches them and refreshes them before they expire. Nothing here ever formats a token into a message.
+/// credentials, the GCE/GKE/Cloud Run metadata server). The SDK's HTTP client asks it for an access token for every
+/// request; the library caches tokens and refreshes them before they expire. Nothing here ever formats a token.
 /// </summary>
 internal sealed class GcsCredentials
 {
@@ -23,28 +22,6 @@ internal sealed class GcsCredentials
     public bool SendsNoAuthorization => _options.IsEmulator || _options.Anonymous;
 
     private string Target => "gs://" + _options.Bucket;
-
-    /// <summary>The bearer token for a request, or null when none is sent.</summary>
-    public async Task<string?> GetAccessTokenAsync(CancellationToken ct)
-    {
-        if (SendsNoAuthorization) return null;
-        var credential = await GetCredentialAsync(ct).ConfigureAwait(false);
-        try
-        {
-            return await ((ITokenAccess)credential).GetAccessTokenForRequestAsync(null, ct).ConfigureAwait(false);
-        }
-        catch (TokenResponseException e)
-        {
-            var transient = e.StatusCode is { } s && ((int)s >= 500 || (int)s == 429);
-            throw new StorageException(transient ? StorageErrorKind.Transient : StorageErrorKind.PermissionDenied,
-                $"Google refused an access token for '{Target}' ({e.Error?.Error ?? "error"}: {e.Error?.ErrorDescription}). " +
-                "Check the service account or run 'gcloud auth application-default login' again.", Target, null, e, transient);
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
-        {
-            throw new StorageException(StorageErrorKind.Transient, $"An access token for '{Target}' could not be fetched: {e.Message}", Target, null, e);
-        }
-    }
 
     /// <summary>The credential (resolved once; a failure is not cached, so a fixed environment is picked up).</summary>
     public async Task<GoogleCredential> GetCredentialAsync(CancellationToken ct)

@@ -1,50 +1,86 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using CloudStorage.Errors;
+using CloudStorage.Providers.Common;
+using Google;
+using Google.Apis.Auth.OAuth2.Responses;
 
 namespace CloudStorage.Providers.Gcs;
 
 /// <summary>
-/// Turns GCS JSON API error responses and transport failures into <see cref="StorageException"/>s. Following Google's
-/// retry guidance, 408, 429 and 5xx (except 501) and dropped connections are transient; 401/403 never are. Messages
-/// carry the service's error message and reason, never request headers (where the bearer token travels).
+/// Turns what the GCS SDK throws into <see cref="StorageException"/>s: <see cref="GoogleApiException"/> by its HTTP
+/// status and the service's error reason, <see cref="TokenResponseException"/> (the credential could not get a token),
+/// JSON the SDK could not read, timeouts and dropped connections. Following Google's retry guidance, 408, 429 and 5xx
+/// (except 501) and dropped connections are transient; 401/403 never are. Messages carry the service's error message
+/// and reason, never request headers (where the bearer token travels).
 /// </summary>
 internal static class GcsErrorMapper
 {
-    /// <summary>The error of a failed response (the body is read here, at most 64 KiB of it).</summary>
-    public static async Task<StorageException> FromResponseAsync(HttpResponseMessage response, string target, string provider, CancellationToken ct)
+    /// <summary>
+    /// The StorageException for <paramref name="error"/>, or null when it must pass unchanged (a StorageException, or
+    /// the cancellation the caller asked for).
+    /// </summary>
+    public static StorageException? Map(Exception error, string target, string provider, CancellationToken ct) => error switch
     {
-        string body;
+        StorageException => null,
+        OperationCanceledException when ct.IsCancellationRequested => null,
+        GoogleApiException api => FromApi(api, target, provider),
+        TokenResponseException token => FromToken(token, target, provider),
+        HttpTimeoutException timeout =>
+            new StorageException(StorageErrorKind.Transient, $"{timeout.Message} (while working on '{target}')", target, provider, timeout),
+        OperationCanceledException or TimeoutException =>
+            new StorageException(StorageErrorKind.Transient, $"The request for '{target}' timed out.", target, provider, error),
+        HttpRequestException or IOException or SocketException =>
+            new StorageException(StorageErrorKind.Transient, $"The connection failed while working on '{target}': {FirstLine(error.Message)}", target, provider, error),
+        // An answer cut short or garbled on the way (a proxy, a dropped connection): a retry may get it whole.
+        Newtonsoft.Json.JsonException or System.Text.Json.JsonException =>
+            new StorageException(StorageErrorKind.Transient, $"The answer for '{target}' was not readable JSON: {FirstLine(error.Message)}", target, provider, error),
+        _ => null,
+    };
+
+    /// <summary>Runs <paramref name="action"/>, throwing the mapped form of its failures.</summary>
+    public static async Task<T> RunAsync<T>(Func<Task<T>> action, string target, string provider, CancellationToken ct)
+    {
+        GcsCallState.Begin();
         try
         {
-            body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            if (body.Length > 65536) body = body[..65536];
+            return await action().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException)
+        catch (Exception e) when (Map(e, target, provider, ct) is { } mapped)
         {
-            body = "";
+            throw mapped;
         }
-        return FromStatus(response.StatusCode, body, RetryAfter(response), target, provider);
     }
 
-    /// <summary>The error for an HTTP status and the JSON error document GCS sends with it.</summary>
-    public static StorageException FromStatus(HttpStatusCode status, string body, TimeSpan? retryAfter, string target, string provider)
+    private static StorageException FromApi(GoogleApiException e, string target, string provider)
     {
-        var (message, reason) = Parse(body);
+        var status = e.HttpStatusCode;
+        if ((int)status == 0)
+        {
+            // The SDK could not make sense of the answer (no status of its own): treat it as a garbled answer.
+            return new StorageException(StorageErrorKind.Transient, $"GCS answered unreadably while working on '{target}': {FirstLine(e.Message)}", target, provider, e);
+        }
+        var message = e.Error?.Message;
+        if (string.IsNullOrWhiteSpace(message) && e.Error?.ErrorResponseContent is { Length: > 0 } content) message = content.Length > 200 ? content[..200] : content;
+        var reason = e.Error?.Errors?.FirstOrDefault()?.Reason;
+        return FromStatus(status, message, reason, GcsCallState.RetryAfter, target, provider, e);
+    }
+
+    /// <summary>The error for an HTTP status and the message and reason GCS sent with it.</summary>
+    public static StorageException FromStatus(HttpStatusCode status, string? message, string? reason, TimeSpan? retryAfter, string target, string provider,
+        Exception? inner = null)
+    {
         var code = (int)status;
         var detail = reason is null ? $"HTTP {code}" : $"{reason}, HTTP {code}";
         var said = string.IsNullOrWhiteSpace(message) ? "" : $": {Trim(message)}";
         StorageException Make(StorageErrorKind kind, string text, bool? transient = null) =>
-            new(kind, $"{text}{said} ({detail}).", target, provider, null, transient, retryAfter);
+            new(kind, $"{text}{said} ({detail}).", target, provider, inner, transient, retryAfter);
 
         if (code == 400 && message is not null && LooksLikeHashMismatch(message))
             return Make(StorageErrorKind.IntegrityFailure, $"GCS received different bytes than were sent for '{target}'");
         return code switch
         {
-            404 when message?.Contains("bucket", StringComparison.OrdinalIgnoreCase) == true && message.Contains("not exist", StringComparison.OrdinalIgnoreCase)
-                => Make(StorageErrorKind.NotFound, $"The bucket of '{target}' does not exist"),
+            404 when IsMissingBucket(message) => Make(StorageErrorKind.NotFound, $"The bucket of '{target}' does not exist"),
             404 => Make(StorageErrorKind.NotFound, $"'{target}' was not found"),
             401 or 403 => Make(StorageErrorKind.PermissionDenied, $"Access to '{target}' was denied", transient: false),
             409 => Make(StorageErrorKind.Conflict, $"A conflicting operation is in progress on '{target}'"),
@@ -57,19 +93,17 @@ internal static class GcsErrorMapper
         };
     }
 
-    /// <summary>
-    /// The StorageException for a transport failure, or null when it must pass unchanged (a StorageException, or the
-    /// cancellation the caller asked for).
-    /// </summary>
-    public static StorageException? MapTransport(Exception error, string target, string provider, CancellationToken ct) => error switch
+    /// <summary>True when a 404's message says the bucket, not the object, is missing.</summary>
+    public static bool IsMissingBucket(string? message) =>
+        message?.Contains("bucket", StringComparison.OrdinalIgnoreCase) == true && message.Contains("not exist", StringComparison.OrdinalIgnoreCase);
+
+    private static StorageException FromToken(TokenResponseException e, string target, string provider)
     {
-        StorageException => null,
-        OperationCanceledException when ct.IsCancellationRequested => null,
-        OperationCanceledException oce => new StorageException(StorageErrorKind.Transient, $"The request for '{target}' timed out.", target, provider, oce),
-        HttpRequestException or IOException or SocketException =>
-            new StorageException(StorageErrorKind.Transient, $"The connection failed while working on '{target}': {error.Message}", target, provider, error),
-        _ => null,
-    };
+        var transient = e.StatusCode is { } s && ((int)s >= 500 || (int)s == 429);
+        return new StorageException(transient ? StorageErrorKind.Transient : StorageErrorKind.PermissionDenied,
+            $"Google refused an access token for '{target}' ({e.Error?.Error ?? "error"}: {e.Error?.ErrorDescription}). " +
+            "Check the service account or run 'gcloud auth application-default login' again.", target, provider, e, transient);
+    }
 
     private static bool LooksLikeHashMismatch(string message) =>
         (message.Contains("match", StringComparison.OrdinalIgnoreCase) || message.Contains("mismatch", StringComparison.OrdinalIgnoreCase)) &&
@@ -82,41 +116,5 @@ internal static class GcsErrorMapper
         return oneLine.Length > 500 ? oneLine[..500] + "..." : oneLine;
     }
 
-    // {"error":{"code":403,"message":"...","errors":[{"reason":"forbidden",...}]}}, or plain text from emulators.
-    private static (string? Message, string? Reason) Parse(string body)
-    {
-        if (string.IsNullOrWhiteSpace(body)) return (null, null);
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("error", out var error))
-                return (null, null);
-            if (error.ValueKind == JsonValueKind.String) return (error.GetString(), null);
-            var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-            string? reason = null;
-            if (error.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0
-                && errors[0].TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String)
-                reason = r.GetString();
-            return (message, reason);
-        }
-        catch (JsonException)
-        {
-            return (body.Length > 200 ? body[..200] : body, null);
-        }
-    }
-
-    /// <summary>The Retry-After of a response (seconds or an HTTP date), when given.</summary>
-    public static TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        if (response.Headers.RetryAfter is not { } ra) return null;
-        if (ra.Delta is { } delta) return delta;
-        if (ra.Date is { } date)
-        {
-            var wait = date - DateTimeOffset.UtcNow;
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-        return null;
-    }
-
-    internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }

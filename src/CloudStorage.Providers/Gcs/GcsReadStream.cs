@@ -5,7 +5,7 @@ using CloudStorage.Providers.Common;
 namespace CloudStorage.Providers.Gcs;
 
 /// <summary>
-/// The body of a media download. When a server answered a range request with the whole object (200 instead of 206,
+/// The body of a media download (objects.get with alt=media, sent through the SDK's StorageService HTTP client). When a server answered a range request with the whole object (200 instead of 206,
 /// as HTTP allows), the bytes before the range are skipped and the rest is cut at the range's end. A body that ends
 /// before the length the answer promised (its Content-Range, else its Content-Length) is a transient IntegrityFailure,
 /// never data; read failures leave as StorageExceptions. Disposing it releases the response.
@@ -56,7 +56,7 @@ internal sealed class GcsReadStream : ReadOnlyStream
         {
             return new GcsReadStream(response, await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), skip, limit, expected, target, provider);
         }
-        catch (Exception e) when (GcsErrorMapper.MapTransport(e, target, provider, ct) is { } mapped)
+        catch (Exception e) when (GcsErrorMapper.Map(e, target, provider, ct) is { } mapped)
         {
             throw mapped;
         }
@@ -77,7 +77,7 @@ internal sealed class GcsReadStream : ReadOnlyStream
                 throw ShortBody.Error(_handedOut, e, _target, _provider);
             return n;
         }
-        catch (Exception error) when (GcsErrorMapper.MapTransport(error, _target, _provider, cancellationToken) is { } mapped)
+        catch (Exception error) when (GcsErrorMapper.Map(error, _target, _provider, cancellationToken) is { } mapped)
         {
             throw mapped;
         }

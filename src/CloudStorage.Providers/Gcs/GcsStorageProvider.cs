@@ -1,25 +1,29 @@
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text.Json.Nodes;
 using CloudStorage.Addressing;
 using CloudStorage.Errors;
 using CloudStorage.Model;
 using CloudStorage.Providers.Resilience;
+using Google.Apis.Storage.v1.Data;
+using Google.Cloud.Storage.V1;
 using Polly;
+using GcsObject = Google.Apis.Storage.v1.Data.Object;
 
 namespace CloudStorage.Providers.Gcs;
 
 /// <summary>
-/// One Google Cloud Storage bucket (<c>gs://bucket/key</c>) over the JSON API (<see cref="GcsJsonApi"/>), with
-/// Google.Apis.Auth for credentials and signing. Listings are objects.list pages fetched as the caller enumerates;
-/// writes stream through <see cref="GcsUploader"/>; md5Hash and crc32c are reported as native hashes; copies use
-/// objects.rewrite; presigned URLs are V4 (<see cref="GcsV4Signer"/>).
+/// One Google Cloud Storage bucket (<c>gs://bucket/key</c>) on Google.Cloud.Storage.V1: <see cref="StorageClient"/>
+/// for metadata, listings (objects.list pages fetched as the caller enumerates) and deletes; the SDK's resumable upload
+/// for writes (<see cref="GcsUploader"/>); media reads streamed through the SDK's <c>StorageService</c> (ranges
+/// included; StorageClient only downloads into a stream it is given); copies through objects.rewrite; V4 signed URLs
+/// through the SDK's <see cref="UrlSigner"/>. md5Hash and crc32c are reported as native hashes. The SDK's retries
+/// are off: the one retry layer is the provider's (Polly, <see cref="ResilientStorageProvider"/> and the per-request
+/// pipeline of <see cref="GcsProviderOptions.RequestRetry"/>).
 /// </summary>
 public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IPresigner, IHashSource, IDisposable
 {
-    internal const string DefaultContentType = "application/octet-stream";
     private readonly GcsCredentials _credentials;
-    private readonly GcsJsonApi _api;
+    private readonly GcsClient _client;
     private readonly ResiliencePipeline _requestPipeline;
 
     /// <summary>A provider for <paramref name="options"/>.</summary>
@@ -30,7 +34,7 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         Name = options.Name ?? "gs://" + options.Bucket;
         AddressRoot = "gs://" + options.Bucket + "/";
         _credentials = new GcsCredentials(options);
-        _api = new GcsJsonApi(options, _credentials, Name);
+        _client = new GcsClient(options, _credentials);
         _requestPipeline = options.RequestRetry is { } retry ? StorageResilience.CreatePipeline(retry) : ResiliencePipeline.Empty;
         Capabilities = new ProviderCapabilities
         {
@@ -54,6 +58,7 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         };
     }
 
+
     IReadOnlySet<HashAlgorithmKind> IHashSource.Algorithms { get; } = new HashSet<HashAlgorithmKind> { HashAlgorithmKind.MD5, HashAlgorithmKind.CRC32C };
 
     TimeSpan IPresigner.MaxExpiry => GcsProviderOptions.MaxSignedUrlExpiry;
@@ -73,11 +78,11 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
     /// <inheritdoc />
     public ProviderCapabilities Capabilities { get; }
 
-    /// <summary>What the last write through this provider did (diagnostics; null before the first).</summary>
-    public GcsUploadStatistics? LastUpload { get; private set; }
+    private Task<StorageClient> ClientAsync(CancellationToken ct) => _client.GetAsync(ct);
 
-    /// <summary>objects.rewrite calls of the last server-side copy into this provider (diagnostics).</summary>
-    public int LastCopyCalls { get; private set; }
+    private Task<T> RunAsync<T>(string target, Func<Task<T>> action, CancellationToken ct) => GcsErrorMapper.RunAsync(action, target, Name, ct);
+
+    private static readonly RetryOptions NoRetry = RetryOptions.Never;
 
     // ---------------------------------------------------------------- listing
 
@@ -86,29 +91,37 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
     {
         KeyValidator.ValidatePrefix(request.Prefix, Name);
         var pageSize = Math.Clamp(request.PageSize ?? Capabilities.MaxListPageSize, 1, Capabilities.MaxListPageSize);
-        string? token = null;
-        string? last = null;
-        do
+        var target = AddressRoot + request.Prefix;
+        var client = await RunAsync(target, () => ClientAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        var pages = client.ListObjectsAsync(Bucket, request.Prefix.Length > 0 ? request.Prefix : null, new ListObjectsOptions
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var page = await _api.ListAsync(request.Prefix, request.Delimiter, pageSize, token, cancellationToken).ConfigureAwait(false);
-            foreach (var item in MergePage(page))
+            Delimiter = string.IsNullOrEmpty(request.Delimiter) ? null : request.Delimiter,
+            PageSize = pageSize,
+            UserProject = Options.UserProject,
+            RetryOptions = NoRetry,
+        }).AsRawResponses().GetAsyncEnumerator(cancellationToken);
+        await using (pages.ConfigureAwait(false))
+        {
+            string? last = null;
+            // Pages are fetched as the caller enumerates (one objects.list call per MoveNext that needs one).
+            while (await RunAsync(target, async () => await pages.MoveNextAsync().ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
             {
-                // A prefix spans pages and GCS repeats it on each: every key is yielded once, in order.
-                if (last is not null && KeyComparer.Instance.Compare(item.Key, last) <= 0) continue;
-                last = item.Key;
-                yield return item;
+                foreach (var item in MergePage(pages.Current))
+                {
+                    // A prefix spans pages and GCS repeats it on each: every key is yielded once, in order.
+                    if (last is not null && KeyComparer.Instance.Compare(item.Key, last) <= 0) continue;
+                    last = item.Key;
+                    yield return item;
+                }
             }
-            token = page.NextPageToken;
         }
-        while (token is not null);
     }
 
-    // A page holds objects and prefixes of one key range as two lists; the contract wants one sorted sequence.
-    private IEnumerable<StorageItem> MergePage(GcsListPage page)
+    // A page holds objects and prefixes of one key range as two lists; the contract wants one sorted sequence (UTF-8 order).
+    private IEnumerable<StorageItem> MergePage(Objects page)
     {
-        var objects = page.Items.OrderBy(o => o.Name, KeyComparer.Instance).ToList();
-        var prefixes = page.Prefixes.Distinct().OrderBy(p => p, KeyComparer.Instance).ToList();
+        var objects = (page.Items ?? []).OrderBy(o => o.Name, KeyComparer.Instance).ToList();
+        var prefixes = (page.Prefixes ?? []).Distinct().OrderBy(p => p, KeyComparer.Instance).ToList();
         int i = 0, j = 0;
         while (i < objects.Count || j < prefixes.Count)
         {
@@ -122,23 +135,7 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         }
     }
 
-    internal StorageItem ToItem(GcsObject o) => new()
-    {
-        ProviderName = Name,
-        Key = o.Name,
-        Uri = AddressRoot + o.Name,
-        Size = o.Size,
-        LastModified = o.LastModified,
-        ETag = o.ETag,
-        ContentType = o.ContentType,
-        ContentEncoding = o.ContentEncoding,
-        ContentDisposition = o.ContentDisposition,
-        ContentLanguage = o.ContentLanguage,
-        CacheControl = o.CacheControl,
-        StorageClass = o.StorageClass,
-        Metadata = o.UserMetadata(),
-        Hashes = o.Hashes(),
-    };
+    internal StorageItem ToItem(GcsObject o) => GcsObjects.ToItem(o, Name, AddressRoot);
 
     // ---------------------------------------------------------------- objects
 
@@ -146,8 +143,22 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
     public async Task<StorageItem?> StatAsync(string key, CancellationToken cancellationToken = default)
     {
         KeyValidator.ValidateObjectKey(key, Name);
-        return await _api.GetObjectAsync(key, cancellationToken).ConfigureAwait(false) is { } o ? ToItem(o) : null;
+        return await GetObjectAsync(key, cancellationToken).ConfigureAwait(false) is { } o ? ToItem(o) : null;
     }
+
+    // objects.get (metadata), or null when the object does not exist (a missing bucket is NotFound).
+    private Task<GcsObject?> GetObjectAsync(string key, CancellationToken ct) => RunAsync(AddressRoot + key, async () =>
+    {
+        var client = await ClientAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await client.GetObjectAsync(Bucket, key, new GetObjectOptions { UserProject = Options.UserProject, RetryOptions = NoRetry }, ct).ConfigureAwait(false);
+        }
+        catch (Google.GoogleApiException e) when (e.HttpStatusCode == HttpStatusCode.NotFound && !GcsErrorMapper.IsMissingBucket(e.Error?.Message ?? e.Message))
+        {
+            return null;
+        }
+    }, ct);
 
     /// <inheritdoc />
     public async Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
@@ -157,44 +168,63 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         if (range is { Length: 0 })
         {
             // No HTTP range is empty: check that the object exists and read nothing.
-            if (await _api.GetObjectAsync(key, cancellationToken).ConfigureAwait(false) is null) throw NotFound(target);
+            if (await GetObjectAsync(key, cancellationToken).ConfigureAwait(false) is null) throw NotFound(target);
             return new MemoryStream([], writable: false);
         }
-        HttpResponseMessage response;
-        try
+        return await RunAsync<Stream>(target, async () =>
         {
-            response = await _api.DownloadAsync(key, range, null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (StorageException e) when (e.Kind == StorageErrorKind.NotFound)
-        {
-            throw new StorageException(StorageErrorKind.NotFound, $"'{target}' was not found in provider '{Name}'.", target, Name, e);
-        }
-        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
-        {
-            // 416: the object exists and the range starts at or beyond its end.
-            response.Dispose();
-            return new MemoryStream([], writable: false);
-        }
-        try
-        {
-            var ignoredRange = range is { } r && response.StatusCode == HttpStatusCode.OK && (r.Offset > 0 || r.Length is not null);
-            return ignoredRange
-                ? await GcsReadStream.OpenAsync(response, range, range!.Value.Offset, range.Value.Length, target, Name, cancellationToken).ConfigureAwait(false)
-                : await GcsReadStream.OpenAsync(response, range, 0, null, target, Name, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            response.Dispose();
-            throw;
-        }
+            var service = (await ClientAsync(cancellationToken).ConfigureAwait(false)).Service;
+            // objects.get as the SDK builds it (URL, userProject, credentials, user agent), read as media and streamed:
+            // StorageClient.DownloadObject only copies into a stream it is given.
+            var get = service.Objects.Get(Bucket, key);
+            get.UserProject = Options.UserProject;
+            using var request = get.CreateRequest();
+            request.RequestUri = new Uri(request.RequestUri!.AbsoluteUri + (request.RequestUri.Query.Length > 0 ? "&" : "?") + "alt=media");
+            if (range is { } r) request.Headers.TryAddWithoutValidation("Range", r.ToHttpRange());
+            // Bytes as stored: a gzip-encoded object must not be decompressed on the way (its hashes are of the stored bytes).
+            request.Headers.AcceptEncoding.ParseAdd("gzip");
+            var response = await service.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+                {
+                    // 416: the object exists and the range starts at or beyond its end.
+                    response.Dispose();
+                    return new MemoryStream([], writable: false);
+                }
+                if (!response.IsSuccessStatusCode)
+                {
+                    var error = await service.DeserializeError(response).ConfigureAwait(false);
+                    var failure = GcsErrorMapper.FromStatus(response.StatusCode, error?.Message, error?.Errors?.FirstOrDefault()?.Reason,
+                        GcsCallState.RetryAfter, target, Name);
+                    response.Dispose();
+                    throw failure.Kind == StorageErrorKind.NotFound && !GcsErrorMapper.IsMissingBucket(error?.Message)
+                        ? new StorageException(StorageErrorKind.NotFound, $"'{target}' was not found in provider '{Name}'.", target, Name, failure)
+                        : failure;
+                }
+                // A server may answer a range with the whole object (200; the emulator does, also for a range past
+                // the end): the stream skips to the range and cuts it there.
+                var ignoredRange = range is { } asked && response.StatusCode == HttpStatusCode.OK && (asked.Offset > 0 || asked.Length is not null);
+                return ignoredRange
+                    ? await GcsReadStream.OpenAsync(response, range, range!.Value.Offset, range.Value.Length, target, Name, cancellationToken).ConfigureAwait(false)
+                    : await GcsReadStream.OpenAsync(response, range, 0, null, target, Name, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default)
     {
         KeyValidator.ValidateObjectKey(key, Name);
-        var (item, stats) = await new GcsUploader(_api, Options, _requestPipeline, Name).UploadAsync(key, content, options, cancellationToken).ConfigureAwait(false);
-        LastUpload = stats;
+        var target = AddressRoot + key;
+        var client = await RunAsync(target, () => ClientAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        GcsCallState.Begin();
+        var item = await new GcsUploader(client, Options, _requestPipeline, Name).UploadAsync(key, content, options, cancellationToken).ConfigureAwait(false);
         return ToItem(item);
     }
 
@@ -202,7 +232,19 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
     public async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         KeyValidator.ValidateObjectKey(key, Name);
-        await _api.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        await RunAsync(AddressRoot + key, async () =>
+        {
+            var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await client.DeleteObjectAsync(Bucket, key, new DeleteObjectOptions { UserProject = Options.UserProject, RetryOptions = NoRetry }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Google.GoogleApiException e) when (e.HttpStatusCode == HttpStatusCode.NotFound)
+            {
+                // Deleting what is not there succeeds.
+            }
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     // ---------------------------------------------------------------- optional abilities
@@ -225,50 +267,59 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         KeyValidator.ValidateObjectKey(sourceKey, gcs.Name);
         KeyValidator.ValidateObjectKey(destinationKey, Name);
         var sourceTarget = gcs.AddressRoot + sourceKey;
+        var destinationTarget = AddressRoot + destinationKey;
 
         // Without a body the copy keeps the source's content type and metadata; a body replaces them, so the
         // source's are merged with what the caller gives.
-        JsonObject? resource = null;
+        GcsObject? resource = null;
         if (options.ContentType is not null || options.Metadata is not null || options.StorageClass is not null || options.ModifiedTime is not null)
         {
-            var src = await gcs._api.GetObjectAsync(sourceKey, cancellationToken).ConfigureAwait(false) ?? throw NotFound(sourceTarget);
-            var metadata = new Dictionary<string, string>(src.Metadata, StringComparer.OrdinalIgnoreCase);
+            var src = await gcs.GetObjectAsync(sourceKey, cancellationToken).ConfigureAwait(false) ?? throw NotFound(sourceTarget);
+            var sourceMetadata = GcsObjects.Metadata(src);
+            var metadata = new Dictionary<string, string>(sourceMetadata, StringComparer.OrdinalIgnoreCase);
             foreach (var (name, value) in options.Metadata ?? new Dictionary<string, string>()) metadata[name] = value;
-            resource = GcsUploader.Resource(destinationKey, options with
+            resource = GcsObjects.Resource(Bucket, destinationKey, options with
                 {
                     Metadata = metadata,
                     StorageClass = options.StorageClass ?? src.StorageClass,
-                    ModifiedTime = options.ModifiedTime ?? (src.Metadata.ContainsKey(GcsObject.MtimeKey) ? src.LastModified : null),
+                    ModifiedTime = options.ModifiedTime ?? (sourceMetadata.ContainsKey(GcsObjects.MtimeKey) ? ToItem(src).LastModified : null),
                     ContentEncoding = options.ContentEncoding ?? src.ContentEncoding,
                     ContentDisposition = options.ContentDisposition ?? src.ContentDisposition,
                     ContentLanguage = options.ContentLanguage ?? src.ContentLanguage,
                     CacheControl = options.CacheControl ?? src.CacheControl,
                 },
-                options.ContentType ?? src.ContentType ?? DefaultContentType);
+                options.ContentType ?? src.ContentType ?? GcsObjects.DefaultContentType);
         }
-        string? token = null;
-        var calls = 0;
         try
         {
-            while (true)
+            return await RunAsync(sourceTarget, async () =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                calls++;
-                var result = await _api.RewriteAsync(gcs.Bucket, sourceKey, destinationKey, resource, token, cancellationToken).ConfigureAwait(false);
-                if (result.Done)
+                // objects.rewrite through the SDK's service, looping on the rewrite token (StorageClient.CopyObject does
+                // the same loop but cannot bound the bytes per call, the rewrite-bytes-per-call option).
+                var service = (await ClientAsync(cancellationToken).ConfigureAwait(false)).Service;
+                string? token = null;
+                while (true)
                 {
-                    LastCopyCalls = calls;
-                    var item = result.Resource ?? await _api.GetObjectAsync(destinationKey, cancellationToken).ConfigureAwait(false)
-                        ?? throw new StorageException(StorageErrorKind.Conflict, $"'{AddressRoot + destinationKey}' vanished right after it was copied.", AddressRoot + destinationKey, Name);
-                    return ToItem(item);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var rewrite = service.Objects.Rewrite(resource, gcs.Bucket, sourceKey, Bucket, destinationKey);
+                    rewrite.RewriteToken = token;
+                    rewrite.MaxBytesRewrittenPerCall = Options.MaxBytesRewrittenPerCall;
+                    rewrite.UserProject = Options.UserProject;
+                    var result = await rewrite.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                    if (result.Done == true)
+                    {
+                        var item = result.Resource ?? await GetObjectAsync(destinationKey, cancellationToken).ConfigureAwait(false)
+                            ?? throw new StorageException(StorageErrorKind.Conflict, $"'{destinationTarget}' vanished right after it was copied.", destinationTarget, Name);
+                        return ToItem(item);
+                    }
+                    token = result.RewriteToken ?? throw new StorageException(StorageErrorKind.Unknown,
+                        $"GCS answered an unfinished rewrite of '{sourceTarget}' without a rewrite token.", sourceTarget, Name);
                 }
-                token = result.RewriteToken ?? throw new StorageException(StorageErrorKind.Unknown,
-                    $"GCS answered an unfinished rewrite of '{sourceTarget}' without a rewrite token.", sourceTarget, Name);
-            }
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.NotFound)
         {
-            throw new StorageException(StorageErrorKind.NotFound, $"'{sourceTarget}' was not found (server-side copy to '{AddressRoot + destinationKey}').", sourceTarget, Name, e);
+            throw new StorageException(StorageErrorKind.NotFound, $"'{sourceTarget}' was not found (server-side copy to '{destinationTarget}').", sourceTarget, Name, e);
         }
     }
 
@@ -276,58 +327,48 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
     public async Task<PresignedUrl> PresignAsync(string key, PresignRequest request, CancellationToken cancellationToken = default)
     {
         KeyValidator.ValidateObjectKey(key, Name);
+        var target = AddressRoot + key;
         if (request.ExpiresIn <= TimeSpan.Zero || request.ExpiresIn > GcsProviderOptions.MaxSignedUrlExpiry)
             throw new StorageException(StorageErrorKind.InvalidArgument,
-                $"A GCS V4 signed URL is valid for at most 7 days, not {request.ExpiresIn}.", AddressRoot + key, Name);
+                $"A GCS V4 signed URL is valid for at most 7 days, not {request.ExpiresIn}.", target, Name);
         var headers = new Dictionary<string, string>();
         if (request.Method == PresignMethod.Put && request.ContentType is { Length: > 0 } contentType) headers["Content-Type"] = contentType;
-        var signed = await SignUrlAsync(new GcsSignedUrlRequest
+        var expiry = TimeSpan.FromSeconds(Math.Max(1, Math.Floor(request.ExpiresIn.TotalSeconds)));
+        var signer = await SignerAsync(cancellationToken).ConfigureAwait(false);
+        var template = UrlSigner.RequestTemplate.FromBucket(Bucket).WithObjectName(key).WithHttpMethod(request.Method switch
         {
-            Bucket = Bucket,
-            ObjectName = key,
-            Method = request.Method.ToString().ToUpperInvariant(),
-            Expiry = TimeSpan.FromSeconds(Math.Max(1, Math.Floor(request.ExpiresIn.TotalSeconds))),
-            Headers = headers,
-        }, cancellationToken).ConfigureAwait(false);
+            PresignMethod.Put => HttpMethod.Put,
+            PresignMethod.Delete => HttpMethod.Delete,
+            _ => HttpMethod.Get,
+        });
+        if (headers.Count > 0) template = template.WithContentHeaders(headers.ToDictionary(h => h.Key, h => (IEnumerable<string>)[h.Value]));
+        // An emulator or another endpoint is where the URL must lead; otherwise the universe's storage host.
+        var endpoint = Options.EmulatorHost is { } emulator ? GcsProviderOptions.ParseHost(emulator).GetLeftPart(UriPartial.Authority)
+            : Options.Endpoint?.GetLeftPart(UriPartial.Authority);
+        var signOptions = GcsUrlSigning.OptionsFor(expiry, Options.UrlStyle, endpoint, Options.UniverseDomain, Options.BucketBoundHostname);
+        var now = DateTimeOffset.UtcNow;
+        var url = await RunAsync(target, () => signer.SignAsync(template, signOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
         return new PresignedUrl
         {
-            Uri = AddressRoot + key,
+            Uri = target,
             Method = request.Method,
-            Url = signed.Url.AbsoluteUri,
-            ExpiresOn = signed.ExpiresOn,
+            Url = url,
+            ExpiresOn = now + expiry,
             RequiredHeaders = headers,
         };
     }
 
-    /// <summary>
-    /// Signs any V4 request on this bucket (POST with <c>x-goog-resumable: start</c>, custom headers and query
-    /// parameters): the provider fills in the endpoint, URL style and key; the request's own values win where set.
-    /// </summary>
-    public async Task<(Uri Url, DateTimeOffset ExpiresOn)> SignUrlAsync(GcsSignedUrlRequest request, CancellationToken cancellationToken = default)
-    {
-        var signer = new GcsV4Signer(await SigningKeyAsync(cancellationToken).ConfigureAwait(false));
-        var effective = request with
-        {
-            Endpoint = request.Endpoint ?? (Options.IsEmulator || Options.Endpoint is not null ? Options.ServiceUri.ToString().TrimEnd('/') : null),
-            UniverseDomain = Options.UniverseDomain,
-            UrlStyle = request.UrlStyle == GcsUrlStyle.PathStyle ? Options.UrlStyle : request.UrlStyle,
-            BucketBoundHostname = request.BucketBoundHostname ?? Options.BucketBoundHostname,
-        };
-        var parts = signer.Canonicalize(effective);
-        return (await signer.SignAsync(effective, cancellationToken).ConfigureAwait(false), parts.ExpiresOn);
-    }
-
-    private async Task<IGcsSigningKey> SigningKeyAsync(CancellationToken ct)
+    private async Task<UrlSigner> SignerAsync(CancellationToken ct)
     {
         var hmac = Options.HmacKey ?? GcsHmacKey.FromEnvironment();
         if (Options.Signing == GcsSigningMode.Hmac)
             return hmac is null
                 ? throw new StorageException(StorageErrorKind.Configuration,
                     $"Signing with an HMAC key was asked for '{Name}', but {GcsHmacKey.AccessIdVariable}/{GcsHmacKey.SecretVariable} are not set.", Name, Name)
-                : new GcsHmacSigningKey(hmac);
+                : GcsUrlSigning.ForHmac(hmac);
         var credential = await _credentials.TryGetCredentialAsync(ct).ConfigureAwait(false);
-        if (credential is not null && await GcsRsaSigningKey.FromCredentialAsync(credential, ct).ConfigureAwait(false) is { } rsa) return rsa;
-        if (Options.Signing == GcsSigningMode.Auto && hmac is not null) return new GcsHmacSigningKey(hmac);
+        if (credential is not null && GcsUrlSigning.ForCredential(credential) is { } signer) return signer;
+        if (Options.Signing == GcsSigningMode.Auto && hmac is not null) return GcsUrlSigning.ForHmac(hmac);
         throw new StorageException(StorageErrorKind.Configuration,
             $"'{Name}' cannot sign URLs: V4 signing needs a service-account key (GOOGLE_APPLICATION_CREDENTIALS or credentials-file), " +
             $"a Compute Engine service account allowed to sign blobs, or an HMAC key ({GcsHmacKey.AccessIdVariable}/{GcsHmacKey.SecretVariable}). " +
@@ -341,7 +382,7 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
     public async Task<ContentHash?> GetHashAsync(string key, HashAlgorithmKind algorithm, CancellationToken cancellationToken = default)
     {
         KeyValidator.ValidateObjectKey(key, Name);
-        var o = await _api.GetObjectAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(AddressRoot + key);
+        var o = await GetObjectAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(AddressRoot + key);
         var item = ToItem(o);
         return item.GetHash(algorithm) ?? Transfer.StoredHashes.Get(item, algorithm);
     }
@@ -350,5 +391,5 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         new(StorageErrorKind.NotFound, $"'{target}' was not found in provider '{Name}'.", target, Name);
 
     /// <inheritdoc />
-    public void Dispose() => _api.Dispose();
+    public void Dispose() => _client.Dispose();
 }

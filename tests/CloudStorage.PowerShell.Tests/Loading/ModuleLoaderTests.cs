@@ -104,6 +104,44 @@ public sealed class ModuleLoaderTests : IDisposable
         Assert.DoesNotContain(loader.Context.Assemblies, a => a.GetName().Name == "CloudStorage.Core");
     }
 
+    [Fact]
+    public async Task The_GCS_SDK_closure_loads_privately_and_a_gs_provider_built_through_it_signs_a_URL()
+    {
+        var loader = new ModuleLoader(ModuleLayout.Dependencies);
+        var providers = loader.Resolve(new AssemblyName("CloudStorage.Providers"))!;
+        var registry = new CloudStorage.Addressing.ProviderRegistry();
+        providers.GetType("CloudStorage.Providers.ProviderPack", throwOnError: true)!.GetMethod("RegisterAll")!.Invoke(null, [registry, null]);
+        var key = Path.Combine(_temp.FullName, "sa.json");
+        File.WriteAllText(key, DummyServiceAccountJson());
+
+        // A gs:// provider on an emulator host (offline): presigning uses the credential and the SDK's UrlSigner.
+        registry.Register("alcgcs", "gs://alc-bucket/", new Dictionary<string, string> { ["emulator-host"] = "127.0.0.1:9", ["credentials-file"] = key, ["retries"] = "0" });
+        var resolved = registry.Resolve("alcgcs:k.txt");
+        var url = await resolved.Provider.Capabilities.Presigner!.PresignAsync("k.txt", new CloudStorage.Model.PresignRequest());
+
+        Assert.StartsWith("http://127.0.0.1:9/alc-bucket/k.txt?X-Goog-Algorithm=GOOG4-RSA-SHA256", url.Url);
+        // A stat builds the StorageClient (Gax, the StorageService, Newtonsoft.Json) and fails as the engine's error:
+        // nothing listens on port 9.
+        var stat = await Assert.ThrowsAsync<CloudStorage.Errors.StorageException>(() => resolved.Provider.StatAsync("k.txt"));
+        Assert.Equal(CloudStorage.Errors.StorageErrorKind.Transient, stat.Kind);
+        // Every Google assembly the provider used came from Dependencies/ into the private context, none into the default one.
+        string[] google = ["Google.Cloud.Storage.V1", "Google.Apis.Storage.v1", "Google.Api.Gax", "Google.Api.Gax.Rest", "Google.Apis", "Google.Apis.Core", "Google.Apis.Auth", "Newtonsoft.Json"];
+        foreach (var name in google)
+        {
+            var loaded = Assert.Single(loader.Context.Assemblies, a => a.GetName().Name == name);
+            Assert.Equal(Path.Combine(ModuleLayout.Dependencies, name + ".dll"), loaded.Location);
+        }
+        Assert.DoesNotContain(AssemblyLoadContext.Default.Assemblies, a => a.GetName().Name == "Google.Cloud.Storage.V1");
+    }
+
+    // The inactive dummy service account of Google's V4 signing conformance vectors (its key signs nothing real).
+    private static string DummyServiceAccountJson()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "StoragePs.sln"))) dir = dir.Parent;
+        return File.ReadAllText(Path.Combine(dir!.FullName, "tests", "CloudStorage.Providers.Tests", "TestData", "gcs-v4-signing", "test_service_account.json"));
+    }
+
     [Theory]
     [InlineData("Polly.Core")]             // in the folder, but not an entry point: only the providers pull it in
     [InlineData("CloudStorage.Core")]

@@ -115,12 +115,16 @@ public sealed class ModuleLayoutTests
                 pending.Enqueue(reference.Name);
             }
         }
-        // The SDKs are there (AWSSDK, Azure.Storage.Blobs on Azure.Core, Polly) and nothing is there that nobody needs.
+        // The SDKs are there (AWSSDK, Azure.Storage.Blobs on Azure.Core, Google.Cloud.Storage.V1 and what it stands on,
+        // Polly) and nothing is there that nobody needs.
         Assert.Contains("AWSSDK.S3", reached);
         Assert.Contains("Azure.Storage.Blobs", reached);
         Assert.Contains("Azure.Storage.Common", reached);
         Assert.Contains("Azure.Core", reached);
         Assert.Contains("Polly.Core", reached);
+        foreach (var google in new[] { "Google.Cloud.Storage.V1", "Google.Apis.Storage.v1", "Google.Api.Gax", "Google.Api.Gax.Rest",
+                     "Google.Apis", "Google.Apis.Core", "Google.Apis.Auth", "Newtonsoft.Json" })
+            Assert.Contains(google, reached);
         var shippedAssemblies = System.IO.Directory.GetFiles(Dependencies, "*.dll").Select(Path.GetFileNameWithoutExtension).ToList();
         // Azure.Core's package depends on Microsoft.Bcl.AsyncInterfaces for older frameworks; on net8.0 nothing
         // references it, but NuGet copies it along. Anything else nobody references should not ship.

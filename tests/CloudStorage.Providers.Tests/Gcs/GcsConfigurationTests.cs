@@ -112,6 +112,6 @@ public sealed class GcsConfigurationTests
     {
         var key = new GcsHmacKey("GOOG1ID", "super-secret-value");
         Assert.DoesNotContain("super-secret-value", key.ToString());
-        Assert.DoesNotContain("super-secret-value", new GcsHmacSigningKey(key).ToString());
+        Assert.DoesNotContain("super-secret-value", GcsUrlSigning.ForHmac(key).ToString());
     }
 }

@@ -5,15 +5,19 @@ using CloudStorage.Providers.Gcs;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.Tests.Emulator;
 using CloudStorage.Providers.Tests.Support;
+using Google;
 using Google.Apis.Auth.OAuth2;
+using Google.Apis.Auth.OAuth2.Responses;
 using Google.Apis.Http;
+using Google.Apis.Requests;
 using Google.Apis.Util;
 
 namespace CloudStorage.Providers.Tests.Gcs;
 
 /// <summary>
-/// Error mapping, retries, token handling, listing and rewrite loops of the GCS provider, driven by a scripted
-/// HTTP handler (no network): what the emulator cannot be made to do.
+/// Error mapping, retries (ours only: the SDK's are off), token handling, listing, uploads and rewrite loops of the
+/// GCS provider on the SDK, driven by a scripted HTTP handler under the SDK's HTTP client (no network): what the
+/// emulator cannot be made to do.
 /// </summary>
 public sealed class GcsHttpTests
 {
@@ -129,20 +133,59 @@ public sealed class GcsHttpTests
     [InlineData(500, "backendError", "oops", StorageErrorKind.Transient, true)]
     [InlineData(501, "notImplemented", "compose", StorageErrorKind.Unsupported, false)]
     [InlineData(403, "forbidden", "denied", StorageErrorKind.PermissionDenied, false)]
-    [InlineData(400, "invalid", "Provided MD5 hash \\\"abc\\\" doesn't match calculated MD5 hash \\\"def\\\".", StorageErrorKind.IntegrityFailure, false)]
+    [InlineData(400, "invalid", "Provided MD5 hash \"abc\" doesn't match calculated MD5 hash \"def\".", StorageErrorKind.IntegrityFailure, false)]
     [InlineData(400, "invalid", "Invalid argument.", StorageErrorKind.InvalidArgument, false)]
-    public void Statuses_map_to_the_engines_error_kinds(int status, string reason, string message, StorageErrorKind kind, bool transient)
+    public void The_SDKs_errors_map_to_the_engines_error_kinds(int status, string reason, string message, StorageErrorKind kind, bool transient)
     {
-        var e = GcsErrorMapper.FromStatus((HttpStatusCode)status, GcsScriptedHandler.Error(status, reason, message), null, "gs://b/k.txt", "gs://b");
+        var error = new GoogleApiException("storage", message)
+        {
+            HttpStatusCode = (HttpStatusCode)status,
+            Error = new RequestError { Code = status, Message = message, Errors = [new SingleError { Reason = reason, Message = message }] },
+        };
+
+        var e = GcsErrorMapper.Map(error, "gs://b/k.txt", "gs://b", CancellationToken.None)!;
 
         Assert.Equal(kind, e.Kind);
         Assert.Equal(transient, e.IsTransient);
         Assert.Contains("gs://b/k.txt", e.Message);
         Assert.Contains(reason, e.Message);
+        Assert.Same(error, e.InnerException);
+    }
+
+    public static TheoryData<Exception, StorageErrorKind, bool> TransportFailures() => new()
+    {
+        { new TokenResponseException(new TokenErrorResponse { Error = "invalid_grant", ErrorDescription = "Invalid JWT Signature." }, HttpStatusCode.BadRequest), StorageErrorKind.PermissionDenied, false },
+        { new TokenResponseException(new TokenErrorResponse { Error = "internal_failure" }, HttpStatusCode.ServiceUnavailable), StorageErrorKind.Transient, true },
+        { new Newtonsoft.Json.JsonReaderException("Unexpected end when reading JSON."), StorageErrorKind.Transient, true },
+        { new System.Text.Json.JsonException("'<' is an invalid start of a value."), StorageErrorKind.Transient, true },
+        { new IOException("Unable to read data from the transport connection."), StorageErrorKind.Transient, true },
+        { new HttpRequestException("Connection refused"), StorageErrorKind.Transient, true },
+        { new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout."), StorageErrorKind.Transient, true },
+        { new CloudStorage.Providers.Common.HttpTimeoutException("No answer from http://gcs.test for 20 s (read-timeout)."), StorageErrorKind.Transient, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(TransportFailures))]
+    public void Token_JSON_IO_and_timeout_failures_map_to_kinds_and_only_the_curable_ones_are_transient(Exception error, StorageErrorKind kind, bool transient)
+    {
+        var e = GcsErrorMapper.Map(error, "gs://b/k.txt", "gs://b", CancellationToken.None)!;
+
+        Assert.Equal(kind, e.Kind);
+        Assert.Equal(transient, e.IsTransient);
+        Assert.Contains("gs://b/k.txt", e.Message);
     }
 
     [Fact]
-    public async Task A_simple_upload_sends_md5Hash_and_crc32c_for_the_service_to_verify_and_X_Goog_Hash_ends_a_resumable_one()
+    public void The_callers_own_cancellation_passes_unchanged()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        Assert.Null(GcsErrorMapper.Map(new OperationCanceledException(cts.Token), "gs://b/k.txt", "gs://b", cts.Token));
+    }
+
+    [Fact]
+    public async Task A_small_upload_is_one_multipart_request_carrying_md5Hash_and_crc32c_for_the_service_to_verify()
     {
         var data = "hello"u8.ToArray();
         string? multipart = null;
@@ -151,25 +194,59 @@ public sealed class GcsHttpTests
         var (_, inner, _) = Create(handler);
         var all = Enum.GetValues<HashAlgorithmKind>().Select(a => ContentHash.Compute(a, data)).ToList();
 
-        await inner.WriteAsync("k.txt", new MemoryStream(data), new WriteOptions { ExpectedHashes = all });
+        await inner.WriteAsync("k.txt", new MemoryStream(data), new WriteOptions { ExpectedHashes = all, ContentType = "text/plain" });
 
-        Assert.Contains("uploadType=multipart", handler.Requests.Single().Url.Query);
+        var request = Assert.Single(handler.Requests);
+        Assert.Equal("/upload/storage/v1/b/b/o", request.Url.AbsolutePath);
+        Assert.Contains("uploadType=multipart", request.Url.Query);
         Assert.Contains($"\"md5Hash\":\"{all[(int)HashAlgorithmKind.MD5].Base64}\"", multipart);
         Assert.Contains($"\"crc32c\":\"{ContentHash.Compute(HashAlgorithmKind.CRC32C, data).Base64}\"", multipart);
         Assert.DoesNotContain(ContentHash.Compute(HashAlgorithmKind.SHA256, data).Base64, multipart);
+        Assert.Contains("hello", multipart);
+    }
 
+    [Fact]
+    public async Task An_upload_ends_with_X_Goog_Hash_of_the_bytes_read_and_a_stored_object_with_other_hashes_is_an_IntegrityFailure()
+    {
         string? finalHash = null;
+        string? finalRange = null;
         var resumable = new GcsScriptedHandler()
-            .Then(HttpStatusCode.OK, "", ("Location", "http://gcs.test/upload/storage/v1/b/b/o?upload_id=s1"))
+            .Then(HttpStatusCode.OK, "", ("Location", "http://gcs.test/upload/storage/v1/b/b/o?uploadType=resumable&upload_id=s1"))
             .Then((HttpStatusCode)308, "", ("Range", "bytes=0-262143"))
-            .Then(r => { finalHash = r.Headers.TryGetValues("X-Goog-Hash", out var v) ? v.Single() : null; return GcsScriptedHandler.Response(HttpStatusCode.OK, ObjectJson); });
+            .Then(r =>
+            {
+                finalHash = r.Headers.TryGetValues("X-Goog-Hash", out var v) ? string.Join(",", v) : null;
+                finalRange = r.Content?.Headers.TryGetValues("Content-Range", out var c) == true ? c.Single() : null;
+                return GcsScriptedHandler.Response(HttpStatusCode.OK, ObjectJson);
+            });
         var (_, chunked, _) = Create(resumable);
         var big = new byte[300 * 1024];
+
         var e = await Assert.ThrowsAsync<StorageException>(() => chunked.WriteAsync("k.txt", new MemoryStream(big), new WriteOptions()));
-        Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
 
         // The scripted object's hashes are not those of the bytes sent: the upload reports it instead of trusting it.
+        Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
         Assert.Equal($"md5={ContentHash.Compute(HashAlgorithmKind.MD5, big).Base64},crc32c={ContentHash.Compute(HashAlgorithmKind.CRC32C, big).Base64}", finalHash);
+        Assert.Equal($"bytes 262144-{big.Length - 1}/{big.Length}", finalRange);
+        Assert.Contains("uploadType=resumable", resumable.Requests.First().Url.Query);
+    }
+
+    [Fact]
+    public async Task An_expected_hash_that_does_not_match_stops_the_upload_before_the_chunk_that_commits()
+    {
+        var handler = new GcsScriptedHandler()
+            .Then(HttpStatusCode.OK, "", ("Location", "http://gcs.test/upload/storage/v1/b/b/o?uploadType=resumable&upload_id=s2"))
+            .Then((HttpStatusCode)308, "", ("Range", "bytes=0-262143"))
+            .Then(HttpStatusCode.OK, "");
+        var (_, inner, _) = Create(handler);
+        var data = new byte[300 * 1024];
+
+        var e = await Assert.ThrowsAsync<StorageException>(() => inner.WriteAsync("k.txt", new MemoryStream(data),
+            new WriteOptions { ExpectedHashes = [ContentHash.Compute(HashAlgorithmKind.MD5, "other"u8)] }));
+
+        Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
+        // Start, the first chunk, then no commit: the session is cancelled instead (DELETE).
+        Assert.Equal(["POST", "PUT", "DELETE"], handler.Requests.Select(r => r.Method));
     }
 
     [Fact]
@@ -245,7 +322,7 @@ public sealed class GcsHttpTests
         var copied = await inner.CopyFromAsync(inner, "src dir/a.txt", "dst.txt", new WriteOptions());
 
         Assert.Equal("gs://b/dst.txt", copied.Uri);
-        Assert.Equal(3, inner.LastCopyCalls);
+        Assert.Equal(3, handler.Requests.Count);
         var urls = handler.Requests.Select(r => r.Url.OriginalString).ToList();
         Assert.All(urls, u => Assert.Contains("/storage/v1/b/b/o/src%20dir%2Fa.txt/rewriteTo/b/b/o/dst.txt", u));
         Assert.DoesNotContain("rewriteToken", urls[0]);
@@ -282,6 +359,8 @@ public sealed class GcsHttpTests
         clock.UtcNow = clock.UtcNow.AddMinutes(28);
         await inner.StatAsync("k.txt");
         for (var i = 0; i < 100 && Volatile.Read(ref tokens) < 2; i++) await Task.Delay(50);
+        // The token server has answered; give the background refresh a moment to store what it got.
+        await Task.Delay(500);
         await inner.StatAsync("k.txt");
 
         var seen = api.Requests.Select(r => r.Authorization).ToList();
