@@ -73,14 +73,14 @@ function Assert-Runbook {
 function Get-SyncSummary {
     # Sync-StorageProvider emits its SyncAction objects and then one SyncSummary, last.
     param([object[]]$Output)
-    $summary = @($Output | Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Model.SyncSummary' })
+    $summary = @($Output | Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Core.Model.SyncSummary' })
     Assert-Runbook ($summary.Count -eq 1) 'Sync-StorageProvider emitted one SyncSummary'
     $summary[0]
 }
 
 function Get-SyncActions {
     param([object[]]$Output)
-    @($Output | Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Model.SyncAction' })
+    @($Output | Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Core.Model.SyncAction' })
 }
 
 if ([string]::IsNullOrWhiteSpace($Root)) {

@@ -1,4 +1,4 @@
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Gcs;
 using CloudStorage.Providers.Resilience;

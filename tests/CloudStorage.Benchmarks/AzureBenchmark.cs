@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 
 namespace CloudStorage.Benchmarks;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Transfer;
 using CloudStorage.Providers;
-using CloudStorage.Transfer;
 
 namespace CloudStorage.Benchmarks;
 

@@ -1,4 +1,4 @@
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 
 namespace CloudStorage.Benchmarks;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using CloudStorage.Addressing;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Transfer;
 using CloudStorage.Benchmarks;
 
 // Measures the engine on real files and, in the same run, the peers that are installed, so the figures compare

@@ -11,7 +11,7 @@ namespace CloudStorage.PowerShell.Tests;
 /// </summary>
 public sealed partial class ModuleFilesTests
 {
-    private static readonly Assembly CoreAssembly = typeof(CloudStorage.Model.StorageItem).Assembly;
+    private static readonly Assembly CoreAssembly = typeof(CloudStorage.Core.Model.StorageItem).Assembly;
     private static readonly string RepoRoot = FindRepoRoot();
     private static readonly string ModuleDir = Path.Combine(RepoRoot, "module");
     private static readonly PowerShellDataFile Manifest = PowerShellDataFile.Load(Path.Combine(RepoRoot, "CloudStorage.psd1"));
@@ -27,7 +27,7 @@ public sealed partial class ModuleFilesTests
         var loader = Manifest.GetString("RootModule")!;
         Assert.EndsWith(".psm1", loader);
         Assert.True(File.Exists(Path.Combine(RepoRoot, loader)), $"RootModule names '{loader}', which is not in the repository.");
-        var laidOut = PowerShellDataFile.Load(Path.Combine(CloudStorage.Tests.PowerShell.Packaging.ModuleLayout.Directory, "CloudStorage.psd1"));
+        var laidOut = PowerShellDataFile.Load(Path.Combine(CloudStorage.PowerShell.Tests.Packaging.ModuleLayout.Directory, "CloudStorage.psd1"));
         Assert.Equal(assemblyName + ".dll", laidOut.GetString("RootModule"));
     }
 
@@ -137,7 +137,7 @@ public sealed partial class ModuleFilesTests
         Assert.DoesNotContain("Url", table.Descendants("PropertyName").Select(e => e.Value.Trim()));
         Assert.DoesNotContain(table.Descendants("ScriptBlock"), s => s.Value.Contains(".Url", StringComparison.Ordinal));
         // The table view is the first view of the type, so it is the default.
-        var first = Views().Select(v => v.View).First(v => v.Element("ViewSelectedBy")!.Elements("TypeName").Any(t => t.Value.Trim() == "CloudStorage.Model.PresignedUrl"));
+        var first = Views().Select(v => v.View).First(v => v.Element("ViewSelectedBy")!.Elements("TypeName").Any(t => t.Value.Trim() == "CloudStorage.Core.Model.PresignedUrl"));
         Assert.Equal("CloudStorage.PresignedUrl.Table", ViewName(first));
     }
 

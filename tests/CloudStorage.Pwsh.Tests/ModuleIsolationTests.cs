@@ -1,7 +1,7 @@
 using System.Text.Json;
-using CloudStorage.Tests.Pwsh.Support;
+using CloudStorage.Pwsh.Tests.Support;
 
-namespace CloudStorage.Tests.Pwsh;
+namespace CloudStorage.Pwsh.Tests;
 
 /// <summary>
 /// Dependency isolation in a real pwsh session: a session that holds AWSSDK.Core 3.7 (assembly version 3.3.0.0, what

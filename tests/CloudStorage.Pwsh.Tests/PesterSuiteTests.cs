@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using CloudStorage.Tests.Pwsh.Support;
+using CloudStorage.Pwsh.Tests.Support;
 using Xunit.Abstractions;
 
-namespace CloudStorage.Tests.Pwsh;
+namespace CloudStorage.Pwsh.Tests;
 
 /// <summary>
 /// The Pester suite (tests/Pester) in real pwsh against the built module, on the five stores: mem, local, and the

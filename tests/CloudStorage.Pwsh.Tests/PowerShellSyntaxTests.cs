@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Xml;
 using System.Xml.Linq;
-using CloudStorage.Tests.Pwsh.Support;
+using CloudStorage.Pwsh.Tests.Support;
 
-namespace CloudStorage.Tests.Pwsh;
+namespace CloudStorage.Pwsh.Tests;
 
 /// <summary>
 /// Every .ps1/.psm1/.psd1 in the repository, and every script block of the module's ps1xml files, parses with

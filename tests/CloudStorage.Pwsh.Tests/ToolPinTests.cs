@@ -1,7 +1,7 @@
 using System.Text.Json;
-using CloudStorage.Tests.Pwsh.Support;
+using CloudStorage.Pwsh.Tests.Support;
 
-namespace CloudStorage.Tests.Pwsh;
+namespace CloudStorage.Pwsh.Tests;
 
 /// <summary>One PowerShell for everything: `dotnet pwsh` (.config/dotnet-tools.json) and the tests' pwsh are the same version.</summary>
 public sealed class ToolPinTests

@@ -27,7 +27,7 @@ Describe 'Copy-StorageObject' {
         It 'copies one object to a full key and returns the new item' -Tag 'ParameterSet:__AllParameterSets' {
             $item = Copy-StorageObject -Uri (Join-StorageAddress $store 'src/a.txt') -Destination (Join-StorageAddress $store 'one/copy.txt')
 
-            $item.PSObject.TypeNames | Should -Contain 'CloudStorage.Model.StorageItem'
+            $item.PSObject.TypeNames | Should -Contain 'CloudStorage.Core.Model.StorageItem'
             $item.Name | Should -Be 'copy.txt'
             $item.Size | Should -Be 5
             Get-TestObjectText $store 'one/copy.txt' | Should -Be 'alpha'

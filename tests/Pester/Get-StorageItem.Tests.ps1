@@ -52,9 +52,9 @@ Describe 'Get-StorageItem' {
             $items[0].LastModified | Should -Not -BeNullOrEmpty
         }
 
-        It 'emits CloudStorage.Model.StorageItem objects' {
+        It 'emits CloudStorage.Core.Model.StorageItem objects' {
             $item = Get-StorageItem -Uri (Join-StorageAddress $store 'list/') -Recurse | Select-Object -First 1
-            $item.PSObject.TypeNames | Should -Contain 'CloudStorage.Model.StorageItem'
+            $item.PSObject.TypeNames | Should -Contain 'CloudStorage.Core.Model.StorageItem'
         }
 
         It 'filters on the name with a wildcard (-Filter)' {

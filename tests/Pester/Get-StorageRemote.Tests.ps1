@@ -25,7 +25,7 @@ Describe 'Get-StorageRemote' {
             $names = @($all | ForEach-Object Name)
             $names | Should -Contain $first
             $names | Should -Contain $second
-            $all[0].PSObject.TypeNames | Should -Contain 'CloudStorage.Addressing.ProviderRegistration'
+            $all[0].PSObject.TypeNames | Should -Contain 'CloudStorage.Core.Addressing.ProviderRegistration'
         }
 
         It 'filters with a wildcard -Name' {

@@ -34,14 +34,14 @@ Describe 'Output objects with Export-Csv and ConvertTo-Json' {
     }
 
     It 'gives PresignedUrl.Url as the signed string, so %20 reaches curl unchanged' {
-        [CloudStorage.Model.PresignedUrl].GetProperty('Url').PropertyType | Should -Be ([string])
-        $p = [CloudStorage.Model.PresignedUrl]@{ Uri = 's3://b/my report.pdf'; Method = 'Get'; Url = 'https://h/b/my%20report.pdf?X-Amz-Signature=abc'; ExpiresOn = [DateTimeOffset]::UtcNow }
+        [CloudStorage.Core.Model.PresignedUrl].GetProperty('Url').PropertyType | Should -Be ([string])
+        $p = [CloudStorage.Core.Model.PresignedUrl]@{ Uri = 's3://b/my report.pdf'; Method = 'Get'; Url = 'https://h/b/my%20report.pdf?X-Amz-Signature=abc'; ExpiresOn = [DateTimeOffset]::UtcNow }
         "$($p.Url)" | Should -BeExactly 'https://h/b/my%20report.pdf?X-Amz-Signature=abc'
     }
 
     It 'shows the whole expiry time in the presigned table' {
         $expires = [DateTimeOffset]::new(2031, 12, 24, 23, 59, 58, [TimeSpan]::FromHours(5))
-        $p = [CloudStorage.Model.PresignedUrl]@{ Uri = 's3://bucket/some/long/key/name.txt'; Method = 'Get'; Url = 'https://h/x'; ExpiresOn = $expires }
+        $p = [CloudStorage.Core.Model.PresignedUrl]@{ Uri = 's3://bucket/some/long/key/name.txt'; Method = 'Get'; Url = 'https://h/x'; ExpiresOn = $expires }
         $table = $p | Format-Table | Out-String -Width 80
         $table | Should -Match ([regex]::Escape($expires.ToLocalTime().ToString('yyyy-MM-dd HH:mm:ss zzz')))
         $table | Should -Not -Match '…'

@@ -174,8 +174,8 @@ Describe 'The CloudStorage module' {
         }
 
         It 'loads a view for <_>' -ForEach @(
-            'CloudStorage.Model.StorageItem', 'CloudStorage.Model.SyncAction', 'CloudStorage.Model.SyncSummary',
-            'CloudStorage.Model.IntegrityResult', 'CloudStorage.Model.PresignedUrl', 'CloudStorage.Addressing.ProviderRegistration'
+            'CloudStorage.Core.Model.StorageItem', 'CloudStorage.Core.Model.SyncAction', 'CloudStorage.Core.Model.SyncSummary',
+            'CloudStorage.Core.Model.IntegrityResult', 'CloudStorage.Core.Model.PresignedUrl', 'CloudStorage.Core.Addressing.ProviderRegistration'
         ) {
             @(Get-FormatData -TypeName $_).Count | Should -BeGreaterThan 0
         }
@@ -219,7 +219,7 @@ Describe 'The CloudStorage module' {
             $secret = 'X-Amz-Signature=0123456789abcdef'
             $presigned = $null
             try {
-                $presigned = [System.Activator]::CreateInstance([CloudStorage.Model.PresignedUrl])
+                $presigned = [System.Activator]::CreateInstance([CloudStorage.Core.Model.PresignedUrl])
             }
             catch {
                 Set-ItResult -Inconclusive -Because "PresignedUrl could not be constructed here: $($_.Exception.Message)"
@@ -227,7 +227,7 @@ Describe 'The CloudStorage module' {
             }
             $type = $presigned.GetType()
             $type.GetProperty('Uri').SetValue($presigned, 's3://bucket/key.txt')
-            $type.GetProperty('Method').SetValue($presigned, [CloudStorage.Model.PresignMethod]::Get)
+            $type.GetProperty('Method').SetValue($presigned, [CloudStorage.Core.Model.PresignMethod]::Get)
             $type.GetProperty('Url').SetValue($presigned, "https://bucket.example/key.txt?$secret")
             $type.GetProperty('ExpiresOn').SetValue($presigned, [DateTimeOffset]::Now.AddMinutes(5))
 

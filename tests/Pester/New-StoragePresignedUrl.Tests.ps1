@@ -82,7 +82,7 @@ Describe 'New-StoragePresignedUrl' {
 
                 $url = New-StoragePresignedUrl -Uri "s3://$bucket/reports/q1.pdf" -Method Get -ExpiresIn '00:05:00'
 
-                $url | Should -BeOfType [CloudStorage.Model.PresignedUrl]
+                $url | Should -BeOfType [CloudStorage.Core.Model.PresignedUrl]
                 $url.Uri | Should -Be "s3://$bucket/reports/q1.pdf"
                 $url.Url | Should -BeOfType [string]
                 ([uri]$url.Url).Host | Should -Be "$bucket.s3.eu-west-1.amazonaws.com"

@@ -82,7 +82,7 @@ Describe 'Register-StorageRemote' {
             $names.Add($name)
             $registration = Register-StorageRemote $name $store.Root -PassThru
 
-            $registration.PSObject.TypeNames | Should -Contain 'CloudStorage.Addressing.ProviderRegistration'
+            $registration.PSObject.TypeNames | Should -Contain 'CloudStorage.Core.Addressing.ProviderRegistration'
             $registration.Name | Should -Be $name
             $registration.Uri | Should -Be $store.Root
             $registration.Source | Should -Be 'Session'

@@ -37,7 +37,7 @@ Describe 'Remove-StorageObject' {
             Add-TestObject $store 'passthru/a.txt' 'abc'
             $item = Remove-StorageObject -Uri (Join-StorageAddress $store 'passthru/a.txt') -PassThru -Confirm:$false
 
-            $item.PSObject.TypeNames | Should -Contain 'CloudStorage.Model.StorageItem'
+            $item.PSObject.TypeNames | Should -Contain 'CloudStorage.Core.Model.StorageItem'
             $item.Name | Should -Be 'a.txt'
             Test-TestObject $store 'passthru/a.txt' | Should -BeFalse
         }

@@ -28,7 +28,7 @@ Describe 'Send-StorageObject' {
             $destination = Join-StorageAddress $store 'path/one.txt'
             $item = Send-StorageObject -Path (Join-Path $files 'one.txt') -Destination $destination
 
-            $item.PSObject.TypeNames | Should -Contain 'CloudStorage.Model.StorageItem'
+            $item.PSObject.TypeNames | Should -Contain 'CloudStorage.Core.Model.StorageItem'
             $item.Name | Should -Be 'one.txt'
             $item.Size | Should -Be 10
             Get-TestObjectText $store 'path/one.txt' | Should -Be 'first file'

@@ -11,14 +11,14 @@ BeforeAll {
         # The last object a sync emits is its SyncSummary.
         param([object[]]$Output)
         $last = $Output[-1]
-        $last.PSObject.TypeNames | Should -Contain 'CloudStorage.Model.SyncSummary'
+        $last.PSObject.TypeNames | Should -Contain 'CloudStorage.Core.Model.SyncSummary'
         return $last
     }
 
     function Get-Actions {
         # The SyncAction objects that did or would do work (Skip entries, if any are emitted, left out).
         param([object[]]$Output)
-        return @($Output | Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Model.SyncAction' -and "$($_.Action)" -ne 'Skip' })
+        return @($Output | Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Core.Model.SyncAction' -and "$($_.Action)" -ne 'Skip' })
     }
 
     function New-SyncCase {
@@ -139,7 +139,7 @@ Describe 'Sync-StorageProvider' {
 
             Test-TestObject $store "$($case.Prefix)dst/extra1.txt" | Should -BeTrue
             Test-TestObject $store "$($case.Prefix)dst/extra2.txt" | Should -BeTrue
-            $completedDeletes = @($out | Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Model.SyncAction' -and "$($_.Action)" -eq 'Delete' -and "$($_.Status)" -eq 'Completed' })
+            $completedDeletes = @($out | Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Core.Model.SyncAction' -and "$($_.Action)" -eq 'Delete' -and "$($_.Status)" -eq 'Completed' })
             $completedDeletes.Count | Should -Be 0
         }
 

@@ -30,7 +30,7 @@ Describe 'Test-StorageHealth' {
         It 'Health: one healthy StorageHealthCheck per check of a working store, and the probe object is gone' -Tag 'ParameterSet:__AllParameterSets' {
             $checks = @(Test-StorageHealth -Uri (Join-StorageAddress $store 'data/'))
 
-            $checks[0].PSObject.TypeNames | Should -Contain 'CloudStorage.Health.StorageHealthCheck'
+            $checks[0].PSObject.TypeNames | Should -Contain 'CloudStorage.Core.Health.StorageHealthCheck'
             @($checks.Check) | Should -Be @('Reachable', 'Credentials', 'List', 'Write', 'Read', 'Delete')
             @($checks | Where-Object Status -ne 'Healthy') | Should -BeNullOrEmpty
             @($checks | Where-Object { $_.Check -in 'List', 'Write', 'Read', 'Delete' -and $_.Latency -le [timespan]::Zero }) | Should -BeNullOrEmpty

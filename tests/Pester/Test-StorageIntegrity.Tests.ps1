@@ -34,7 +34,7 @@ Describe 'Test-StorageIntegrity' {
         It 'reports Match for every object of an identical tree' -Tag 'ParameterSet:__AllParameterSets' {
             $results = @(Test-StorageIntegrity -Uri (Join-StorageAddress $store 'same/') -Reference (Join-StorageAddress $store 'ref/') -Recurse)
 
-            $results[0].PSObject.TypeNames | Should -Contain 'CloudStorage.Model.IntegrityResult'
+            $results[0].PSObject.TypeNames | Should -Contain 'CloudStorage.Core.Model.IntegrityResult'
             Get-StatusByKey $results | Should -Be 'a.txt=Match,b.txt=Match,sub/c.txt=Match'
         }
 
@@ -85,7 +85,7 @@ Describe 'Test-StorageIntegrity' {
             $source = Join-StorageAddress $store 'ref/'
             $target = Join-StorageAddress $other ('synced-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '/')
             $results = @(Sync-StorageProvider -Source $source -Destination $target |
-                    Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Model.SyncAction' } |
+                    Where-Object { $_.PSObject.TypeNames -contains 'CloudStorage.Core.Model.SyncAction' } |
                     Test-StorageIntegrity)
 
             # One single-object check per copy, each against the object it was copied from.

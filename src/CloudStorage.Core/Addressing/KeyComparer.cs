@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>
 /// Orders keys by their UTF-8 bytes (code point order), the order S3 and GCS list in and the order of every listing

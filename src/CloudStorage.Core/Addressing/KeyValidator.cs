@@ -1,7 +1,7 @@
 using System.Text;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>Key rules shared by every provider; providers add their own on top.</summary>
 public static class KeyValidator

@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>One key of two merged listings: the object on each side (null where that side lacks it), by relative key.</summary>
 internal readonly record struct MergedEntry(string Key, StorageItem? Left, StorageItem? Right);

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>
 /// Turns a listing in UTF-16 code-unit order (Azure Blob Storage's, and .NET's ordinal order) into the engine's order,

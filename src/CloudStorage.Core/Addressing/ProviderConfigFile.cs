@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>
 /// Reads and writes named providers in a JSON file:

@@ -1,4 +1,4 @@
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>A named provider: a name bound to a root address and non-secret options.</summary>
 public sealed record ProviderRegistration

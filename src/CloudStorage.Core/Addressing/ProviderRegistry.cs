@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
-using CloudStorage.Errors;
-using CloudStorage.Providers;
-using CloudStorage.Providers.Composite;
-using CloudStorage.Providers.Local;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Composite;
+using CloudStorage.Core.Providers.Local;
+using CloudStorage.Core.Providers.Memory;
 
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>
 /// Turns addresses into providers: memory stores and local roots on demand, cloud schemes through registered

@@ -1,4 +1,4 @@
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>One route of a routed provider: keys matching <see cref="Pattern"/> (a wildcard, as -Filter takes) live at <see cref="Uri"/>.</summary>
 /// <param name="Pattern">A wildcard over the whole key (<c>*.jpg</c>, <c>tmp/*</c>, <c>*</c> for the rest), case-insensitive.</param>

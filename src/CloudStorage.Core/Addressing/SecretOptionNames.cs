@@ -1,6 +1,6 @@
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>
 /// The rule that keeps secrets out of provider options, which live in the session and may be saved in plain text to

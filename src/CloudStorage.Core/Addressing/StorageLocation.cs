@@ -1,6 +1,6 @@
-using CloudStorage.Providers;
+using CloudStorage.Core.Providers;
 
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>A resolved address: the provider and the key (or prefix) inside it.</summary>
 internal sealed record StorageLocation(IStorageProvider Provider, string Key)

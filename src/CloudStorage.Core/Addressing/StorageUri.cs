@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
-namespace CloudStorage.Addressing;
+namespace CloudStorage.Core.Addressing;
 
 /// <summary>The kinds of address a user can write.</summary>
 public enum AddressKind

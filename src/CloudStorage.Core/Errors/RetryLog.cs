@@ -1,4 +1,4 @@
-namespace CloudStorage.Errors;
+namespace CloudStorage.Core.Errors;
 
 /// <summary>
 /// Where one-line retry notices go for the work running on the current async flow: a cmdlet points it at its

@@ -1,4 +1,4 @@
-namespace CloudStorage.Errors;
+namespace CloudStorage.Core.Errors;
 
 /// <summary>What went wrong, independent of the provider that reported it (OpenDAL's ErrorKind, rclone's fs errors).</summary>
 public enum StorageErrorKind

@@ -1,4 +1,4 @@
-namespace CloudStorage.Errors;
+namespace CloudStorage.Core.Errors;
 
 /// <summary>
 /// The single exception type the engine and every provider throw. <see cref="Kind"/> says what happened,

@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
-namespace CloudStorage.Hashing;
+namespace CloudStorage.Core.Hashing;
 
 /// <summary>
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum GCS reports as <c>crc32c</c>.

@@ -1,7 +1,7 @@
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Hashing;
+namespace CloudStorage.Core.Hashing;
 
 /// <summary>Compares expected hashes with computed ones.</summary>
 public static class HashVerification

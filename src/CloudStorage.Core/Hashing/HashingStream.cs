@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Hashing;
+namespace CloudStorage.Core.Hashing;
 
 /// <summary>
 /// A read-only pass-through stream that hashes what is read (MD5, CRC32C and optionally SHA-256), counts

@@ -1,6 +1,6 @@
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Hashing;
+namespace CloudStorage.Core.Hashing;
 
 /// <summary>
 /// A stream that says "I hash every byte I deliver; here are the hashes when you reach the end", so a writer that must

@@ -1,4 +1,4 @@
-namespace CloudStorage.Health;
+namespace CloudStorage.Core.Health;
 
 /// <summary>The verdict of one health check.</summary>
 public enum HealthStatus

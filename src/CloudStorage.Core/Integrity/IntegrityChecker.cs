@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Integrity;
+namespace CloudStorage.Core.Integrity;
 
 /// <summary>How to check integrity.</summary>
 internal sealed record IntegrityOptions

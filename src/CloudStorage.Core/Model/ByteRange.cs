@@ -1,4 +1,4 @@
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>A byte range to read: from <see cref="Offset"/>, <see cref="Length"/> bytes or to the end when null.</summary>
 public readonly record struct ByteRange

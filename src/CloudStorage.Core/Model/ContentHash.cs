@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>A content hash: the algorithm and its raw bytes, shown as lowercase hex.</summary>
 public sealed class ContentHash : IEquatable<ContentHash>

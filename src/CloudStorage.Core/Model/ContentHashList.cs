@@ -1,6 +1,6 @@
 using System.Collections.ObjectModel;
 
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>
 /// The hashes of a <see cref="StorageItem"/>: a read-only list whose text is "MD5:… CRC32C:…", so Export-Csv and

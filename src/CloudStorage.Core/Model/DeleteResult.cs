@@ -1,6 +1,6 @@
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>What became of one key of a batch delete: deleted (or already absent), or the error it met.</summary>
 public sealed record DeleteResult(string Key, StorageException? Error = null)

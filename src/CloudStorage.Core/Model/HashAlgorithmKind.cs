@@ -1,4 +1,4 @@
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>The content hashes the engine knows how to compute and compare.</summary>
 public enum HashAlgorithmKind

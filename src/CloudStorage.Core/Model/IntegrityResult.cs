@@ -1,4 +1,4 @@
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>The verdict for one key.</summary>
 public enum IntegrityStatus

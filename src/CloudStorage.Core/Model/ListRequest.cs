@@ -1,4 +1,4 @@
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>What to list: keys starting with <see cref="Prefix"/>; with a <see cref="Delimiter"/>, keys containing
 /// it after the prefix collapse into one prefix entry each.</summary>

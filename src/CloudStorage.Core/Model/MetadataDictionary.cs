@@ -1,6 +1,6 @@
 using System.Collections.ObjectModel;
 
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>
 /// The user metadata of a <see cref="StorageItem"/>: read-only, case-insensitive keys, and text "name=value; …" in

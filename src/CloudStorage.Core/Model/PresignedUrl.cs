@@ -1,4 +1,4 @@
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>HTTP methods a presigned URL can grant.</summary>
 public enum PresignMethod

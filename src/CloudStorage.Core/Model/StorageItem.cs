@@ -1,4 +1,4 @@
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>
 /// An object (or, with <see cref="IsPrefix"/>, a common prefix such as a "folder") as a provider reports it.

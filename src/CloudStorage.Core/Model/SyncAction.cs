@@ -1,4 +1,4 @@
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>What sync does (or would do) with one key.</summary>
 public enum SyncActionKind

@@ -1,4 +1,4 @@
-namespace CloudStorage.Model;
+namespace CloudStorage.Core.Model;
 
 /// <summary>A progress report for one transfer.</summary>
 public readonly record struct TransferProgress(string Key, long BytesTransferred, long? TotalBytes)

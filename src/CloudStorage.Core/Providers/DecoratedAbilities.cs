@@ -1,6 +1,6 @@
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Providers;
+namespace CloudStorage.Core.Providers;
 
 /// <summary>An inner provider's abilities offered for a decorator's keys (rclone's feature wrapping).</summary>
 internal static class DecoratedAbilities

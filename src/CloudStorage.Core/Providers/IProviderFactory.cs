@@ -1,6 +1,6 @@
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 
-namespace CloudStorage.Providers;
+namespace CloudStorage.Core.Providers;
 
 /// <summary>Creates providers for one URI scheme (the cloud provider packages register theirs).</summary>
 public interface IProviderFactory

@@ -1,6 +1,6 @@
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Providers;
+namespace CloudStorage.Core.Providers;
 
 // The optional abilities. A provider declares one by putting an object that implements it in its
 // ProviderCapabilities record (often the provider itself); the record is the only declaration the engine reads,

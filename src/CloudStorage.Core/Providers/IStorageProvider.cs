@@ -1,6 +1,6 @@
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Providers;
+namespace CloudStorage.Core.Providers;
 
 /// <summary>
 /// The contract every provider implements fully. Keys are '/'-separated, never start with '/', and are

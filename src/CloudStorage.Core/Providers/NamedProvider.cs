@@ -1,6 +1,6 @@
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 
-namespace CloudStorage.Providers;
+namespace CloudStorage.Core.Providers;
 
 /// <summary>A registered provider: <c>backup:reports/q1.pdf</c> maps to the inner provider's <c>{root prefix}reports/q1.pdf</c>.</summary>
 internal sealed class NamedProvider : ProviderDecorator

@@ -1,6 +1,6 @@
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Providers;
+namespace CloudStorage.Core.Providers;
 
 /// <summary>The metadata names a provider can hold.</summary>
 public enum MetadataNameRule

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Providers;
+namespace CloudStorage.Core.Providers;
 
 /// <summary>
 /// Base for providers that wrap another (a name and key prefix, resilience, ...). Keys are mapped on the way in

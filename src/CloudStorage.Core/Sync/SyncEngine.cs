@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Sync;
+namespace CloudStorage.Core.Sync;
 
 /// <summary>
 /// Makes a destination match a source: copies what is missing or changed (several at once), then, only when

@@ -1,7 +1,7 @@
-using CloudStorage.Model;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Sync;
+namespace CloudStorage.Core.Sync;
 
 /// <summary>How to sync a destination to a source.</summary>
 internal sealed record SyncOptions

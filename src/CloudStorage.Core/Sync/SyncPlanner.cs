@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Addressing;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Sync;
+namespace CloudStorage.Core.Sync;
 
 /// <summary>
 /// Plans a sync by merging the two recursive listings (<see cref="ListingMerge"/>) in one pass: memory stays constant

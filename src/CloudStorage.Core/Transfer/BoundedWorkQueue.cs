@@ -1,4 +1,4 @@
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>
 /// Runs work items with at most <c>parallelism</c> in flight. <see cref="EnqueueAsync"/> waits for a free slot, so a

@@ -1,4 +1,4 @@
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>
 /// MIME types of common file extensions, for uploads that name no content type. A small fixed table, not the

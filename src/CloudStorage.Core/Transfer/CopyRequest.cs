@@ -1,4 +1,4 @@
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>How to copy one object.</summary>
 internal sealed record CopyRequest

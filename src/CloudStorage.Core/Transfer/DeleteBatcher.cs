@@ -1,8 +1,8 @@
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
 
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>
 /// Deletes a stream of objects of one provider and reports each key's outcome once: in batches through the provider's

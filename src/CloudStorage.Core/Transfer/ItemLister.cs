@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>What Get-StorageItem asks for.</summary>
 internal sealed record ItemQuery

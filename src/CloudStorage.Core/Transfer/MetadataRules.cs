@@ -1,8 +1,8 @@
 using System.Text;
-using CloudStorage.Errors;
-using CloudStorage.Providers;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Providers;
 
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>What a copy does with a metadata name or value the destination cannot hold (AzCopy's <c>--s2s-handle-invalid-metadata</c>).</summary>
 public enum InvalidMetadataHandling

@@ -1,9 +1,9 @@
 using System.Buffers;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
 
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>
 /// Reads one object of known length as consecutive byte ranges fetched <c>parallelism</c> at a time, and presents them

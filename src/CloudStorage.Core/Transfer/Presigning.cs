@@ -1,9 +1,9 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
 
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>Dispatches presign requests to the provider that can sign them.</summary>
 internal static class Presigning

@@ -1,8 +1,8 @@
-using CloudStorage.Addressing;
-using CloudStorage.Model;
-using CloudStorage.Providers;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
 
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>
 /// Hash selection over providers' declared abilities, and the one place that unwraps a location to the provider doing

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>
 /// Reads the next chunks of a source while the consumer is still busy with the current one (hashing, writing), so

@@ -1,7 +1,7 @@
 using System.Globalization;
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>
 /// The source's modification time kept in user metadata where a store cannot set its own (S3, Azure), in the

@@ -1,10 +1,10 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Hashing;
-using CloudStorage.Model;
-using CloudStorage.Providers;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Hashing;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
 
-namespace CloudStorage.Transfer;
+namespace CloudStorage.Core.Transfer;
 
 /// <summary>
 /// Moves objects between any two providers: server-side when the destination can reach the source, otherwise a

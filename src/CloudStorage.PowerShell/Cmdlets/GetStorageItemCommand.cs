@@ -1,9 +1,9 @@
 using System.Management.Automation;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Transfer;
 
 namespace CloudStorage.PowerShell.Cmdlets;
 

@@ -1,12 +1,12 @@
 using System.Management.Automation;
 using System.Text;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
-using CloudStorage.Providers.Local;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Providers.Local;
+using CloudStorage.Core.Transfer;
 
 namespace CloudStorage.PowerShell.Cmdlets;
 

@@ -1,10 +1,10 @@
 using System.Collections;
 using System.Management.Automation;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
 using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
-using CloudStorage.Providers.Composite;
+using CloudStorage.Core.Providers.Composite;
 
 namespace CloudStorage.PowerShell.Cmdlets;
 

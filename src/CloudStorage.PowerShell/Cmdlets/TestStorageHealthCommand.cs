@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using CloudStorage.Health;
+using CloudStorage.Core.Health;
 using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
 

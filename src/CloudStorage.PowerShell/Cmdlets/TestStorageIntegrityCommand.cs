@@ -1,10 +1,10 @@
 using System.Management.Automation;
-using CloudStorage.Addressing;
-using CloudStorage.Integrity;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Integrity;
+using CloudStorage.Core.Model;
 using CloudStorage.PowerShell.Completion;
 using CloudStorage.PowerShell.Infrastructure;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Transfer;
 
 namespace CloudStorage.PowerShell.Cmdlets;
 
@@ -73,7 +73,7 @@ public sealed class TestStorageIntegrityCommand : StorageCmdletBase
             var address = Uri[i];
             if (string.IsNullOrEmpty(address))
             {
-                WriteFailure(context, new Errors.StorageException(Errors.StorageErrorKind.InvalidArgument, "-Uri must not be empty.", ""), "");
+                WriteFailure(context, new Core.Errors.StorageException(Core.Errors.StorageErrorKind.InvalidArgument, "-Uri must not be empty.", ""), "");
                 continue;
             }
             try

@@ -1,5 +1,5 @@
-using CloudStorage.Addressing;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Model;
 
 namespace CloudStorage.PowerShell.Completion;
 

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 using CloudStorage.PowerShell.Infrastructure;
 
 namespace CloudStorage.PowerShell.Completion;

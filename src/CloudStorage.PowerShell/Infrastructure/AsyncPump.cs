@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 
 namespace CloudStorage.PowerShell.Infrastructure;
 

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
 namespace CloudStorage.PowerShell.Infrastructure;
 

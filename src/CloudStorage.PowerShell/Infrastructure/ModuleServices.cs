@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 
 namespace CloudStorage.PowerShell.Infrastructure;
 

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
 namespace CloudStorage.PowerShell.Infrastructure;
 

@@ -1,7 +1,7 @@
 using System.Management.Automation;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
 namespace CloudStorage.PowerShell.Infrastructure;
 
@@ -99,12 +99,12 @@ public abstract class StorageCmdletBase : PSCmdlet, ICmdletContext
     {
         // Retries of the engine's work show on this cmdlet's -Verbose stream (one line each); each replica of a replicated
         // write is reported: a failed one as a non-terminating error naming the replica, even when the write stands.
-        using (Errors.RetryLog.Use(context.WriteVerbose))
-        using (Providers.Composite.ReplicationLog.Use(outcome => ReportReplica(context, outcome)))
+        using (Core.Errors.RetryLog.Use(context.WriteVerbose))
+        using (Core.Providers.Composite.ReplicationLog.Use(outcome => ReportReplica(context, outcome)))
             await work(context, ct).ConfigureAwait(false);
     }, _stopping.Token);
 
-    private static void ReportReplica(ICmdletContext context, Providers.Composite.ReplicaOutcome outcome)
+    private static void ReportReplica(ICmdletContext context, Core.Providers.Composite.ReplicaOutcome outcome)
     {
         if (outcome.Succeeded)
         {

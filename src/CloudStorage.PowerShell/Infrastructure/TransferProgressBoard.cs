@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
 namespace CloudStorage.PowerShell.Infrastructure;
 

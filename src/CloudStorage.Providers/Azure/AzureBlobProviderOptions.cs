@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Azure.Core.Pipeline;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
 namespace CloudStorage.Providers.Azure;
 

@@ -2,11 +2,12 @@ using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Azure;
 using Azure.Storage.Blobs.Models;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Resilience;
 using Polly;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Azure;
 
@@ -363,7 +364,7 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
     {
         if (metadata is null && modifiedTime is null) return null;
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (modifiedTime is { } mtime) result[Transfer.StoredModifiedTime.RcloneKey] = Transfer.StoredModifiedTime.FormatRfc3339Nano(mtime);
+        if (modifiedTime is { } mtime) result[Core.Transfer.StoredModifiedTime.RcloneKey] = Core.Transfer.StoredModifiedTime.FormatRfc3339Nano(mtime);
         metadata ??= new Dictionary<string, string>();
         foreach (var (rawName, value) in metadata)
         {

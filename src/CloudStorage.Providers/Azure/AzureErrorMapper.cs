@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Azure;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.Azure;

@@ -1,7 +1,7 @@
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
 namespace CloudStorage.Providers.Azure;
 

@@ -1,5 +1,5 @@
 using Azure.Storage.Blobs.Models;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.Azure;

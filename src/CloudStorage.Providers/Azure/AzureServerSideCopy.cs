@@ -1,8 +1,8 @@
 using Azure;
 using Azure.Core;
 using Azure.Storage.Blobs.Models;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
 namespace CloudStorage.Providers.Azure;
 

@@ -1,5 +1,5 @@
 using Azure.Core;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
 namespace CloudStorage.Providers.Azure;
 

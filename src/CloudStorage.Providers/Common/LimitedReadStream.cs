@@ -23,7 +23,7 @@ internal abstract class LimitedReadStream(Stream body, long? limit, string? targ
         Limit is { } l ? (int)Math.Min(requested, Math.Max(0, l - _position)) : requested;
 
     /// <summary>The exception to throw instead of <paramref name="error"/> raised by a read, or null to let it pass.</summary>
-    protected virtual Errors.StorageException? MapReadError(Exception error, CancellationToken cancellationToken) => null;
+    protected virtual Core.Errors.StorageException? MapReadError(Exception error, CancellationToken cancellationToken) => null;
 
     public override long Position { get => _position; set => throw new NotSupportedException(); }
 
@@ -93,8 +93,8 @@ internal abstract class LimitedReadStream(Stream body, long? limit, string? targ
 /// <summary>The error for a response body that ended before the length it promised.</summary>
 internal static class ShortBody
 {
-    public static Errors.StorageException Error(long received, long expected, string? target, string? provider) =>
-        new(Errors.StorageErrorKind.IntegrityFailure,
+    public static Core.Errors.StorageException Error(long received, long expected, string? target, string? provider) =>
+        new(Core.Errors.StorageErrorKind.IntegrityFailure,
             $"The answer for '{target}' ended after {received} of {expected} bytes; a truncated body is never returned as data.",
             target, provider, isTransient: true);
 }

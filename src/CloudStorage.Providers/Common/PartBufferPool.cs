@@ -15,7 +15,7 @@ internal sealed class PartBufferPool : IDisposable
     public PartBufferPool(long bufferSize, int capacity)
     {
         if (bufferSize > Array.MaxLength)
-            throw new Errors.StorageException(Errors.StorageErrorKind.InvalidArgument,
+            throw new Core.Errors.StorageException(Core.Errors.StorageErrorKind.InvalidArgument,
                 $"A part of {bufferSize} bytes does not fit in memory; use a smaller part size or a known length.");
         _bufferSize = (int)bufferSize;
         _slots = new SemaphoreSlim(capacity, capacity);

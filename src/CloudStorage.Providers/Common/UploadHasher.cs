@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using CloudStorage.Errors;
-using CloudStorage.Hashing;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Hashing;
+using CloudStorage.Core.Model;
 
 namespace CloudStorage.Providers.Common;
 

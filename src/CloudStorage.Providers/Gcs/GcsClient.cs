@@ -1,4 +1,4 @@
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using Google.Cloud.Storage.V1;
 
 namespace CloudStorage.Providers.Gcs;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using Google.Apis.Auth.OAuth2;
 
 namespace CloudStorage.Providers.Gcs;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Common;
 using Google;
 using Google.Apis.Auth.OAuth2.Responses;

@@ -1,7 +1,8 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Resilience;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Gcs;
 

@@ -1,5 +1,5 @@
 using CloudStorage.Providers.Common;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using Google.Apis.Auth.OAuth2;
 
 namespace CloudStorage.Providers.Gcs;

@@ -1,5 +1,5 @@
 using System.Net;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.Gcs;
@@ -36,7 +36,7 @@ internal sealed class GcsReadStream : ReadOnlyStream
     /// A stream over <paramref name="response"/>: <paramref name="skip"/> bytes skipped, at most <paramref name="limit"/>
     /// handed out; <paramref name="range"/> is what was asked for (null: the whole object).
     /// </summary>
-    public static async Task<GcsReadStream> OpenAsync(HttpResponseMessage response, Model.ByteRange? range, long skip, long? limit,
+    public static async Task<GcsReadStream> OpenAsync(HttpResponseMessage response, Core.Model.ByteRange? range, long skip, long? limit,
         string target, string provider, CancellationToken ct)
     {
         var declared = response.Content.Headers.ContentLength;

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Runtime.CompilerServices;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Resilience;
 using Google.Apis.Storage.v1.Data;
 using Google.Cloud.Storage.V1;
 using Polly;
+using CloudStorage.Core.Providers;
 using GcsObject = Google.Apis.Storage.v1.Data.Object;
 
 namespace CloudStorage.Providers.Gcs;
@@ -384,7 +385,7 @@ public sealed class GcsStorageProvider : IStorageProvider, IServerSideCopier, IP
         KeyValidator.ValidateObjectKey(key, Name);
         var o = await GetObjectAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(AddressRoot + key);
         var item = ToItem(o);
-        return item.GetHash(algorithm) ?? Transfer.StoredHashes.Get(item, algorithm);
+        return item.GetHash(algorithm) ?? Core.Transfer.StoredHashes.Get(item, algorithm);
     }
 
     internal StorageException NotFound(string target) =>

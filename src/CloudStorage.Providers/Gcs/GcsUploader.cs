@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Resilience;
 using Google.Apis.Upload;

@@ -1,4 +1,4 @@
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using Google.Apis.Auth.OAuth2;
 using Google.Cloud.Storage.V1;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using CloudStorage.Errors;
-using CloudStorage.Providers.Composite;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Providers.Composite;
 using Polly;
 using Polly.CircuitBreaker;
 

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Addressing;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Model;
 using Polly;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Resilience;
 
@@ -17,7 +18,7 @@ namespace CloudStorage.Providers.Resilience;
 /// <item>A read is retried where it broke: opening it, and any read of its body that fails transiently (a dropped
 /// connection, a stall past the read timeout, a body shorter than promised) reopens the object with a range from the
 /// first byte not yet handed out, so the caller sees one whole stream or a StorageException.</item>
-/// <item>Whatever escapes the inner provider leaves as a <see cref="Errors.StorageException"/> with a kind.</item>
+/// <item>Whatever escapes the inner provider leaves as a <see cref="Core.Errors.StorageException"/> with a kind.</item>
 /// <item>A batch delete is retried for the keys that failed transiently (the whole batch when its request failed);
 /// keys already deleted are not sent again.</item>
 /// </list>
@@ -151,12 +152,12 @@ public sealed class ResilientStorageProvider : ProviderDecorator
                     throw retry[0].Error!; // one transient error (with its Retry-After) stands for the keys to send again
                 }, cancellationToken).ConfigureAwait(false);
             }
-            catch (Errors.StorageException e)
+            catch (Core.Errors.StorageException e)
             {
                 // Retries used up (those keys keep their own last error), or a failure thrown for the whole call.
                 foreach (var key in pending) results.TryAdd(key, new DeleteResult(key, e));
             }
-            return keys.Select(k => results.GetValueOrDefault(k) ?? new DeleteResult(k, new Errors.StorageException(Errors.StorageErrorKind.Unknown,
+            return keys.Select(k => results.GetValueOrDefault(k) ?? new DeleteResult(k, new Core.Errors.StorageException(Core.Errors.StorageErrorKind.Unknown,
                 $"Provider '{owner.Name}' reported nothing about '{owner.AddressRoot + k}'.", owner.AddressRoot + k, owner.Name))).ToList();
         }
     }

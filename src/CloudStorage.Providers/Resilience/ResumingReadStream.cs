@@ -1,7 +1,8 @@
 using System.Runtime.ExceptionServices;
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Common;
 using Polly;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Resilience;
 

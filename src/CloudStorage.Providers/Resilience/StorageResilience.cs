@@ -1,4 +1,4 @@
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using Polly;
 using Polly.Retry;
 

@@ -1,4 +1,4 @@
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
 namespace CloudStorage.Providers.Resilience;
 

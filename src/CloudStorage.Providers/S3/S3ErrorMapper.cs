@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.S3;

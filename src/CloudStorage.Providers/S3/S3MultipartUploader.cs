@@ -2,8 +2,8 @@ using CloudStorage.Providers.Common;
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Resilience;
 
 namespace CloudStorage.Providers.S3;

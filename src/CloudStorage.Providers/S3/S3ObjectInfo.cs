@@ -1,7 +1,7 @@
 using Amazon.S3;
 using Amazon.S3.Model;
-using CloudStorage.Model;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Transfer;
 
 namespace CloudStorage.Providers.S3;
 
@@ -64,10 +64,10 @@ internal static class S3ObjectInfo
         foreach (var (name, value) in metadata)
         {
             if (!name.All(c => c > 0x20 && c < 0x7f && c != ':'))
-                throw new Errors.StorageException(Errors.StorageErrorKind.InvalidArgument,
+                throw new Core.Errors.StorageException(Core.Errors.StorageErrorKind.InvalidArgument,
                     $"The metadata name '{name}' cannot be stored on '{address}': S3 metadata names are printable ASCII without spaces.", address, provider);
             if (!value.All(c => c == '\t' || c is >= ' ' and <= '~'))
-                throw new Errors.StorageException(Errors.StorageErrorKind.InvalidArgument,
+                throw new Core.Errors.StorageException(Core.Errors.StorageErrorKind.InvalidArgument,
                     $"The value of metadata '{name}' cannot be stored on '{address}': S3 keeps metadata values in ASCII only " +
                     "(Copy-StorageObject and Sync-StorageProvider take -InvalidMetadata Rename to store it RFC 2047-encoded).", address, provider);
             target.Add(name, value);

@@ -1,7 +1,7 @@
 using Amazon.S3;
 using Amazon.S3.Model;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
 namespace CloudStorage.Providers.S3;
 

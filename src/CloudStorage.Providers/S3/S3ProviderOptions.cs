@@ -1,6 +1,6 @@
 using CloudStorage.Providers.Common;
 using Amazon.Runtime;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
 namespace CloudStorage.Providers.S3;
 

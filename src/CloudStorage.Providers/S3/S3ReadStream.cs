@@ -1,6 +1,6 @@
 using System.Globalization;
 using Amazon.S3.Model;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.S3;
@@ -17,7 +17,7 @@ internal sealed class S3ReadStream(GetObjectResponse response, long? limit, stri
     private readonly Stream _body = response.ResponseStream;
 
     /// <summary>A stream for <paramref name="response"/> to a request for <paramref name="range"/> (null: the whole object).</summary>
-    public static S3ReadStream For(GetObjectResponse response, Model.ByteRange? range, string target, string provider)
+    public static S3ReadStream For(GetObjectResponse response, Core.Model.ByteRange? range, string target, string provider)
     {
         long expected = response.ContentLength;
         if (range is { } r)

@@ -1,7 +1,7 @@
 using Amazon.S3;
 using Amazon.S3.Model;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Resilience;
 
 namespace CloudStorage.Providers.S3;
@@ -27,10 +27,10 @@ internal sealed class S3ServerSideCopy(S3StorageProvider destination)
         var sourceItem = source.FromHead(sourceKey, head);
 
         // The copy has the same bytes: the source's MD5 (stored or proven by its ETag) is the copy's too.
-        var md5 = Transfer.StoredHashes.Get(sourceItem, HashAlgorithmKind.MD5) ?? sourceItem.GetHash(HashAlgorithmKind.MD5);
+        var md5 = Core.Transfer.StoredHashes.Get(sourceItem, HashAlgorithmKind.MD5) ?? sourceItem.GetHash(HashAlgorithmKind.MD5);
         // REPLACE below: everything the copy keeps is given here, from the options or else from the source's own stat.
-        var metadata = S3ObjectInfo.WithStoredMd5(options.Metadata ?? Transfer.StoredModifiedTime.UserOnly(sourceItem.Metadata), Options.StoreMd5 ? md5 : null,
-            options.ModifiedTime ?? Transfer.StoredModifiedTime.Get(sourceItem.Metadata));
+        var metadata = S3ObjectInfo.WithStoredMd5(options.Metadata ?? Core.Transfer.StoredModifiedTime.UserOnly(sourceItem.Metadata), Options.StoreMd5 ? md5 : null,
+            options.ModifiedTime ?? Core.Transfer.StoredModifiedTime.Get(sourceItem.Metadata));
         var headers = options with
         {
             ContentEncoding = options.ContentEncoding ?? sourceItem.ContentEncoding,

@@ -5,11 +5,12 @@ using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.S3;
 using Amazon.S3.Model;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Resilience;
 using Polly;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.S3;
 
@@ -247,7 +248,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
     };
 
     /// <inheritdoc />
-    public async Task<Stream> OpenReadAsync(string key, Model.ByteRange? range = null, CancellationToken cancellationToken = default)
+    public async Task<Stream> OpenReadAsync(string key, Core.Model.ByteRange? range = null, CancellationToken cancellationToken = default)
     {
         KeyValidator.ValidateObjectKey(key, Name);
         var target = AddressRoot + key;
@@ -455,7 +456,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
         var head = await HeadAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(AddressRoot + key);
         if (algorithm != HashAlgorithmKind.MD5) return null;
         var item = FromHead(key, head);
-        return Transfer.StoredHashes.Get(item, HashAlgorithmKind.MD5) ?? item.GetHash(HashAlgorithmKind.MD5);
+        return Core.Transfer.StoredHashes.Get(item, HashAlgorithmKind.MD5) ?? item.GetHash(HashAlgorithmKind.MD5);
     }
 
     internal StorageException NotFound(string target) =>

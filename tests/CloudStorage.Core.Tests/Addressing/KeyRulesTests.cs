@@ -1,7 +1,7 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
 
-namespace CloudStorage.Tests.Addressing;
+namespace CloudStorage.Core.Tests.Addressing;
 
 public class KeyRulesTests
 {

@@ -1,7 +1,7 @@
-using CloudStorage.Addressing;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Tests.Addressing;
+namespace CloudStorage.Core.Tests.Addressing;
 
 public class ListingOrderTests
 {

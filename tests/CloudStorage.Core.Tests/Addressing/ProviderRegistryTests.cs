@@ -1,9 +1,9 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Providers.Memory;
-using CloudStorage.Tests.Operations;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Providers.Memory;
+using CloudStorage.Core.Tests.Operations;
 
-namespace CloudStorage.Tests.Addressing;
+namespace CloudStorage.Core.Tests.Addressing;
 
 public sealed class ProviderRegistryTests : IDisposable
 {
@@ -18,7 +18,7 @@ public sealed class ProviderRegistryTests : IDisposable
         var reg = new ProviderRegistry();
         reg.Register("backup", "mem://named-root/base/");
         var loc = reg.Resolve("backup:reports/q1.txt");
-        await loc.Provider.WriteAsync(loc.Key, new MemoryStream("q1"u8.ToArray()), new CloudStorage.Model.WriteOptions());
+        await loc.Provider.WriteAsync(loc.Key, new MemoryStream("q1"u8.ToArray()), new CloudStorage.Core.Model.WriteOptions());
         var raw = reg.Resolve("mem://named-root/base/reports/q1.txt");
         Assert.Equal("q1", await raw.Provider.TextAsync(raw.Key));
         var item = await loc.Provider.StatAsync(loc.Key);
@@ -28,7 +28,7 @@ public sealed class ProviderRegistryTests : IDisposable
         Assert.Equal("backup:reports/q1.txt", Assert.Single(listed).Uri);
     }
 
-    private static CloudStorage.Model.ListRequest ListRequestFor(string prefix) => CloudStorage.Model.ListRequest.Recursive(prefix);
+    private static CloudStorage.Core.Model.ListRequest ListRequestFor(string prefix) => CloudStorage.Core.Model.ListRequest.Recursive(prefix);
 
     [Fact]
     public void Memory_stores_are_shared_within_a_registry_by_name()
@@ -151,14 +151,14 @@ public sealed class LocalAddressingTests : IDisposable
         var root = Directory.CreateDirectory(Path.Combine(_dir, "named-root")).FullName;
         reg.Register("lroot", root);
         var loc = reg.Resolve("lroot:a/b/c.txt");
-        await loc.Provider.WriteAsync(loc.Key, new MemoryStream("c"u8.ToArray()), new CloudStorage.Model.WriteOptions());
+        await loc.Provider.WriteAsync(loc.Key, new MemoryStream("c"u8.ToArray()), new CloudStorage.Core.Model.WriteOptions());
         Assert.True(File.Exists(Path.Combine(root, "a", "b", "c.txt")));
         Assert.Equal("lroot:a/b/c.txt", (await loc.Provider.StatAsync(loc.Key))!.Uri);
         await loc.Provider.DeleteAsync(loc.Key);
         Assert.False(Directory.Exists(Path.Combine(root, "a")));
         Assert.True(Directory.Exists(root));
         var escape = reg.Resolve("lroot:../outside.txt");
-        var ex = await Assert.ThrowsAsync<StorageException>(() => escape.Provider.WriteAsync(escape.Key, new MemoryStream(), new CloudStorage.Model.WriteOptions()));
+        var ex = await Assert.ThrowsAsync<StorageException>(() => escape.Provider.WriteAsync(escape.Key, new MemoryStream(), new CloudStorage.Core.Model.WriteOptions()));
         Assert.Equal(StorageErrorKind.InvalidKey, ex.Kind);
         Assert.False(File.Exists(Path.Combine(_dir, "outside.txt")));
     }

@@ -1,7 +1,7 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
 
-namespace CloudStorage.Tests.Addressing;
+namespace CloudStorage.Core.Tests.Addressing;
 
 /// <summary>Secret-like option names never enter a registration, the config file, or an error message.</summary>
 public sealed class SecretOptionTests : IDisposable

@@ -1,11 +1,11 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Providers.Composite;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Composite;
+using CloudStorage.Core.Providers.Memory;
 
-namespace CloudStorage.Tests.Composite;
+namespace CloudStorage.Core.Tests.Composite;
 
 /// <summary>
 /// A memory store that can be taken down (every call fails transiently, as a stopped emulator's would after the

@@ -1,10 +1,10 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers.Composite;
-using CloudStorage.Tests.Operations;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers.Composite;
+using CloudStorage.Core.Tests.Operations;
 
-namespace CloudStorage.Tests.Composite;
+namespace CloudStorage.Core.Tests.Composite;
 
 public sealed class CompositeRegistryTests : IDisposable
 {

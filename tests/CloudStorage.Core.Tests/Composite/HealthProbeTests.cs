@@ -1,11 +1,11 @@
-using CloudStorage.Addressing;
-using CloudStorage.Health;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Providers.Composite;
-using CloudStorage.Tests.Operations;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Health;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Composite;
+using CloudStorage.Core.Tests.Operations;
 
-namespace CloudStorage.Tests.Composite;
+namespace CloudStorage.Core.Tests.Composite;
 
 public class HealthProbeTests
 {
@@ -49,7 +49,7 @@ public class HealthProbeTests
         Assert.Equal(kind, checks.Single(c => c.Check == "List").ErrorKind);
     }
 
-    private sealed class RefusingStore(global::CloudStorage.Providers.Memory.MemoryStorageProvider inner, Errors.StorageErrorKind kind) : ProviderDecorator(inner)
+    private sealed class RefusingStore(global::CloudStorage.Core.Providers.Memory.MemoryStorageProvider inner, Errors.StorageErrorKind kind) : ProviderDecorator(inner)
     {
         public override string Name => Inner.Name;
         public override string AddressRoot => Inner.AddressRoot;

@@ -1,15 +1,15 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Providers.Composite;
-using CloudStorage.Providers.Local;
-using CloudStorage.Providers.Memory;
-using CloudStorage.Sync;
-using CloudStorage.Tests.Operations;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Composite;
+using CloudStorage.Core.Providers.Local;
+using CloudStorage.Core.Providers.Memory;
+using CloudStorage.Core.Sync;
+using CloudStorage.Core.Tests.Operations;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.Composite;
+namespace CloudStorage.Core.Tests.Composite;
 
 public sealed class RoutedProviderTests : IDisposable
 {

@@ -1,9 +1,9 @@
-using CloudStorage.Providers;
-using CloudStorage.Providers.Composite;
-using CloudStorage.Providers.Local;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Composite;
+using CloudStorage.Core.Providers.Local;
+using CloudStorage.Core.Providers.Memory;
 
-namespace CloudStorage.Tests.Conformance;
+namespace CloudStorage.Core.Tests.Conformance;
 
 // Composite stores are providers: the whole suite runs through a replicated and a routed one, so every ability they
 // derive from their members passes the same tests as any provider's.

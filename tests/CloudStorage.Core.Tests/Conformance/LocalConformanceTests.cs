@@ -1,7 +1,7 @@
-using CloudStorage.Providers;
-using CloudStorage.Providers.Local;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Local;
 
-namespace CloudStorage.Tests.Conformance;
+namespace CloudStorage.Core.Tests.Conformance;
 
 public sealed class LocalConformanceTests : ProviderConformanceTests
 {

@@ -1,7 +1,7 @@
-using CloudStorage.Providers;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Memory;
 
-namespace CloudStorage.Tests.Conformance;
+namespace CloudStorage.Core.Tests.Conformance;
 
 public sealed class MemoryConformanceTests : ProviderConformanceTests
 {

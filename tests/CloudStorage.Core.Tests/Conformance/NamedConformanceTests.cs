@@ -1,8 +1,8 @@
-using CloudStorage.Providers;
-using CloudStorage.Providers.Local;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Local;
+using CloudStorage.Core.Providers.Memory;
 
-namespace CloudStorage.Tests.Conformance;
+namespace CloudStorage.Core.Tests.Conformance;
 
 // A named provider is a provider: the whole suite runs through one, under a root prefix, so every ability it
 // declares (its inner provider's, for its own keys) passes the same tests.

@@ -1,8 +1,8 @@
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
 
-namespace CloudStorage.Tests.Conformance;
+namespace CloudStorage.Core.Tests.Conformance;
 
 // Content type, metadata, modified time, hashes, server-side copy, presign: each declared capability is tested,
 // each undeclared one is checked to be consistently absent.

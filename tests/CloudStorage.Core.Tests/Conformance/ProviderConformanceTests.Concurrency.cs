@@ -1,4 +1,4 @@
-namespace CloudStorage.Tests.Conformance;
+namespace CloudStorage.Core.Tests.Conformance;
 
 // Concurrent writers and readers: every write lands whole, readers never see a partial object.
 public abstract partial class ProviderConformanceTests

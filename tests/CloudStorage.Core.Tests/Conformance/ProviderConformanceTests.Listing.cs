@@ -1,6 +1,6 @@
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Tests.Conformance;
+namespace CloudStorage.Core.Tests.Conformance;
 
 // Listing: order, prefixes, delimiters, pagination, early stop, cancellation.
 public abstract partial class ProviderConformanceTests

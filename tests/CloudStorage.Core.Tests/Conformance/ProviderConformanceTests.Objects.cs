@@ -1,7 +1,7 @@
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Tests.Conformance;
+namespace CloudStorage.Core.Tests.Conformance;
 
 // Round trips, ranges, missing keys, delete, addressing, key validation.
 public abstract partial class ProviderConformanceTests

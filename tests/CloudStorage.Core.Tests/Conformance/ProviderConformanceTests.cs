@@ -1,9 +1,9 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
 
-namespace CloudStorage.Tests.Conformance;
+namespace CloudStorage.Core.Tests.Conformance;
 
 /// <summary>
 /// The one suite every provider passes (rclone's fstests, OpenDAL's behaviour tests). A subclass hands over a

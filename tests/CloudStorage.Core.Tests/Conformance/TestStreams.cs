@@ -1,4 +1,4 @@
-namespace CloudStorage.Tests.Conformance;
+namespace CloudStorage.Core.Tests.Conformance;
 
 /// <summary>A pass-through stream that hides its length and cannot seek, as a network or pipe stream.</summary>
 public sealed class NonSeekableStream(Stream inner, int maxChunk = int.MaxValue) : Stream

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
 
-namespace CloudStorage.Tests.Hostile;
+namespace CloudStorage.Core.Tests.Hostile;
 
 /// <summary>A store without key rules, standing in for a bucket that holds keys our own providers would refuse to write.</summary>
 internal sealed class AnyKeyStore : IStorageProvider

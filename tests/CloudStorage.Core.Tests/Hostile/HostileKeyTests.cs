@@ -1,13 +1,13 @@
 using System.Text;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Providers.Local;
-using CloudStorage.Sync;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Local;
+using CloudStorage.Core.Sync;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.Hostile;
+namespace CloudStorage.Core.Tests.Hostile;
 
 /// <summary>
 /// Keys a store may hold that must never be written outside the local folder a tree is downloaded, copied or synced

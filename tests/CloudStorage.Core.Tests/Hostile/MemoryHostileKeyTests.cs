@@ -1,7 +1,7 @@
-using CloudStorage.Providers;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Memory;
 
-namespace CloudStorage.Tests.Hostile;
+namespace CloudStorage.Core.Tests.Hostile;
 
 /// <summary>The hostile corpus from the memory store (which holds every key without control characters).</summary>
 public sealed class MemoryHostileKeyTests : HostileKeyTests

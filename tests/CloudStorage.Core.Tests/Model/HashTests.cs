@@ -1,8 +1,8 @@
 using System.Text;
-using CloudStorage.Hashing;
-using CloudStorage.Model;
+using CloudStorage.Core.Hashing;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Tests.Model;
+namespace CloudStorage.Core.Tests.Model;
 
 public class HashTests
 {
@@ -124,7 +124,7 @@ public class HashTests
         Assert.False(owned);
 
         // A read-ahead over a fresh hashing stream, nothing delivered yet, says it hashes every byte: it serves.
-        using (var ahead = new CloudStorage.Transfer.ReadAheadStream(new HashingStream(new MemoryStream([1, 2, 3]))))
+        using (var ahead = new CloudStorage.Core.Transfer.ReadAheadStream(new HashingStream(new MemoryStream([1, 2, 3]))))
         {
             (read, hashes, owned) = HashedStreams.For(ahead, includeSha256: false);
             Assert.Same(ahead, read);
@@ -140,7 +140,7 @@ public class HashTests
         // A read-ahead over a source read before says it does not hash every byte: wrapped.
         var used = new HashingStream(new MemoryStream([1, 2, 3]));
         used.ReadByte();
-        using (var ahead = new CloudStorage.Transfer.ReadAheadStream(used))
+        using (var ahead = new CloudStorage.Core.Transfer.ReadAheadStream(used))
         {
             Assert.False(ahead.HashesEveryByte);
             Assert.True(HashedStreams.For(ahead, includeSha256: false).Owned);
@@ -162,7 +162,7 @@ public class HashTests
     {
         var data = new byte[5 << 20];
         new Random(7).NextBytes(data);
-        await using var ahead = new CloudStorage.Transfer.ReadAheadStream(new HashingStream(new MemoryStream(data)), chunkSize: 1 << 16);
+        await using var ahead = new CloudStorage.Core.Transfer.ReadAheadStream(new HashingStream(new MemoryStream(data)), chunkSize: 1 << 16);
         await ahead.CopyToAsync(Stream.Null);
 
         var (length, hashes) = ahead.GetHashes();
@@ -177,7 +177,7 @@ public class HashTests
         var root = Path.Combine(Path.GetTempPath(), "cs-hash-reuse-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var local = new CloudStorage.Providers.Local.LocalStorageProvider(root, "reuse");
+            var local = new CloudStorage.Core.Providers.Local.LocalStorageProvider(root, "reuse");
             var data = Encoding.UTF8.GetBytes("hello");
             var md5 = new ContentHash(HashAlgorithmKind.MD5, System.Security.Cryptography.MD5.HashData(data));
             var good = new HashingStream(new MemoryStream(data));
@@ -186,9 +186,9 @@ public class HashTests
             Assert.Equal(md5, good.GetHashes()[0]);
 
             var wrong = new ContentHash(HashAlgorithmKind.MD5, new byte[16]);
-            var ex = await Assert.ThrowsAsync<CloudStorage.Errors.StorageException>(() =>
+            var ex = await Assert.ThrowsAsync<CloudStorage.Core.Errors.StorageException>(() =>
                 local.WriteAsync("bad.txt", new HashingStream(new MemoryStream(data)), new WriteOptions { ExpectedHashes = [wrong] }));
-            Assert.Equal(CloudStorage.Errors.StorageErrorKind.IntegrityFailure, ex.Kind);
+            Assert.Equal(CloudStorage.Core.Errors.StorageErrorKind.IntegrityFailure, ex.Kind);
             Assert.Null(await local.StatAsync("bad.txt"));
         }
         finally

@@ -1,17 +1,17 @@
 using System.Text;
-using CloudStorage.Errors;
-using CloudStorage.Integrity;
-using CloudStorage.Model;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Integrity;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.Operations;
+namespace CloudStorage.Core.Tests.Operations;
 
 /// <summary>What a copy keeps besides the bytes (issue 10), and integrity results that name their evidence.</summary>
 public class CopyFidelityTests
 {
     private readonly TransferEngine _engine = new();
 
-    private static async Task<CloudStorage.Providers.Memory.MemoryStorageProvider> WithPageAsync(IReadOnlyDictionary<string, string>? metadata = null)
+    private static async Task<CloudStorage.Core.Providers.Memory.MemoryStorageProvider> WithPageAsync(IReadOnlyDictionary<string, string>? metadata = null)
     {
         var store = Mem.Store();
         var bytes = Encoding.UTF8.GetBytes("<p>hello</p>");

@@ -1,9 +1,9 @@
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.Operations;
+namespace CloudStorage.Core.Tests.Operations;
 
 // The engine's own check after a streamed copy: what the destination reports having stored must equal what streamed
 // through the engine, in size and in every hash both sides have. A destination that stores the bytes correctly but

@@ -1,10 +1,10 @@
-using CloudStorage.Integrity;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Providers.Memory;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Integrity;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Memory;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.Operations;
+namespace CloudStorage.Core.Tests.Operations;
 
 public class IntegrityCheckerTests
 {

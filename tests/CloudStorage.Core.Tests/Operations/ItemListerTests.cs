@@ -1,11 +1,11 @@
-using CloudStorage.Errors;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.Operations;
+namespace CloudStorage.Core.Tests.Operations;
 
 public class ItemListerTests
 {
-    private static async Task<global::CloudStorage.Providers.Memory.MemoryStorageProvider> TreeAsync()
+    private static async Task<global::CloudStorage.Core.Providers.Memory.MemoryStorageProvider> TreeAsync()
     {
         var p = Mem.Store();
         foreach (var k in new[] { "logs/a.log", "logs/b.txt", "logs/2024/c.log", "logs/2024/d.log", "other" }) await p.PutAsync(k, k);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 
-namespace CloudStorage.Tests.Operations;
+namespace CloudStorage.Core.Tests.Operations;
 
 /// <summary>
 /// Measures, not assumes, that streaming keeps memory flat: a 1 GiB local-to-local copy through the engine runs in a

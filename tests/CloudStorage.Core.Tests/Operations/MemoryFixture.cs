@@ -1,9 +1,9 @@
 using System.Text;
-using CloudStorage.Addressing;
-using CloudStorage.Model;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers.Memory;
 
-namespace CloudStorage.Tests.Operations;
+namespace CloudStorage.Core.Tests.Operations;
 
 /// <summary>Fresh memory stores and helpers for engine tests.</summary>
 internal static class Mem
@@ -24,7 +24,7 @@ internal static class Mem
     public static async Task PutAsync(this MemoryStorageProvider p, string key, string text, DateTimeOffset? mtime = null, IReadOnlyDictionary<string, string>? metadata = null) =>
         await p.WriteAsync(key, new MemoryStream(Encoding.UTF8.GetBytes(text)), new WriteOptions { ModifiedTime = mtime, Metadata = metadata });
 
-    public static async Task<string> TextAsync(this global::CloudStorage.Providers.IStorageProvider p, string key)
+    public static async Task<string> TextAsync(this global::CloudStorage.Core.Providers.IStorageProvider p, string key)
     {
         await using var s = await p.OpenReadAsync(key);
         return await new StreamReader(s).ReadToEndAsync();

@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Providers.Memory;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Memory;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.Operations;
+namespace CloudStorage.Core.Tests.Operations;
 
 public class ParallelRangeStreamTests
 {

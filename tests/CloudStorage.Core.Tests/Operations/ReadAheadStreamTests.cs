@@ -1,6 +1,6 @@
-using CloudStorage.Transfer;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.Operations;
+namespace CloudStorage.Core.Tests.Operations;
 
 public class ReadAheadStreamTests
 {

@@ -1,14 +1,14 @@
 using System.Text;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Providers.Memory;
-using CloudStorage.Providers.Local;
-using CloudStorage.Sync;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Memory;
+using CloudStorage.Core.Providers.Local;
+using CloudStorage.Core.Sync;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.Operations;
+namespace CloudStorage.Core.Tests.Operations;
 
 /// <summary>Sync as a contract across runs (issue 10): incremental everywhere, missing sources refused, plans that tell the truth.</summary>
 public class SyncTrustTests
@@ -16,7 +16,7 @@ public class SyncTrustTests
     private static readonly DateTimeOffset AnHourAgo = DateTimeOffset.UtcNow.AddHours(-1);
     private readonly SyncEngine _sync = new(new TransferEngine());
 
-    private static async Task<CloudStorage.Providers.Memory.MemoryStorageProvider> SeededAsync(DateTimeOffset mtime)
+    private static async Task<CloudStorage.Core.Providers.Memory.MemoryStorageProvider> SeededAsync(DateTimeOffset mtime)
     {
         var src = Mem.Store();
         await src.PutAsync("a.txt", "alpha", mtime);

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Providers.Memory;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Memory;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.Operations;
+namespace CloudStorage.Core.Tests.Operations;
 
 /// <summary>
 /// A store shaped like S3 over a memory store: it cannot set an object's time (LastModified is the upload time, whole

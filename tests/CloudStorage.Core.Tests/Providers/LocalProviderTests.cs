@@ -1,9 +1,9 @@
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers.Local;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers.Local;
+using CloudStorage.Core.Providers.Memory;
 
-namespace CloudStorage.Tests.Providers;
+namespace CloudStorage.Core.Tests.Providers;
 
 /// <summary>What only the local provider does: confinement to its root, temp files, directories, file URIs.</summary>
 public sealed class LocalProviderTests : IDisposable

@@ -1,7 +1,7 @@
-using CloudStorage.Model;
-using CloudStorage.Providers.Local;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers.Local;
 
-namespace CloudStorage.Tests.Providers;
+namespace CloudStorage.Core.Tests.Providers;
 
 /// <summary>
 /// The hidden temp files of transfers killed before their rename (kill -9, power loss) are recognised by name and

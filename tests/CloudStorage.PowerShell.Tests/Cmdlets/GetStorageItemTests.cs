@@ -1,10 +1,10 @@
 using System.Management.Automation;
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 using CloudStorage.PowerShell.Cmdlets;
 using CloudStorage.PowerShell.Infrastructure;
-using CloudStorage.Tests.PowerShell.Support;
+using CloudStorage.PowerShell.Tests.Support;
 
-namespace CloudStorage.Tests.PowerShell.Cmdlets;
+namespace CloudStorage.PowerShell.Tests.Cmdlets;
 
 public sealed class GetStorageItemTests : IDisposable
 {

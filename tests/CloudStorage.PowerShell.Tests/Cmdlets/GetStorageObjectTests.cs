@@ -2,9 +2,9 @@ using System.Management.Automation;
 using System.Text;
 using CloudStorage.PowerShell.Cmdlets;
 using CloudStorage.PowerShell.Infrastructure;
-using CloudStorage.Tests.PowerShell.Support;
+using CloudStorage.PowerShell.Tests.Support;
 
-namespace CloudStorage.Tests.PowerShell.Cmdlets;
+namespace CloudStorage.PowerShell.Tests.Cmdlets;
 
 public sealed class GetStorageObjectTests : IDisposable
 {

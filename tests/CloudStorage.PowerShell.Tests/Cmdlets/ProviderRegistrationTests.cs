@@ -1,11 +1,11 @@
 using System.Collections;
 using System.Management.Automation;
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 using CloudStorage.PowerShell.Cmdlets;
 using CloudStorage.PowerShell.Infrastructure;
-using CloudStorage.Tests.PowerShell.Support;
+using CloudStorage.PowerShell.Tests.Support;
 
-namespace CloudStorage.Tests.PowerShell.Cmdlets;
+namespace CloudStorage.PowerShell.Tests.Cmdlets;
 
 public sealed class ProviderRegistrationTests : IDisposable
 {

@@ -1,11 +1,11 @@
 using System.Collections;
 using System.Management.Automation;
-using CloudStorage.Model;
+using CloudStorage.Core.Model;
 using CloudStorage.PowerShell.Cmdlets;
 using CloudStorage.PowerShell.Infrastructure;
-using CloudStorage.Tests.PowerShell.Support;
+using CloudStorage.PowerShell.Tests.Support;
 
-namespace CloudStorage.Tests.PowerShell.Cmdlets;
+namespace CloudStorage.PowerShell.Tests.Cmdlets;
 
 public sealed class SendStorageObjectTests : IDisposable
 {
@@ -154,7 +154,7 @@ public sealed class SendStorageObjectTests : IDisposable
         var ctx = Run(new SendStorageObjectCommand { Path = [file], Destination = "mem://t/a.txt", Tag = new Hashtable { ["team"] = "ops", ["tier"] = 2 } });
         Assert.Empty(ctx.Errors);
         var location = _s.Registry.Resolve("mem://t/a.txt");
-        var store = Assert.IsType<CloudStorage.Providers.Memory.MemoryStorageProvider>(location.Provider);
+        var store = Assert.IsType<CloudStorage.Core.Providers.Memory.MemoryStorageProvider>(location.Provider);
         Assert.Equal(new Dictionary<string, string> { ["team"] = "ops", ["tier"] = "2" }, store.GetTags("a.txt"));
     }
 

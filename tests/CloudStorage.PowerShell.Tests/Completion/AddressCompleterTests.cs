@@ -1,10 +1,10 @@
-using CloudStorage.Addressing;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Model;
 using CloudStorage.PowerShell.Completion;
-using CloudStorage.Providers;
-using CloudStorage.Tests.PowerShell.Support;
+using CloudStorage.Core.Providers;
+using CloudStorage.PowerShell.Tests.Support;
 
-namespace CloudStorage.Tests.PowerShell.Completion;
+namespace CloudStorage.PowerShell.Tests.Completion;
 
 public sealed class AddressCompleterTests : IDisposable
 {
@@ -169,7 +169,7 @@ public sealed class AddressCompleterTests : IDisposable
 
         public async IAsyncEnumerable<StorageItem> ListAsync(ListRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            if (fail) throw new Errors.StorageException(Errors.StorageErrorKind.PermissionDenied, "no credentials", "gs://slow/");
+            if (fail) throw new Core.Errors.StorageException(Core.Errors.StorageErrorKind.PermissionDenied, "no credentials", "gs://slow/");
             yield return new StorageItem { ProviderName = Name, Key = "first", Uri = AddressRoot + "first" };
             await Task.Delay(delayAfterFirst, cancellationToken);
             yield return new StorageItem { ProviderName = Name, Key = "second", Uri = AddressRoot + "second" };

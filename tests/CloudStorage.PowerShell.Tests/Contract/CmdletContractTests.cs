@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace CloudStorage.Tests.PowerShell.Contract;
+namespace CloudStorage.PowerShell.Tests.Contract;
 
 public class CmdletContractTests
 {
@@ -167,16 +167,16 @@ public class CmdletContractTests
     }
 
     [Theory]
-    [InlineData("CloudStorage.Model.StorageItem", "CopyStorageObjectCommand")]
-    [InlineData("CloudStorage.Model.StorageItem", "GetStorageObjectCommand")]
-    [InlineData("CloudStorage.Model.StorageItem", "TestStorageIntegrityCommand")]
-    [InlineData("CloudStorage.Model.StorageItem", "NewStoragePresignedUrlCommand")]
-    [InlineData("CloudStorage.Model.StorageItem", "RemoveStorageObjectCommand")]
-    [InlineData("CloudStorage.Model.StorageItem", "GetStorageItemCommand")]
-    [InlineData("CloudStorage.Model.SyncAction", "TestStorageIntegrityCommand")]
-    [InlineData("CloudStorage.Model.IntegrityResult", "GetStorageItemCommand")]
+    [InlineData("CloudStorage.Core.Model.StorageItem", "CopyStorageObjectCommand")]
+    [InlineData("CloudStorage.Core.Model.StorageItem", "GetStorageObjectCommand")]
+    [InlineData("CloudStorage.Core.Model.StorageItem", "TestStorageIntegrityCommand")]
+    [InlineData("CloudStorage.Core.Model.StorageItem", "NewStoragePresignedUrlCommand")]
+    [InlineData("CloudStorage.Core.Model.StorageItem", "RemoveStorageObjectCommand")]
+    [InlineData("CloudStorage.Core.Model.StorageItem", "GetStorageItemCommand")]
+    [InlineData("CloudStorage.Core.Model.SyncAction", "TestStorageIntegrityCommand")]
+    [InlineData("CloudStorage.Core.Model.IntegrityResult", "GetStorageItemCommand")]
     [InlineData("System.IO.FileInfo", "SendStorageObjectCommand")]
-    [InlineData("CloudStorage.Addressing.ProviderRegistration", "UnregisterStorageRemoteCommand")]
+    [InlineData("CloudStorage.Core.Addressing.ProviderRegistration", "UnregisterStorageRemoteCommand")]
     public void Output_objects_bind_to_the_next_cmdlet_by_property_name(string outputType, string cmdlet)
     {
         var output = outputType.StartsWith("System.", StringComparison.Ordinal) ? CmdletMetadata.SystemType(outputType) : CmdletMetadata.Type(outputType);
@@ -207,6 +207,6 @@ public class CmdletContractTests
         var types = Cmdlet("SyncStorageProviderCommand").Attributes("OutputTypeAttribute")
             .SelectMany(a => (IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!)
             .Select(t => t.Value!.ToString()).Order().ToList();
-        Assert.Equal(["CloudStorage.Model.SyncAction", "CloudStorage.Model.SyncSummary"], types);
+        Assert.Equal(["CloudStorage.Core.Model.SyncAction", "CloudStorage.Core.Model.SyncSummary"], types);
     }
 }

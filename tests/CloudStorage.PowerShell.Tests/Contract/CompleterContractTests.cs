@@ -1,4 +1,4 @@
-namespace CloudStorage.Tests.PowerShell.Contract;
+namespace CloudStorage.PowerShell.Tests.Contract;
 
 /// <summary>Every address parameter completes addresses, and -Name of the provider cmdlets completes provider names.</summary>
 public class CompleterContractTests

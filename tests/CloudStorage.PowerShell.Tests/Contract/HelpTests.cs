@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Xml.Linq;
 
-namespace CloudStorage.Tests.PowerShell.Contract;
+namespace CloudStorage.PowerShell.Tests.Contract;
 
 /// <summary>
 /// The MAML help shipped in module/en-US is complete: one well-formed command:command per cmdlet with a synopsis, a

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace CloudStorage.Tests.PowerShell.Contract;
+namespace CloudStorage.PowerShell.Tests.Contract;
 
 /// <summary>The module manifest exports exactly the cmdlet classes (the manifest is written on the module branch).</summary>
 public class ManifestTests

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace CloudStorage.Tests.PowerShell.Contract;
+namespace CloudStorage.PowerShell.Tests.Contract;
 
 /// <summary>
 /// The Pester suite (tests/Pester, run by build.ps1 where pwsh and Pester exist) has one file per cmdlet and, in it, a

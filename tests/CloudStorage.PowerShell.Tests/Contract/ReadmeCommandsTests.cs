@@ -1,4 +1,4 @@
-namespace CloudStorage.Tests.PowerShell.Contract;
+namespace CloudStorage.PowerShell.Tests.Contract;
 
 /// <summary>The README's two commands and CI must not drift apart.</summary>
 public class ReadmeCommandsTests

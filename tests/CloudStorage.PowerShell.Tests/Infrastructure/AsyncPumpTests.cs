@@ -1,9 +1,9 @@
 using System.Management.Automation;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using CloudStorage.PowerShell.Infrastructure;
-using CloudStorage.Tests.PowerShell.Support;
+using CloudStorage.PowerShell.Tests.Support;
 
-namespace CloudStorage.Tests.PowerShell.Infrastructure;
+namespace CloudStorage.PowerShell.Tests.Infrastructure;
 
 public class AsyncPumpTests
 {
@@ -226,7 +226,7 @@ public class AsyncPumpTests
         public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
         public bool WhatIfRequested => false;
         public string CurrentDirectory => _inner.CurrentDirectory;
-        public CloudStorage.Addressing.ProviderRegistry Registry => _inner.Registry;
+        public CloudStorage.Core.Addressing.ProviderRegistry Registry => _inner.Registry;
         public CancellationToken CancellationToken => _inner.CancellationToken;
     }
 }

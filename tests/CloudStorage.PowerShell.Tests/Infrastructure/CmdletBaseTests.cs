@@ -1,8 +1,8 @@
 using CloudStorage.PowerShell.Cmdlets;
 using CloudStorage.PowerShell.Infrastructure;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Transfer;
 
-namespace CloudStorage.Tests.PowerShell.Infrastructure;
+namespace CloudStorage.PowerShell.Tests.Infrastructure;
 
 public class CmdletBaseTests
 {

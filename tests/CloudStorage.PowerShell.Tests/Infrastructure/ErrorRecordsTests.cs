@@ -1,8 +1,8 @@
 using System.Management.Automation;
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using CloudStorage.PowerShell.Infrastructure;
 
-namespace CloudStorage.Tests.PowerShell.Infrastructure;
+namespace CloudStorage.PowerShell.Tests.Infrastructure;
 
 public class ErrorRecordsTests
 {

@@ -2,10 +2,11 @@ using System.Reflection;
 using System.Reflection.Emit;
 using System.Runtime.Loader;
 using CloudStorage.PowerShell.Loading;
+using CloudStorage.Core.Providers;
+using CloudStorage.PowerShell.Tests.Packaging;
 using CloudStorage.Providers;
-using CloudStorage.Tests.PowerShell.Packaging;
 
-namespace CloudStorage.Tests.PowerShell.Loading;
+namespace CloudStorage.PowerShell.Tests.Loading;
 
 /// <summary>
 /// The dependency loader in-process, without PowerShell: what the private context loads and refuses, that the
@@ -57,7 +58,7 @@ public sealed class ModuleLoaderTests : IDisposable
     {
         var loader = new ModuleLoader(ModuleLayout.Dependencies);
         var providers = loader.Resolve(new AssemblyName("CloudStorage.Providers"))!;
-        var registry = new CloudStorage.Addressing.ProviderRegistry();
+        var registry = new CloudStorage.Core.Addressing.ProviderRegistry();
         providers.GetType("CloudStorage.Providers.ProviderPack", throwOnError: true)!.GetMethod("RegisterAll")!.Invoke(null, [registry, null]);
 
         // Making a provider builds the SDK's clients (BlobServiceClient, BlobContainerClient): they must bind in the private context.
@@ -96,8 +97,8 @@ public sealed class ModuleLoaderTests : IDisposable
         Assert.NotSame(typeof(ProviderPack).Assembly, providers);
         // Its IProviderFactory is the default context's: the factory it registers works with the registry we hold.
         var factoryType = providers!.GetType("CloudStorage.Providers.S3.S3ProviderFactory", throwOnError: true)!;
-        Assert.True(typeof(CloudStorage.Providers.IProviderFactory).IsAssignableFrom(factoryType));
-        var registry = new CloudStorage.Addressing.ProviderRegistry();
+        Assert.True(typeof(CloudStorage.Core.Providers.IProviderFactory).IsAssignableFrom(factoryType));
+        var registry = new CloudStorage.Core.Addressing.ProviderRegistry();
         providers.GetType("CloudStorage.Providers.ProviderPack", throwOnError: true)!
             .GetMethod("RegisterAll")!.Invoke(null, [registry, null]);
         Assert.Contains("s3", registry.Schemes);
@@ -109,7 +110,7 @@ public sealed class ModuleLoaderTests : IDisposable
     {
         var loader = new ModuleLoader(ModuleLayout.Dependencies);
         var providers = loader.Resolve(new AssemblyName("CloudStorage.Providers"))!;
-        var registry = new CloudStorage.Addressing.ProviderRegistry();
+        var registry = new CloudStorage.Core.Addressing.ProviderRegistry();
         providers.GetType("CloudStorage.Providers.ProviderPack", throwOnError: true)!.GetMethod("RegisterAll")!.Invoke(null, [registry, null]);
         var key = Path.Combine(_temp.FullName, "sa.json");
         File.WriteAllText(key, DummyServiceAccountJson());
@@ -117,13 +118,13 @@ public sealed class ModuleLoaderTests : IDisposable
         // A gs:// provider on an emulator host (offline): presigning uses the credential and the SDK's UrlSigner.
         registry.Register("alcgcs", "gs://alc-bucket/", new Dictionary<string, string> { ["emulator-host"] = "127.0.0.1:9", ["credentials-file"] = key, ["retries"] = "0" });
         var resolved = registry.Resolve("alcgcs:k.txt");
-        var url = await resolved.Provider.Capabilities.Presigner!.PresignAsync("k.txt", new CloudStorage.Model.PresignRequest());
+        var url = await resolved.Provider.Capabilities.Presigner!.PresignAsync("k.txt", new CloudStorage.Core.Model.PresignRequest());
 
         Assert.StartsWith("http://127.0.0.1:9/alc-bucket/k.txt?X-Goog-Algorithm=GOOG4-RSA-SHA256", url.Url);
         // A stat builds the StorageClient (Gax, the StorageService, Newtonsoft.Json) and fails as the engine's error:
         // nothing listens on port 9.
-        var stat = await Assert.ThrowsAsync<CloudStorage.Errors.StorageException>(() => resolved.Provider.StatAsync("k.txt"));
-        Assert.Equal(CloudStorage.Errors.StorageErrorKind.Transient, stat.Kind);
+        var stat = await Assert.ThrowsAsync<CloudStorage.Core.Errors.StorageException>(() => resolved.Provider.StatAsync("k.txt"));
+        Assert.Equal(CloudStorage.Core.Errors.StorageErrorKind.Transient, stat.Kind);
         // Every Google assembly the provider used came from Dependencies/ into the private context, none into the default one.
         string[] google = ["Google.Cloud.Storage.V1", "Google.Apis.Storage.v1", "Google.Api.Gax", "Google.Api.Gax.Rest", "Google.Apis", "Google.Apis.Core", "Google.Apis.Auth", "Newtonsoft.Json"];
         foreach (var name in google)

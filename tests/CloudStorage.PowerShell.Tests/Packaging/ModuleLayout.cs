@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace CloudStorage.Tests.PowerShell.Packaging;
+namespace CloudStorage.PowerShell.Tests.Packaging;
 
 /// <summary>Where the build put the module layout (paths stamped in by the test project).</summary>
 public static class ModuleLayout

@@ -5,9 +5,9 @@ using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
 using System.Xml.Linq;
 using CloudStorage.PowerShell.Tests;
-using CloudStorage.Tests.PowerShell.Contract;
+using CloudStorage.PowerShell.Tests.Contract;
 
-namespace CloudStorage.Tests.PowerShell.Packaging;
+namespace CloudStorage.PowerShell.Tests.Packaging;
 
 /// <summary>
 /// The module as `dotnet build` lays it out (src/CloudStorage.PowerShell/ModuleLayout.targets), which is what

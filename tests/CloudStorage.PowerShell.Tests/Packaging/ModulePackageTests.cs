@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Xml.Linq;
 using CloudStorage.PowerShell.Tests;
-using CloudStorage.Tests.PowerShell.Contract;
+using CloudStorage.PowerShell.Tests.Contract;
 
-namespace CloudStorage.Tests.PowerShell.Packaging;
+namespace CloudStorage.PowerShell.Tests.Packaging;
 
 /// <summary>
 /// The Gallery package `build.ps1 -Task Package` makes, made the same way (`dotnet pack src/CloudStorage.PowerShell

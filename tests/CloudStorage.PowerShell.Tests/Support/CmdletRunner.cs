@@ -1,6 +1,6 @@
 using CloudStorage.PowerShell.Infrastructure;
 
-namespace CloudStorage.Tests.PowerShell.Support;
+namespace CloudStorage.PowerShell.Tests.Support;
 
 /// <summary>Runs a humble cmdlet's logic once through a recording context: begin, process, end. Pipelines and binding are
 /// tested in real PowerShell (tests/Pester).</summary>

@@ -1,10 +1,10 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers;
+using CloudStorage.Core.Providers.Memory;
 
-namespace CloudStorage.Tests.PowerShell.Support;
+namespace CloudStorage.PowerShell.Tests.Support;
 
 /// <summary>
 /// A memory store dressed as <c>s3://bucket</c>: it presigns (with a recognisable fake signature), and it can be

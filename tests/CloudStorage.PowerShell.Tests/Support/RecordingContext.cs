@@ -1,7 +1,7 @@
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 using CloudStorage.PowerShell.Infrastructure;
 
-namespace CloudStorage.Tests.PowerShell.Support;
+namespace CloudStorage.PowerShell.Tests.Support;
 
 /// <summary>Records everything a cmdlet writes or asks, and answers ShouldProcess as configured.</summary>
 public sealed class RecordingContext : ICmdletContext

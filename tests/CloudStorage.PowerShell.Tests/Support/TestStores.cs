@@ -1,8 +1,8 @@
 using System.Text;
-using CloudStorage.Addressing;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Tests.PowerShell.Support;
+namespace CloudStorage.PowerShell.Tests.Support;
 
 /// <summary>A private registry (memory stores, a fake s3 bucket) and a temporary folder per test.</summary>
 public sealed class TestStores : IDisposable

@@ -1,5 +1,5 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Resilience;
 

@@ -1,15 +1,15 @@
 using System.Net;
 using System.Security.Cryptography;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Integrity;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Integrity;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.Tests.Emulator;
 using CloudStorage.Providers.Tests.Support;
-using CloudStorage.Tests.Conformance;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Tests.Conformance;
+using CloudStorage.Core.Transfer;
 using Xunit.Abstractions;
 using static CloudStorage.Providers.Tests.Support.ProviderTestHelpers;
 
@@ -92,7 +92,7 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
         var data = RandomBytes(9 * MiB, seed: 2);
         var provider = SmallBlocksProvider();
         await provider.WriteAsync("checked.bin", new MemoryStream(data), new WriteOptions { Length = data.Length });
-        var reference = new Providers.Memory.MemoryStorageProvider("reference");
+        var reference = new Core.Providers.Memory.MemoryStorageProvider("reference");
         await reference.WriteAsync("checked.bin", new MemoryStream(data), new WriteOptions { Length = data.Length });
 
         var checker = new IntegrityChecker(new TransferEngine());
@@ -257,7 +257,7 @@ public sealed class AzureProviderTests(AzuriteFixture emulator, ITestOutputHelpe
 
             Assert.True(destination.CanCopyFrom(source));
             Assert.False(elsewhere.CanCopyFrom(source));
-            Assert.False(destination.CanCopyFrom(new Providers.Memory.MemoryStorageProvider("m")));
+            Assert.False(destination.CanCopyFrom(new Core.Providers.Memory.MemoryStorageProvider("m")));
             await destination.CopyFromAsync(source, "x.txt", "y.txt", new WriteOptions());
             Assert.Equal("across"u8.ToArray(), await ReadAllAsync(destination, "y.txt"));
         }

@@ -1,5 +1,5 @@
 using System.Collections;
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Tests.Emulator;
 

@@ -2,11 +2,11 @@ using System.Collections;
 using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
-using CloudStorage.Addressing;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Model;
 using CloudStorage.PowerShell.Cmdlets;
 using CloudStorage.Providers.Tests.Support;
-using CloudStorage.Tests.PowerShell.Support;
+using CloudStorage.PowerShell.Tests.Support;
 using static CloudStorage.Providers.Tests.Support.ProviderTestHelpers;
 
 namespace CloudStorage.Providers.Tests.Cmdlets;

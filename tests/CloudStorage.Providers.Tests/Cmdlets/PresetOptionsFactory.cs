@@ -1,4 +1,5 @@
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Cmdlets;
 

@@ -1,5 +1,5 @@
 using System.Collections;
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 using CloudStorage.Providers.S3;
 using CloudStorage.Providers.Tests.Emulator;
 

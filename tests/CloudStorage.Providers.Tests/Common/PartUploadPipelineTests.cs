@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using CloudStorage.Tests.Conformance;
+using CloudStorage.Core.Tests.Conformance;
 using System.Security.Cryptography;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.Tests.Support;

@@ -1,10 +1,11 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Gcs;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.S3;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Common;
 

@@ -1,4 +1,4 @@
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Resilience;
 
 namespace CloudStorage.Providers.Tests.Composite;

@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using CloudStorage.Addressing;
-using CloudStorage.Health;
-using CloudStorage.Integrity;
-using CloudStorage.Model;
-using CloudStorage.Providers.Composite;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Health;
+using CloudStorage.Core.Integrity;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers.Composite;
 using CloudStorage.Providers.Tests.Emulator;
 using CloudStorage.Providers.Tests.Faults;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Transfer;
 using Xunit.Abstractions;
 
 namespace CloudStorage.Providers.Tests.Composite;

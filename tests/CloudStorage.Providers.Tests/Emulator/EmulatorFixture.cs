@@ -34,7 +34,7 @@ public abstract class EmulatorFixture : IAsyncLifetime
     protected IReadOnlyDictionary<string, string> Environment { get; private set; } = new Dictionary<string, string>();
 
     private static string Script => Path.Combine(
-        CloudStorage.Tests.PowerShell.Contract.ManifestTests.RepositoryRoot()
+        CloudStorage.PowerShell.Tests.Contract.ManifestTests.RepositoryRoot()
             ?? throw new InvalidOperationException("StoragePs.sln not found above " + AppContext.BaseDirectory),
         "tests", "emulators", "emulators.sh");
 

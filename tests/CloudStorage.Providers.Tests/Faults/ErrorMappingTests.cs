@@ -1,9 +1,10 @@
 using Azure.Core;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.Tests.Support;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Faults;
 
@@ -29,7 +30,7 @@ public sealed class ErrorMappingTests
             Credential = AzureStorageCredential.Token(new FixedToken()),
         }));
         var factory = new AzureBlobProviderFactory(environment: _ => null);
-        var viaFactory = Assert.Throws<StorageException>(() => factory.Create(Addressing.StorageUri.Parse("az://devstoreaccount1/box/a.txt"),
+        var viaFactory = Assert.Throws<StorageException>(() => factory.Create(Core.Addressing.StorageUri.Parse("az://devstoreaccount1/box/a.txt"),
             new Dictionary<string, string> { ["endpoint"] = "http://127.0.0.1:1/devstoreaccount1", ["auth"] = "entra" }));
 
         foreach (var error in new[] { e, viaFactory })

@@ -3,6 +3,7 @@ using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Tests.Emulator;
 using Xunit.Abstractions;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Faults;
 

@@ -1,15 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Common;
-using CloudStorage.Providers.Local;
+using CloudStorage.Core.Providers.Local;
 using CloudStorage.Providers.Resilience;
-using CloudStorage.Sync;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Sync;
+using CloudStorage.Core.Transfer;
 using Xunit.Abstractions;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Faults;
 

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using Amazon.Runtime;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Gcs;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.S3;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Faults;
 
@@ -121,7 +122,7 @@ public sealed class TimeoutTests
         var options = new Dictionary<string, string> { ["connect-timeout"] = "3", ["read-timeout"] = "7.5", ["anonymous"] = "true" };
         if (cloud != "gcs") options.Remove("anonymous");
         if (cloud == "s3") options["endpoint"] = "http://127.0.0.1:1";
-        var provider = (ResilientStorageProvider)factory.Create(Addressing.StorageUri.Parse(address), options);
+        var provider = (ResilientStorageProvider)factory.Create(Core.Addressing.StorageUri.Parse(address), options);
         var timeouts = provider.Inner switch
         {
             S3StorageProvider s3 => s3.Options.Timeouts,
@@ -133,7 +134,7 @@ public sealed class TimeoutTests
         Assert.Equal(TimeSpan.FromSeconds(7.5), timeouts.Read);
 
         options["read-timeout"] = "soon";
-        var e = Assert.Throws<StorageException>(() => factory.Create(Addressing.StorageUri.Parse(address), options));
+        var e = Assert.Throws<StorageException>(() => factory.Create(Core.Addressing.StorageUri.Parse(address), options));
         Assert.Equal(StorageErrorKind.Configuration, e.Kind);
         Assert.Contains("read-timeout", e.Message);
     }

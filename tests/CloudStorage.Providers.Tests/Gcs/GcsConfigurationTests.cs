@@ -1,5 +1,5 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Gcs;
 using CloudStorage.Providers.Resilience;
 
@@ -84,7 +84,7 @@ public sealed class GcsConfigurationTests
         var gcs = Assert.IsType<GcsStorageProvider>(resilient.Inner);
         Assert.Equal("media-bucket", gcs.Bucket);
         Assert.Equal("gs://media-bucket/", gcs.AddressRoot);
-        Assert.True(gcs.Capabilities.ListedHashes.SetEquals([Model.HashAlgorithmKind.MD5, Model.HashAlgorithmKind.CRC32C]));
+        Assert.True(gcs.Capabilities.ListedHashes.SetEquals([Core.Model.HashAlgorithmKind.MD5, Core.Model.HashAlgorithmKind.CRC32C]));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using CloudStorage.Providers.Gcs;
 using CloudStorage.Providers.Tests.Emulator;
-using CloudStorage.Tests.Conformance;
+using CloudStorage.Core.Tests.Conformance;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Gcs;
 

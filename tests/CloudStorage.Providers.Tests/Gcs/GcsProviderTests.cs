@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Hashing;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Hashing;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Gcs;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.Tests.Emulator;
 using CloudStorage.Providers.Tests.Support;
-using CloudStorage.Tests.Conformance;
+using CloudStorage.Core.Tests.Conformance;
 using Xunit.Abstractions;
 using static CloudStorage.Providers.Tests.Support.ProviderTestHelpers;
 

@@ -2,7 +2,8 @@ using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Gcs;
 using CloudStorage.Providers.S3;
 using CloudStorage.Providers.Tests.Emulator;
-using CloudStorage.Tests.Hostile;
+using CloudStorage.Core.Tests.Hostile;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Hostile;
 

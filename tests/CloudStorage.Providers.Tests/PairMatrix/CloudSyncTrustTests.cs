@@ -1,12 +1,13 @@
 using System.Text;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Gcs;
 using CloudStorage.Providers.S3;
-using CloudStorage.Sync;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Sync;
+using CloudStorage.Core.Transfer;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.PairMatrix;
 

@@ -1,10 +1,11 @@
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 using CloudStorage.Providers.Azure;
 using CloudStorage.Providers.Gcs;
-using CloudStorage.Providers.Local;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Providers.Local;
+using CloudStorage.Core.Providers.Memory;
 using CloudStorage.Providers.S3;
 using CloudStorage.Providers.Tests.Emulator;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.PairMatrix;
 

@@ -1,10 +1,10 @@
 using System.IO.Compression;
 using System.Text;
-using CloudStorage.Addressing;
-using CloudStorage.Integrity;
-using CloudStorage.Model;
-using CloudStorage.Sync;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Integrity;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Sync;
+using CloudStorage.Core.Transfer;
 
 namespace CloudStorage.Providers.Tests.PairMatrix;
 

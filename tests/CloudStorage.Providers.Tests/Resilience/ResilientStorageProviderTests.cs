@@ -3,13 +3,14 @@ using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
 using CloudStorage.Providers.S3;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.Tests.Support;
-using CloudStorage.Tests.Conformance;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Tests.Conformance;
+using CloudStorage.Core.Transfer;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Resilience;
 
@@ -186,7 +187,7 @@ public sealed class ResilientStorageProviderTests
     [Fact]
     public void Every_layer_declares_exactly_its_inner_providers_abilities()
     {
-        var memory = new CloudStorage.Providers.Memory.MemoryStorageProvider("abilities");
+        var memory = new CloudStorage.Core.Providers.Memory.MemoryStorageProvider("abilities");
         IStorageProvider[] layers =
         [
             new ResilientStorageProvider(memory),

@@ -1,8 +1,8 @@
 using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.S3;
 

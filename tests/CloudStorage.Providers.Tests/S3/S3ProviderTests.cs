@@ -3,19 +3,20 @@ using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Integrity;
-using CloudStorage.Model;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Integrity;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers.Memory;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.S3;
 using CloudStorage.Providers.Tests.Emulator;
 using CloudStorage.Providers.Tests.Support;
-using CloudStorage.Tests.Conformance;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Tests.Conformance;
+using CloudStorage.Core.Transfer;
 using Xunit.Abstractions;
 using static CloudStorage.Providers.Tests.Support.ProviderTestHelpers;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.S3;
 

@@ -1,3 +1,4 @@
+using CloudStorage.Core.Providers;
 namespace CloudStorage.Providers.Tests.Support;
 
 /// <summary>Compares two capability records: the same flags, and each ability present in both or in neither.</summary>

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers.Memory;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Support;
 

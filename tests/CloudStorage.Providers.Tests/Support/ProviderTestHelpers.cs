@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
-using CloudStorage.Providers.Memory;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
+using CloudStorage.Core.Providers.Memory;
 using CloudStorage.Providers.Resilience;
-using CloudStorage.Transfer;
+using CloudStorage.Core.Transfer;
+using CloudStorage.Core.Providers;
 
 namespace CloudStorage.Providers.Tests.Support;
 

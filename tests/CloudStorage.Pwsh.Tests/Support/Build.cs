@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace CloudStorage.Tests.Pwsh.Support;
+namespace CloudStorage.Pwsh.Tests.Support;
 
 /// <summary>Paths and pinned versions the test project stamped into this assembly (see the project file).</summary>
 public static class Build

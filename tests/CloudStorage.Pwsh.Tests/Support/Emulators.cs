@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace CloudStorage.Tests.Pwsh.Support;
+namespace CloudStorage.Pwsh.Tests.Support;
 
 /// <summary>
 /// The three emulators of tests/emulators/emulators.sh (S3, Azurite, GCS), started once for the Pester suite on free

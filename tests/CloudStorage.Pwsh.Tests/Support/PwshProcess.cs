@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace CloudStorage.Tests.Pwsh.Support;
+namespace CloudStorage.Pwsh.Tests.Support;
 
 /// <summary>The output of one pwsh process.</summary>
 public sealed record PwshResult(int ExitCode, string Output, string Errors)

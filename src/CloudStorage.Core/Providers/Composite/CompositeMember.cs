@@ -1,4 +1,4 @@
-namespace CloudStorage.Providers.Composite;
+namespace CloudStorage.Core.Providers.Composite;
 
 /// <summary>A provider composed of others (replicated, routed): its members, for health probes and replica checks.</summary>
 internal interface ICompositeProvider

@@ -1,7 +1,7 @@
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Providers.Composite;
+namespace CloudStorage.Core.Providers.Composite;
 
 /// <summary>
 /// A read of a replicated object that survives its replica: when a read fails transiently after the replica's own

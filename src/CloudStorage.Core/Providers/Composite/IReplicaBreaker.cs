@@ -1,4 +1,4 @@
-namespace CloudStorage.Providers.Composite;
+namespace CloudStorage.Core.Providers.Composite;
 
 /// <summary>
 /// A circuit breaker guarding one replica of a replicated provider: while open, calls fail at once (a Transient

@@ -1,9 +1,9 @@
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Providers.Composite;
+namespace CloudStorage.Core.Providers.Composite;
 
 /// <summary>
 /// Feeds one source stream to several writes at once, reading the source once: each chunk read is handed to every

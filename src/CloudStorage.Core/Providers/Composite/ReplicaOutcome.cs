@@ -1,6 +1,6 @@
-using CloudStorage.Errors;
+using CloudStorage.Core.Errors;
 
-namespace CloudStorage.Providers.Composite;
+namespace CloudStorage.Core.Providers.Composite;
 
 /// <summary>How a replica received a write.</summary>
 internal enum ReplicaWriteMethod

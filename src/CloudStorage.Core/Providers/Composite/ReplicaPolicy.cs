@@ -1,4 +1,4 @@
-namespace CloudStorage.Providers.Composite;
+namespace CloudStorage.Core.Providers.Composite;
 
 /// <summary>What counts as a successful write or delete on a replicated provider.</summary>
 public enum ReplicaPolicy

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Providers.Composite;
+namespace CloudStorage.Core.Providers.Composite;
 
 /// <summary>
 /// One address over several stores, each key living in the store of the first route whose pattern matches it

@@ -1,4 +1,4 @@
-namespace CloudStorage.Providers.Composite;
+namespace CloudStorage.Core.Providers.Composite;
 
 /// <summary>
 /// A composite's member rooted at a key prefix of another provider (<c>s3e:media/</c>, <c>az://acct/c/media/</c>): its keys

@@ -1,4 +1,4 @@
-namespace CloudStorage.Providers.Local;
+namespace CloudStorage.Core.Providers.Local;
 
 /// <summary>
 /// A read-only window of <c>count</c> bytes starting at <c>start</c> in a seekable stream it owns. Reads stop at

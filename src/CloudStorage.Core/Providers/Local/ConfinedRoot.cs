@@ -1,7 +1,7 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
 
-namespace CloudStorage.Providers.Local;
+namespace CloudStorage.Core.Providers.Local;
 
 /// <summary>
 /// A root directory that keys are confined under: maps keys to paths under it and keeps them there (shared key

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace CloudStorage.Providers.Local;
+namespace CloudStorage.Core.Providers.Local;
 
 /// <summary>
 /// Starts the kernel's write-back of a file's bytes while the rest is still arriving (Linux <c>sync_file_range</c>

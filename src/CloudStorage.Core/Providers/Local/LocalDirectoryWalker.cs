@@ -1,7 +1,7 @@
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
 
-namespace CloudStorage.Providers.Local;
+namespace CloudStorage.Core.Providers.Local;
 
 /// <summary>
 /// Walks a directory tree lazily, one directory in memory at a time, yielding files in the

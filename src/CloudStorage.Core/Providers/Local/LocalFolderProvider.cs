@@ -1,6 +1,6 @@
-using CloudStorage.Addressing;
+using CloudStorage.Core.Addressing;
 
-namespace CloudStorage.Providers.Local;
+namespace CloudStorage.Core.Providers.Local;
 
 /// <summary>
 /// A destination folder on local disk that the objects of a tree are written into (Get-StorageObject -Recurse,

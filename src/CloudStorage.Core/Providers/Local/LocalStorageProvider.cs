@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using CloudStorage.Errors;
-using CloudStorage.Hashing;
-using CloudStorage.Model;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Hashing;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Providers.Local;
+namespace CloudStorage.Core.Providers.Local;
 
 /// <summary>
 /// Objects as files under a root directory (<c>file:///srv/data/key</c>), keys '/'-separated. Writes go to a

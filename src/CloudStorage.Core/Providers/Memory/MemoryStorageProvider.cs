@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
-using CloudStorage.Addressing;
-using CloudStorage.Errors;
-using CloudStorage.Hashing;
-using CloudStorage.Model;
+using CloudStorage.Core.Addressing;
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Hashing;
+using CloudStorage.Core.Model;
 
-namespace CloudStorage.Providers.Memory;
+namespace CloudStorage.Core.Providers.Memory;
 
 /// <summary>
 /// An in-process object store (<c>mem://store/key</c>), safe under concurrent use. Objects are immutable byte
