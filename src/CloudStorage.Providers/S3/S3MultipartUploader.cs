@@ -8,25 +8,6 @@ using CloudStorage.Providers.Resilience;
 
 namespace CloudStorage.Providers.S3;
 
-/// <summary>What one upload did (for diagnostics and the memory-bound tests).</summary>
-public sealed record S3UploadStatistics
-{
-    /// <summary>True when the object went up in parts.</summary>
-    public bool Multipart { get; init; }
-    /// <summary>Parts uploaded (1 for a single request).</summary>
-    public int Parts { get; init; }
-    /// <summary>Bytes per part (the last may be shorter).</summary>
-    public long PartSize { get; init; }
-    /// <summary>Part buffers allocated; memory held was at most this × <see cref="PartSize"/>.</summary>
-    public int BuffersAllocated { get; init; }
-    /// <summary>The most part buffers held at once (parts uploading plus the one being filled); at most concurrency + 1.</summary>
-    public int PeakBuffersInUse { get; init; }
-    /// <summary>The most parts that were on their way at once.</summary>
-    public int PeakPartsInFlight { get; init; }
-    /// <summary>True when the whole-object MD5 was stored in metadata.</summary>
-    public bool Md5Stored { get; init; }
-}
-
 /// <summary>
 /// Streams one object to S3 through the shared <see cref="PartUploadPipeline"/>: a single PutObject up to the multipart
 /// threshold, else CreateMultipartUpload, parts from a bounded set of buffers uploaded in parallel, then
@@ -59,7 +40,7 @@ internal sealed class S3MultipartUploader : IPartUploadSink<PartETag, (string ET
     /// Uploads the stream; returns the ETag, what was done, and the stored item when the answer alone describes it
     /// (a single PutObject whose ETag is the MD5 that was sent, see <see cref="S3StorageProvider.WrittenFromPut"/>).
     /// </summary>
-    public async Task<(string ETag, S3UploadStatistics Stats, StorageItem? Written)> UploadAsync(string key, Stream content, WriteOptions options, CancellationToken ct)
+    public async Task<(string ETag, PartUploadStatistics Stats, bool Md5Stored, StorageItem? Written)> UploadAsync(string key, Stream content, WriteOptions options, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         _key = key;
@@ -77,11 +58,7 @@ internal sealed class S3MultipartUploader : IPartUploadSink<PartETag, (string ET
             Target = _target,
             Provider = _owner.Name,
         }, ct).ConfigureAwait(false);
-        return (etag, new S3UploadStatistics
-        {
-            Multipart = stats.Multipart, Parts = stats.Parts, PartSize = stats.PartSize, BuffersAllocated = stats.BuffersAllocated,
-            PeakBuffersInUse = stats.PeakBuffersInUse, PeakPartsInFlight = stats.PeakPartsInFlight, Md5Stored = md5Stored,
-        }, _written);
+        return (etag, stats, md5Stored, _written);
     }
 
     string IPartUploadSink<PartETag, (string ETag, bool Md5Stored)>.SingleOperation => "PutObject";

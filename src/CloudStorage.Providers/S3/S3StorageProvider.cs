@@ -276,7 +276,7 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
     public async Task<StorageItem> WriteAsync(string key, Stream content, WriteOptions options, CancellationToken cancellationToken = default)
     {
         KeyValidator.ValidateObjectKey(key, Name);
-        var (etag, _, written) = await new S3MultipartUploader(this).UploadAsync(key, content, options, cancellationToken).ConfigureAwait(false);
+        var (etag, _, _, written) = await new S3MultipartUploader(this).UploadAsync(key, content, options, cancellationToken).ConfigureAwait(false);
         return written ?? await StatAfterWriteAsync(key, etag).ConfigureAwait(false);
     }
 
@@ -428,16 +428,20 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
         return CopyAsync(s3, sourceKey, destinationKey, options, cancellationToken);
     }
 
-    private async Task<StorageItem> CopyAsync(S3StorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken ct)
+    private async Task<StorageItem> CopyAsync(S3StorageProvider source, string sourceKey, string destinationKey, WriteOptions options, CancellationToken ct) =>
+        (await CopyWithPartsAsync(source, sourceKey, destinationKey, options, ct).ConfigureAwait(false)).Item;
+
+    /// <summary>
+    /// A server-side copy that also says how many parts it took (1 for CopyObject): the result travels with the call, so
+    /// parallel copies through one shared provider never read each other's figures.
+    /// </summary>
+    internal async Task<(StorageItem Item, int Parts)> CopyWithPartsAsync(S3StorageProvider source, string sourceKey, string destinationKey, WriteOptions options,
+        CancellationToken ct = default)
     {
         var copy = new S3ServerSideCopy(this);
         var item = await copy.CopyAsync(source, sourceKey, destinationKey, options, ct).ConfigureAwait(false);
-        LastCopyParts = copy.Parts;
-        return item;
+        return (item, copy.Parts);
     }
-
-    /// <summary>Parts of the last server-side copy into this provider (1 for CopyObject; diagnostics).</summary>
-    public int LastCopyParts { get; private set; }
 
     /// <inheritdoc />
     public Task<PresignedUrl> PresignAsync(string key, PresignRequest request, CancellationToken cancellationToken = default)
