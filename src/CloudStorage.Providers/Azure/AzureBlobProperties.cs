@@ -21,6 +21,8 @@ internal sealed record AzureBlobProperties
     public DateTimeOffset? LastModified { get; init; }
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
     public string? AccessTier { get; init; }
+    /// <summary>Whether <see cref="AccessTier"/> is the account's default, inferred because the blob was given none.</summary>
+    public bool AccessTierInferred { get; init; }
     public string? CopyId { get; init; }
     public string? CopyStatus { get; init; }
     public string? CopyStatusDescription { get; init; }
@@ -46,6 +48,7 @@ internal sealed record AzureBlobProperties
         LastModified = p.LastModified,
         Metadata = Copy(p.Metadata),
         AccessTier = p.AccessTier,
+        AccessTierInferred = p.AccessTierInferred,
         CopyId = p.CopyId,
         CopyStatus = p.BlobCopyStatus is { } s ? Status(s) : null,
         CopyStatusDescription = p.CopyStatusDescription,

@@ -253,17 +253,57 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
         CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        var (upload, _) = await AzureBlockUploader.UploadAsync(this, key, content, options, cancellationToken).ConfigureAwait(false);
-        return (await StatAfterWriteAsync(key).ConfigureAwait(false), upload);
+        var (upload, _, written) = await AzureBlockUploader.UploadAsync(this, key, content, options, cancellationToken).ConfigureAwait(false);
+        return (written ?? await StatAfterWriteAsync(key, tierSent: !string.IsNullOrWhiteSpace(options.StorageClass)).ConfigureAwait(false), upload);
+    }
+
+    // The tier a blob written without one reports (the account's default, inferred by the service), learned from the
+    // stat after such a write; null until then. A fact about the account, the same for every write: no per-operation state.
+    private sealed record InferredTier(string? Tier);
+    private volatile InferredTier? _inferredTier;
+
+    /// <summary>
+    /// The written blob as a single Put Blob's answer describes it, or null when the answer cannot decide and Get Blob
+    /// Properties must ask. It decides when the answer's Content-MD5 (the service's MD5 of the bytes it stored) equals
+    /// the MD5 of the bytes sent, which proves content and length; the ETag and Last-Modified are the answer's (the same
+    /// values a stat reports); everything else the item says (type, headers, metadata with the mtime, tier) is what the
+    /// request set, which the service stores as given. A blob written without a tier reports the account's default,
+    /// known once one stat after such a write has reported it as inferred. An answer without that MD5 (a store that kept
+    /// other bytes, or answers none) falls back to the stat, whose MD5 the engine checks against what it sent.
+    /// </summary>
+    internal StorageItem? WrittenFromPut(string key, BlobContentInfo answer, BlobHttpHeaders sent, IReadOnlyDictionary<string, string>? metadata,
+        string? tier, ContentHash sentMd5, long size)
+    {
+        if (answer.ContentHash is not { Length: 16 } md5 || !new ContentHash(HashAlgorithmKind.MD5, md5).Equals(sentMd5)) return null;
+        if (tier is null)
+        {
+            if (_inferredTier is not { } inferred) return null;
+            tier = inferred.Tier;
+        }
+        return ToItem(key, new AzureBlobProperties
+        {
+            ContentLength = size,
+            ContentType = sent.ContentType,
+            ContentEncoding = sent.ContentEncoding,
+            ContentLanguage = sent.ContentLanguage,
+            ContentDisposition = sent.ContentDisposition,
+            CacheControl = sent.CacheControl,
+            ContentMd5 = md5,
+            ETag = AzureBlobProperties.QuoteETag(answer.ETag.ToString("H")),
+            LastModified = answer.LastModified,
+            Metadata = metadata is null ? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) : new Dictionary<string, string>(metadata, StringComparer.OrdinalIgnoreCase),
+            AccessTier = tier,
+        });
     }
 
     // The written blob as the service reports it. Done even when the caller cancels right now: the blob is stored.
-    internal async Task<StorageItem> StatAfterWriteAsync(string key)
+    internal async Task<StorageItem> StatAfterWriteAsync(string key, bool tierSent = true)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         // Retried here: the write is done and its source may not be replayable, so the outer layer cannot repeat it.
         var properties = await BlockPipeline.ExecuteAsync("Stat", t => new ValueTask<AzureBlobProperties?>(GetPropertiesAsync(key, t)), timeout.Token).ConfigureAwait(false)
             ?? throw new StorageException(StorageErrorKind.Conflict, $"'{AddressRoot + key}' vanished right after it was written.", AddressRoot + key, Name);
+        if (!tierSent && properties.AccessTierInferred) _inferredTier = new InferredTier(properties.AccessTier);
         return ToItem(key, properties);
     }
 

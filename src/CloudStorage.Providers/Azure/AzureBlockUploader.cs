@@ -39,6 +39,8 @@ internal sealed class AzureBlockUploader : IPartUploadSink<string, ContentHash>
     private readonly AccessTier? _tier;
     // Fixed-length ids, unique to this upload: a concurrent writer of the same blob stages blocks of its own.
     private readonly string _uploadId = Guid.NewGuid().ToString("N");
+    // The blob as a single Put Blob's answer describes it (null: the answer cannot decide, or blocks were committed).
+    private StorageItem? _written;
 
     private AzureBlockUploader(AzureBlobStorageProvider owner, string key, WriteOptions options)
     {
@@ -52,8 +54,11 @@ internal sealed class AzureBlockUploader : IPartUploadSink<string, ContentHash>
         _tier = owner.AccessTier(options.StorageClass, _target) is { } tier ? new AccessTier(tier) : (AccessTier?)null;
     }
 
-    /// <summary>Streams <paramref name="content"/> to the blob; what was done, and the whole-blob MD5 stored, travel back with the call.</summary>
-    public static async Task<(PartUploadStatistics Stats, ContentHash Md5)> UploadAsync(AzureBlobStorageProvider owner, string key, Stream content, WriteOptions options, CancellationToken ct)
+    /// <summary>
+    /// Streams <paramref name="content"/> to the blob; what was done, the whole-blob MD5 stored and, after a single Put
+    /// Blob whose answer decides it, the written blob (else null: stat it) travel back with the call.
+    /// </summary>
+    public static async Task<(PartUploadStatistics Stats, ContentHash Md5, StorageItem? Written)> UploadAsync(AzureBlobStorageProvider owner, string key, Stream content, WriteOptions options, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var sink = new AzureBlockUploader(owner, key, options);
@@ -72,7 +77,7 @@ internal sealed class AzureBlockUploader : IPartUploadSink<string, ContentHash>
             Target = sink._target,
             Provider = owner.Name,
         }, ct).ConfigureAwait(false);
-        return (stats, md5);
+        return (stats, md5, sink._written);
     }
 
     public string SingleOperation => "PutBlob";
@@ -93,7 +98,7 @@ internal sealed class AzureBlockUploader : IPartUploadSink<string, ContentHash>
         var md5 = hasher.Md5.GetBytes();
         using var body = Body(data);
         // Put Blob replaces the blob whole, so the pipeline may send it again (with a fresh stream over the same bytes).
-        await AzureErrorMapper.RunAsync(() => _blob.UploadAsync(body, new BlobUploadOptions
+        var answer = await AzureErrorMapper.RunAsync(() => _blob.UploadAsync(body, new BlobUploadOptions
         {
             HttpHeaders = WithMd5(md5),
             Metadata = _metadata,
@@ -105,6 +110,7 @@ internal sealed class AzureBlockUploader : IPartUploadSink<string, ContentHash>
             // when it is shorter than the initial transfer size.
             TransferOptions = new StorageTransferOptions { InitialTransferSize = data.Length + 1L, MaximumTransferSize = data.Length + 1L, MaximumConcurrency = 1 },
         }, ct), _target, _owner.Name, ct).ConfigureAwait(false);
+        _written = _owner.WrittenFromPut(_key, answer.Value, WithMd5(md5), _metadata, _tier?.ToString(), hasher.Md5, data.Length);
         return hasher.Md5;
     }
 

@@ -145,6 +145,79 @@ public sealed class AzureScriptedServiceTests
         Assert.Equal(Convert.ToBase64String(MD5.HashData(data)), committedMd5);
     }
 
+    // ---------------------------------------------------------------- the Put Blob answer instead of a stat
+
+    private static readonly byte[] Small = Encoding.ASCII.GetBytes("small object");
+
+    private static HttpResponseMessage PutAnswer(byte[] storedMd5) =>
+        ScriptedHttpHandler.Answer(HttpStatusCode.Created, null, ("ETag", "\"0x8DC1\""), ("Last-Modified", "Wed, 01 Jan 2025 00:00:07 GMT"),
+            ("Content-MD5", Convert.ToBase64String(storedMd5)));
+
+    private static HttpResponseMessage HeadAfterPut(byte[] storedMd5, long length, params (string Name, string Value)[] more) =>
+        ScriptedHttpHandler.Answer(HttpStatusCode.OK, null, [("ETag", "\"0x8DC1\""), ("Last-Modified", "Wed, 01 Jan 2025 00:00:07 GMT"),
+            ("Content-Length", length.ToString()), ("Content-MD5", Convert.ToBase64String(storedMd5)), ("Content-Type", "text/plain"),
+            ("x-ms-meta-Owner", "alice"), .. more]);
+
+    private static WriteOptions SmallWrite(string? tier = null) =>
+        new() { Length = Small.Length, ContentType = "text/plain", Metadata = new Dictionary<string, string> { ["Owner"] = "alice" }, StorageClass = tier };
+
+    [Fact]
+    public async Task A_small_write_whose_answer_carries_the_MD5_sent_is_one_Put_Blob_and_no_stat_and_reports_what_a_stat_would()
+    {
+        var md5 = MD5.HashData(Small);
+        var handler = new ScriptedHttpHandler().Then(_ => PutAnswer(md5)).Then(_ => HeadAfterPut(md5, Small.Length, ("x-ms-access-tier", "Cool")));
+        var provider = Provider(handler);
+
+        var written = await provider.WriteAsync("small.txt", new MemoryStream(Small), SmallWrite("cool"));
+
+        var put = Assert.Single(handler.Requests);
+        Assert.Equal(HttpMethod.Put, put.Method);
+        var stat = await provider.StatAsync("small.txt");
+        Assert.Equal(HttpMethod.Head, handler.Requests.Last().Method);
+        Assert.Equal(stat!.Size, written.Size);
+        Assert.Equal(stat.ETag, written.ETag);
+        Assert.Equal(stat.LastModified, written.LastModified);
+        Assert.Equal(stat.ContentType, written.ContentType);
+        Assert.Equal(stat.StorageClass, written.StorageClass);
+        Assert.Equal(stat.Metadata, written.Metadata);
+        Assert.Equal(stat.Hashes, written.Hashes);
+        Assert.Equal(new ContentHash(HashAlgorithmKind.MD5, md5), Assert.Single(written.Hashes));
+    }
+
+    [Fact]
+    public async Task Without_a_tier_the_first_small_write_stats_to_learn_the_inferred_default_and_later_ones_do_not()
+    {
+        var md5 = MD5.HashData(Small);
+        var handler = new ScriptedHttpHandler()
+            .Then(_ => PutAnswer(md5))
+            .Then(_ => HeadAfterPut(md5, Small.Length, ("x-ms-access-tier", "Hot"), ("x-ms-access-tier-inferred", "true")))
+            .Then(_ => PutAnswer(md5));
+        var provider = Provider(handler);
+
+        var first = await provider.WriteAsync("a.txt", new MemoryStream(Small), SmallWrite());
+        var second = await provider.WriteAsync("b.txt", new MemoryStream(Small), SmallWrite());
+
+        Assert.Equal([HttpMethod.Put, HttpMethod.Head, HttpMethod.Put], handler.Requests.Select(r => r.Method));
+        Assert.Equal("Hot", first.StorageClass);
+        Assert.Equal("Hot", second.StorageClass);
+        Assert.Equal(first.Metadata, second.Metadata);
+    }
+
+    [Fact]
+    public async Task A_small_write_whose_answer_carries_another_MD5_is_stated_and_reports_the_stored_MD5_for_the_engine_to_refuse()
+    {
+        var sent = MD5.HashData(Small);
+        var stored = MD5.HashData(Encoding.ASCII.GetBytes("other bytes!"));
+        var handler = new ScriptedHttpHandler().Then(_ => PutAnswer(stored)).Then(_ => HeadAfterPut(stored, Small.Length, ("x-ms-access-tier", "Cool")));
+        var provider = Provider(handler);
+
+        var written = await provider.WriteAsync("small.txt", new MemoryStream(Small), SmallWrite("cool"));
+
+        Assert.Equal([HttpMethod.Put, HttpMethod.Head], handler.Requests.Select(r => r.Method));
+        Assert.Equal(new ContentHash(HashAlgorithmKind.MD5, stored), Assert.Single(written.Hashes));
+        Assert.NotEqual(new ContentHash(HashAlgorithmKind.MD5, sent), Assert.Single(written.Hashes));
+    }
+
     [Fact]
     public async Task A_block_refused_for_authorization_stops_the_upload_without_committing_anything()
     {
