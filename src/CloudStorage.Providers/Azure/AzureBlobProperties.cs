@@ -84,6 +84,26 @@ internal sealed record AzureBlobProperties
         Metadata = Copy(d.Metadata),
     };
 
-    private static Dictionary<string, string> Copy(IDictionary<string, string>? metadata) =>
+    /// <summary>
+    /// The blob a single Put Blob wrote, from its answer (ETag, Last-Modified, the service's Content-MD5) and what the
+    /// request set (headers, metadata, tier) — only meaningful once the caller has checked that MD5 against the one sent.
+    /// </summary>
+    public static AzureBlobProperties From(BlobContentInfo answer, BlobHttpHeaders sent, IEnumerable<KeyValuePair<string, string>>? metadata,
+        string? tier, long contentLength) => new()
+    {
+        ContentLength = contentLength,
+        ContentType = sent.ContentType,
+        ContentEncoding = sent.ContentEncoding,
+        ContentLanguage = sent.ContentLanguage,
+        ContentDisposition = sent.ContentDisposition,
+        CacheControl = sent.CacheControl,
+        ContentMd5 = Md5(answer.ContentHash),
+        ETag = QuoteETag(answer.ETag.ToString("H")),
+        LastModified = answer.LastModified,
+        Metadata = Copy(metadata),
+        AccessTier = tier,
+    };
+
+    private static Dictionary<string, string> Copy(IEnumerable<KeyValuePair<string, string>>? metadata) =>
         metadata is null ? new(StringComparer.OrdinalIgnoreCase) : new(metadata, StringComparer.OrdinalIgnoreCase);
 }

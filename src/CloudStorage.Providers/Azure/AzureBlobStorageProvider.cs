@@ -280,20 +280,7 @@ public sealed partial class AzureBlobStorageProvider : IStorageProvider, IServer
             if (_inferredTier is not { } inferred) return null;
             tier = inferred.Tier;
         }
-        return ToItem(key, new AzureBlobProperties
-        {
-            ContentLength = size,
-            ContentType = sent.ContentType,
-            ContentEncoding = sent.ContentEncoding,
-            ContentLanguage = sent.ContentLanguage,
-            ContentDisposition = sent.ContentDisposition,
-            CacheControl = sent.CacheControl,
-            ContentMd5 = md5,
-            ETag = AzureBlobProperties.QuoteETag(answer.ETag.ToString("H")),
-            LastModified = answer.LastModified,
-            Metadata = metadata is null ? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) : new Dictionary<string, string>(metadata, StringComparer.OrdinalIgnoreCase),
-            AccessTier = tier,
-        });
+        return ToItem(key, AzureBlobProperties.From(answer, sent, metadata, tier, size));
     }
 
     // The written blob as the service reports it. Done even when the caller cancels right now: the blob is stored.
