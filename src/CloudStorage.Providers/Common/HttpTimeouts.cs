@@ -83,23 +83,31 @@ public sealed record HttpTimeouts
             ConnectCallback = async (context, ct) =>
             {
                 var endpoint = context.DnsEndPoint;
+                // The request that asked for this connection stops its read clock while the connection is opened: the
+                // connect timeout alone bounds that, and a late timer on a busy machine cannot report it as silence.
+                RequestClock.TryGet(context.InitialRequestMessage, out var clock);
+                clock?.Pause();
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 limit.CancelAfter(connect);
                 try
                 {
                     await socket.ConnectAsync(endpoint, limit.Token).ConfigureAwait(false);
+                    clock?.Resume();
                     return new NetworkStream(socket, ownsSocket: true);
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
                     socket.Dispose();
-                    throw new HttpTimeoutException(
+                    var timeout = new HttpTimeoutException(
                         $"No connection to {endpoint.Host}:{endpoint.Port} within {Describe(connect)} ({ConnectOption}).");
+                    clock?.ConnectFailed(timeout);
+                    throw timeout;
                 }
                 catch
                 {
                     socket.Dispose();
+                    clock?.Resume();
                     throw;
                 }
             },
@@ -113,6 +121,65 @@ public sealed record HttpTimeouts
 public sealed class HttpTimeoutException(string message, Exception? inner = null) : IOException(message, inner);
 
 /// <summary>
+/// One request's read clock (the watchdog of <see cref="IdleTimeoutHandler"/>), reachable from the connection callback
+/// through the request's options: the connection a request opens pauses it, and a connect timeout is recorded so that
+/// the request reports that rather than silence. Calls after <see cref="Close"/> (a connection attempt that outlives
+/// its request) do nothing.
+/// </summary>
+internal sealed class RequestClock(CancellationTokenSource watchdog, TimeSpan idle)
+{
+    private static readonly HttpRequestOptionsKey<RequestClock> Key = new("CloudStorage.RequestClock");
+    private readonly object _gate = new();
+    private bool _closed;
+
+    /// <summary>The connect timeout of the connection this request opened, if it had one.</summary>
+    public HttpTimeoutException? ConnectFailure { get; private set; }
+
+    public static void Attach(HttpRequestMessage request, RequestClock clock) => request.Options.Set(Key, clock);
+
+    public static void Detach(HttpRequestMessage request) => ((IDictionary<string, object?>)request.Options).Remove(Key.Key);
+
+    public static bool TryGet(HttpRequestMessage? request, out RequestClock? clock)
+    {
+        clock = null;
+        return request is not null && request.Options.TryGetValue(Key, out clock);
+    }
+
+    /// <summary>Stops the clock (a connection is being opened for this request).</summary>
+    public void Pause() => Set(Timeout.InfiniteTimeSpan);
+
+    /// <summary>Starts the read timeout again (the connection opened, or failed for another reason).</summary>
+    public void Resume() => Set(idle);
+
+    /// <summary>Starts the read timeout again (a byte of the request went out).</summary>
+    public void Restart() => Set(idle);
+
+    /// <summary>Records the connect timeout and ends the request now.</summary>
+    public void ConnectFailed(HttpTimeoutException timeout)
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            ConnectFailure = timeout;
+            watchdog.Cancel();
+        }
+    }
+
+    public void Close()
+    {
+        lock (_gate) _closed = true;
+    }
+
+    private void Set(TimeSpan delay)
+    {
+        lock (_gate)
+        {
+            if (!_closed) watchdog.CancelAfter(delay);
+        }
+    }
+}
+
+/// <summary>
 /// Cancels a request when nothing moves for the read timeout: the timer restarts with every request body write and
 /// every response body read, so a slow but steady transfer is never cut, a stalled one always is.
 /// </summary>
@@ -122,25 +189,29 @@ internal sealed class IdleTimeoutHandler(TimeSpan idle, TimeSpan connect) : Dele
     {
         var origin = Origin(request.RequestUri);
         using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // A new connection may take its connect timeout first (which reports itself); then silence is bounded by idle.
+        // A connection this request opens stops the clock while it connects (see RequestClock); one opened for another
+        // request may take its connect timeout first; then silence is bounded by idle.
+        var clock = new RequestClock(watchdog, idle);
+        RequestClock.Attach(request, clock);
         watchdog.CancelAfter(connect + idle);
         var original = request.Content;
-        if (original is not null) request.Content = new KickingContent(original, () => watchdog.CancelAfter(idle));
+        if (original is not null) request.Content = new KickingContent(original, clock.Restart);
         HttpResponseMessage response;
         try
         {
             response = await base.SendAsync(request, watchdog.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && watchdog.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or HttpRequestException
+                                  && !cancellationToken.IsCancellationRequested && watchdog.IsCancellationRequested)
         {
-            throw new HttpTimeoutException($"No answer from {origin} for {HttpTimeouts.Describe(idle)} ({HttpTimeouts.ReadOption}).", e);
-        }
-        catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested && watchdog.IsCancellationRequested)
-        {
+            // The connect timeout speaks for itself when it was this request's connection that did not open.
+            if (clock.ConnectFailure is { } connectTimeout) throw new HttpTimeoutException(connectTimeout.Message, e);
             throw new HttpTimeoutException($"No answer from {origin} for {HttpTimeouts.Describe(idle)} ({HttpTimeouts.ReadOption}).", e);
         }
         finally
         {
+            clock.Close();
+            RequestClock.Detach(request);
             // Callers (the AWS SDK) may look at their content again; give theirs back.
             if (original is not null) request.Content = original;
         }

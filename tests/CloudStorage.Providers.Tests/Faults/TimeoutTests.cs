@@ -25,22 +25,24 @@ public sealed class TimeoutTests
 
     public static TheoryData<string> Clouds => new() { "s3", "azure", "gcs" };
 
-    private static IStorageProvider Create(string cloud, string origin) => new ResilientStorageProvider(cloud switch
+    private static readonly StorageResilienceOptions NoRetry = new() { MaxRetryAttempts = 0 };
+
+    private static IStorageProvider Create(string cloud, string origin, HttpTimeouts? timeouts = null, StorageResilienceOptions? retry = null) => new ResilientStorageProvider(cloud switch
     {
         "s3" => new S3StorageProvider(new S3ProviderOptions
         {
             Bucket = "bucket", Endpoint = new Uri(origin), Region = "us-east-1", Credentials = new BasicAWSCredentials("AKIDEXAMPLE", "not-a-secret"),
-            Timeouts = Short, PartRetry = OneRetry,
+            Timeouts = timeouts ?? Short, PartRetry = retry ?? OneRetry,
         }),
         "azure" => new AzureBlobStorageProvider(new AzureBlobProviderOptions
         {
             Account = "devstoreaccount1", Container = "box", Endpoint = new Uri(origin + "/devstoreaccount1"),
             Credential = AzureStorageCredential.SharedKey("devstoreaccount1", Convert.ToBase64String(new byte[32])),
-            Timeouts = Short, PartRetry = OneRetry,
+            Timeouts = timeouts ?? Short, PartRetry = retry ?? OneRetry,
         }),
-        "gcs" => new GcsStorageProvider(new GcsProviderOptions { Bucket = "bucket", EmulatorHost = origin, Timeouts = Short, RequestRetry = OneRetry }),
+        "gcs" => new GcsStorageProvider(new GcsProviderOptions { Bucket = "bucket", EmulatorHost = origin, Timeouts = timeouts ?? Short, RequestRetry = retry ?? OneRetry }),
         _ => throw new ArgumentOutOfRangeException(nameof(cloud)),
-    }, OneRetry);
+    }, retry ?? OneRetry);
 
     // Old code waited for many minutes here: a test that hangs is cut at 60 s so it fails instead.
     private static async Task<(StorageException Error, TimeSpan Elapsed)> FailsWithinAsync(Func<Task> call)
@@ -93,6 +95,23 @@ public sealed class TimeoutTests
         Assert.Contains($"127.0.0.1:{hole.Port}", error.Message);
         Assert.Contains(HttpTimeouts.ConnectOption, error.Message);
         Assert.True(elapsed < TimeSpan.FromSeconds(15), $"took {elapsed}");
+    }
+
+    // The read clock stops while the request's own connection opens: with a read timeout far shorter than the connect
+    // timeout (a timer race the old code lost whenever the connect timer ran late on a busy machine), the error is still
+    // the connect timeout.
+    [Theory, MemberData(nameof(Clouds))]
+    public async Task Timeout_connect_is_reported_as_such_even_when_the_read_timeout_is_much_shorter(string cloud)
+    {
+        using var hole = BlackHole.NoAccept();
+        // One attempt: a retry could pick up the first attempt's failed connection and hide the race.
+        var provider = Create(cloud, hole.Origin, new HttpTimeouts { Connect = TimeSpan.FromSeconds(0.5), Read = TimeSpan.FromMilliseconds(1) }, NoRetry);
+        var (error, elapsed) = await FailsWithinAsync(() => provider.StatAsync("some/key.bin"));
+        Assert.True(error.IsTransient);
+        Assert.Contains($"127.0.0.1:{hole.Port}", error.Message);
+        Assert.Contains(HttpTimeouts.ConnectOption, error.Message);
+        Assert.DoesNotContain(HttpTimeouts.ReadOption, error.Message);
+        Assert.True(elapsed >= TimeSpan.FromSeconds(0.45), $"gave up after {elapsed}, before the connect timeout");
     }
 
     [Theory, MemberData(nameof(Clouds))]
