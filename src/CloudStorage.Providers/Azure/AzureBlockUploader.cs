@@ -63,7 +63,7 @@ internal sealed class AzureBlockUploader : IPartUploadSink<string, ContentHash>
         ct.ThrowIfCancellationRequested();
         var sink = new AzureBlockUploader(owner, key, options);
         var settings = owner.Options;
-        using var hasher = new UploadHasher(options.ExpectedHashes);
+        using var hasher = UploadHasher.For(content, options.ExpectedHashes);
         var blockSize = options.Length is { } length && length > settings.SingleUploadThreshold ? BlockSizing.ForLength(length, settings.BlockSize) : settings.BlockSize;
         var (md5, stats) = await PartUploadPipeline.UploadAsync(content, options.Length, hasher, sink, new PartUploadOptions
         {

@@ -2,8 +2,8 @@ namespace CloudStorage.Providers.Common;
 
 /// <summary>
 /// At most <c>capacity</c> part (or block) buffers for one upload, allocated on first need and reused: the memory an upload
-/// holds is bounded by capacity × part size however long the stream is. The S3 and Azure uploaders size it at concurrency + 1:
-/// the parts being uploaded plus the one being filled.
+/// holds is bounded by capacity × part size however long the stream is. <see cref="PartUploadPipeline"/> sizes it at the
+/// concurrency: a part buffer is rented only with a request slot, so parts being filled and parts being sent share the bound.
 /// </summary>
 internal sealed class PartBufferPool : IDisposable
 {

@@ -10,7 +10,7 @@ internal sealed record PartUploadOptions
     /// <summary>Bytes per part (the last may be shorter); the caller sizes it for known lengths (<c>PartSizing</c>, <c>BlockSizing</c>).</summary>
     public required long PartSize { get; init; }
 
-    /// <summary>Parts on their way at once; buffers held are at most this + 1 (the parts sending plus the one being filled).</summary>
+    /// <summary>Parts on their way at once; buffers held are at most this many (a part is filled only when a slot is free).</summary>
     public required int Concurrency { get; init; }
 
     /// <summary>The most parts the service takes (S3 10,000; Azure 50,000).</summary>
@@ -48,7 +48,7 @@ internal sealed record PartUploadStatistics
     public long Length { get; init; }
     /// <summary>Part buffers allocated; memory held was at most this × <see cref="PartSize"/>.</summary>
     public int BuffersAllocated { get; init; }
-    /// <summary>The most part buffers held at once; at most concurrency + 1.</summary>
+    /// <summary>The most part buffers held at once; at most the concurrency.</summary>
     public int PeakBuffersInUse { get; init; }
     /// <summary>The most parts on their way at once.</summary>
     public int PeakPartsInFlight { get; init; }
@@ -56,8 +56,9 @@ internal sealed record PartUploadStatistics
 
 /// <summary>
 /// The one part-upload pipeline every cloud's multipart, block or chunk upload runs through: it reads the source into a
-/// bounded set of pooled buffers (<see cref="PartBufferPool"/>, concurrency + 1), one part ahead so the last part is
-/// known before it is sent; hashes every byte in order (<see cref="UploadHasher"/>); sends parts in parallel (at most
+/// bounded set of pooled buffers (<see cref="PartBufferPool"/>, one per request slot: a part is filled only when a slot
+/// is free), learning whether a full part is the last by reading one byte past it (carried into the next part); hashes
+/// every byte in order (<see cref="UploadHasher"/>); sends parts in parallel (at most
 /// <see cref="PartUploadOptions.Concurrency"/>), each retried alone through <see cref="PartUploadOptions.Retry"/>;
 /// checks the length and the expected hashes before the commit; and on a failure or cancellation stops the other parts
 /// at once and aborts what the sink began. Objects that fit in one part go up in one request.
@@ -85,7 +86,7 @@ internal static class PartUploadPipeline
                 var result = await PutSingleAsync(buffer.AsMemory(0, n), more, ct).ConfigureAwait(false);
                 return (result, new PartUploadStatistics { Parts = 1, PartSize = small, Length = n, BuffersAllocated = 1, PeakBuffersInUse = 1, PeakPartsInFlight = 1 });
             }
-            using var pool = new PartBufferPool(options.PartSize, options.Concurrency + 1);
+            using var pool = new PartBufferPool(options.PartSize, options.Concurrency);
             return await UploadPartsAsync(pool, ct).ConfigureAwait(false);
         }
 
@@ -105,62 +106,104 @@ internal static class PartUploadPipeline
             var begun = false;
             var completed = false;
             var number = 0;
-            // The pool bounds the buffers (concurrency + 1); this bounds the requests, which the pool alone does not: the
-            // last part is sent without a read-ahead buffer, so it could otherwise join `concurrency` parts already going.
+            long total = 0;
+            // A request slot is taken before a buffer is filled and given back with it, so the slots bound the buffers
+            // too: at most `concurrency` parts exist at once, sending or being filled (no extra part is read ahead).
             using var slots = new SemaphoreSlim(options.Concurrency, options.Concurrency);
-            var current = await pool.RentAsync(token).ConfigureAwait(false);
-            var currentCount = await UploadSource.FillAsync(content, current, token).ConfigureAwait(false);
-            long total = currentCount;
+            // Whether a part is the last is learned by reading one byte past a full part (carried into the next part),
+            // not by reading a whole part ahead.
+            var probe = new byte[1];
+            var carried = false;
             try
             {
                 while (true)
                 {
-                    // Read one part ahead, so the last part is known before it is sent.
-                    byte[]? next = null;
-                    var nextCount = 0;
-                    if (currentCount == current.Length && (declaredLength is not { } declared || total < declared))
+                    await slots.WaitAsync(token).ConfigureAwait(false);
+                    byte[] current;
+                    try
                     {
-                        next = await pool.RentAsync(token).ConfigureAwait(false);
-                        nextCount = await UploadSource.FillAsync(content, next, token).ConfigureAwait(false);
-                        total += nextCount;
+                        current = await pool.RentAsync(token).ConfigureAwait(false);
                     }
-                    var isLast = nextCount == 0;
-                    if (isLast && next is not null)
+                    catch
                     {
-                        pool.Return(next);
-                        next = null;
+                        slots.Release();
+                        throw;
                     }
-                    var sourceHasMore = isLast && declaredLength is { } d && total >= d && currentCount == current.Length
-                        && await UploadSource.HasMoreAsync(content, token).ConfigureAwait(false);
+                    int currentCount;
+                    var isLast = false;
+                    var sourceHasMore = false;
+                    var partStart = total;
+                    try
+                    {
+                        var start = 0;
+                        if (carried)
+                        {
+                            current[0] = probe[0];
+                            start = 1;
+                            carried = false;
+                        }
+                        currentCount = start + await UploadSource.FillAsync(content, current.AsMemory(start), token).ConfigureAwait(false);
+                        total = partStart + currentCount;
+                        if (currentCount < current.Length)
+                            isLast = true; // the source ended inside this part
+                        else if (declaredLength is not { } declared || total >= declared)
+                        {
+                            var more = await content.ReadAsync(probe, token).ConfigureAwait(false) > 0;
+                            // With a length given, the part that reaches it is the last; a further byte means the source is
+                            // longer than declared (refused below). Without one, the byte begins the next part.
+                            isLast = declaredLength is not null || !more;
+                            sourceHasMore = declaredLength is not null && more;
+                            carried = declaredLength is null && more;
+                        }
+                    }
+                    catch
+                    {
+                        pool.Return(current);
+                        slots.Release();
+                        throw;
+                    }
 
                     if (isLast && number == 0 && declaredLength is null)
                     {
                         // A stream of unknown length that fits in one part: one request, as for small objects.
-                        var single = await PutSingleAsync(current.AsMemory(0, currentCount), sourceHasMore, ct).ConfigureAwait(false);
-                        pool.Return(current);
-                        return (single, new PartUploadStatistics
+                        try
                         {
-                            Parts = 1, PartSize = options.PartSize, Length = total, BuffersAllocated = pool.Allocated, PeakBuffersInUse = pool.PeakRented, PeakPartsInFlight = 1,
-                        });
+                            var single = await PutSingleAsync(current.AsMemory(0, currentCount), sourceHasMore, ct).ConfigureAwait(false);
+                            return (single, new PartUploadStatistics
+                            {
+                                Parts = 1, PartSize = options.PartSize, Length = total, BuffersAllocated = pool.Allocated, PeakBuffersInUse = pool.PeakRented, PeakPartsInFlight = 1,
+                            });
+                        }
+                        finally
+                        {
+                            pool.Return(current);
+                            slots.Release();
+                        }
                     }
 
-                    if (++number > options.MaxParts)
-                        throw new StorageException(StorageErrorKind.InvalidArgument,
-                            $"'{options.Target}' needs more than {options.MaxParts:N0} {options.PartNoun} of {options.PartSize} bytes; give the length or set a larger {options.PartSizeOption}.",
-                            options.Target, options.Provider);
-                    hasher.Append(current.AsSpan(0, currentCount));
-                    if (!begun)
+                    try
                     {
-                        await sink.BeginAsync(hasher, token).ConfigureAwait(false);
-                        begun = true;
+                        if (++number > options.MaxParts)
+                            throw new StorageException(StorageErrorKind.InvalidArgument,
+                                $"'{options.Target}' needs more than {options.MaxParts:N0} {options.PartNoun} of {options.PartSize} bytes; give the length or set a larger {options.PartSizeOption}.",
+                                options.Target, options.Provider);
+                        hasher.Append(current.AsSpan(0, currentCount));
+                        if (!begun)
+                        {
+                            await sink.BeginAsync(hasher, token).ConfigureAwait(false);
+                            begun = true;
+                        }
+                        if (isLast) hasher.Verify(declaredLength, sourceHasMore, options.Target, options.Provider);
                     }
-                    if (isLast) hasher.Verify(declaredLength, sourceHasMore, options.Target, options.Provider);
+                    catch
+                    {
+                        pool.Return(current);
+                        slots.Release();
+                        throw;
+                    }
 
-                    await slots.WaitAsync(token).ConfigureAwait(false);
-                    parts.Add(SendAsync(new UploadPart(number, total - currentCount - nextCount, current.AsMemory(0, currentCount), isLast), current, pool, slots, failFast));
+                    parts.Add(SendAsync(new UploadPart(number, partStart, current.AsMemory(0, currentCount), isLast), current, pool, slots, failFast));
                     if (isLast) break;
-                    current = next!;
-                    currentCount = nextCount;
                 }
 
                 var sent = await Task.WhenAll(parts).ConfigureAwait(false);

@@ -122,7 +122,7 @@ public sealed class ResilientStorageProvider : ProviderDecorator
         }, cancellationToken).AsTask();
 
     /// <inheritdoc />
-    protected override Task<T> InvokeAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+    protected internal override Task<T> InvokeAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
         _pipeline.ExecuteAsync(operation, ct => new ValueTask<T>(call(ct)), cancellationToken).AsTask();
 
     /// <inheritdoc />

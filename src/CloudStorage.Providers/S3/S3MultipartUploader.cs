@@ -46,7 +46,7 @@ internal sealed class S3MultipartUploader : IPartUploadSink<PartETag, (string ET
         _key = key;
         _target = _owner.AddressRoot + key;
         _write = options;
-        using var hasher = new UploadHasher(options.ExpectedHashes);
+        using var hasher = UploadHasher.For(content, options.ExpectedHashes);
         var partSize = options.Length is { } length && length > _options.MultipartThreshold ? PartSizing.ForLength(length, _options.PartSize) : _options.PartSize;
         var ((etag, md5Stored), stats) = await PartUploadPipeline.UploadAsync(content, options.Length, hasher, this, new PartUploadOptions
         {
