@@ -217,7 +217,8 @@ internal sealed class TransferEngine
         long lastReported = 0;
         var key = destination.Key;
         progress?.Report(new TransferProgress(key, 0, options.Length));
-        // Read ahead so the source's I/O overlaps the destination's writes (two chunks: bounded memory).
+        // Read ahead so the source's I/O overlaps the destination's writes (two chunks: bounded memory), unless the source
+        // prefetches itself.
         // Hash on the read-ahead's side, so that hashing overlaps the destination's writes too; the destination is
         // handed the read-ahead, an IHashedStream, and a writer that checks hashes reuses these (HashedStreams.For).
         await using var hashing = new HashingStream(content, onProgress: progress is null ? null : bytes =>
@@ -229,7 +230,10 @@ internal sealed class TransferEngine
         // An object smaller than one chunk gains nothing from a prefetch (one read is all there is) and would pay a
         // task and a channel for it: in a sync of many small objects those hand-offs were a large share of the CPU.
         var small = options.Length is { } declared && declared < Options.BufferSize;
-        await using var ahead = small ? null : new ReadAheadStream(hashing, Options.BufferSize, depth: 2, ct, options.Length);
+        // Parallel ranges are a read-ahead already (their ranges arrive while the consumer writes): a second one would
+        // only add three 1 MiB buffers, a copy of every byte and a thread hop per chunk to a large download.
+        var prefetched = content is ParallelRangeStream;
+        await using var ahead = small || prefetched ? null : new ReadAheadStream(hashing, Options.BufferSize, depth: 2, ct, options.Length);
         var stored = await destination.Provider.WriteAsync(key, (Stream?)ahead ?? hashing, options, ct).ConfigureAwait(false);
         // Everything read from the source, final: the read-ahead stops its prefetch before it answers.
         var (sent, computed) = ahead is not null ? ahead.GetHashes() : ((IHashedStream)hashing).GetHashes();

@@ -151,6 +151,10 @@ internal sealed class S3MultipartUploader : IPartUploadSink<PartETag, (string ET
             PartSize = data.Length,
             InputStream = ReadOnlyStream(data),
             MD5Digest = md5,
+            // The part is in memory: its SHA-256 is signed in a header (the chunked form hashes every byte too) and the
+            // body goes out as it is, without the chunk framing and per-chunk signatures the service must strip and
+            // check (aws-cli sends its parts so).
+            UseChunkEncoding = false,
         };
         var response = await S3ErrorMapper.RunAsync(() => _client.UploadPartAsync(request, ct), target, _owner.Name, ct).ConfigureAwait(false);
         return new PartETag(number, response.ETag);

@@ -57,12 +57,12 @@ public sealed record S3ProviderOptions
     public long MultipartThreshold { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>
-    /// Part size for streams of unknown length, and the smallest part for known lengths (default 16 MiB, at least
-    /// 5 MiB). A stream of unknown length can hold at most 10,000 parts of this size.
+    /// Part size for streams of unknown length, and the smallest part for known lengths (default 5 MiB, the least S3
+    /// takes: rclone's default). A stream of unknown length can hold at most 10,000 parts of this size (48.8 GiB with the default).
     /// </summary>
-    public long PartSize { get; init; } = 8L * 1024 * 1024;
+    public long PartSize { get; init; } = MinPartSize;
 
-    /// <summary>Parts uploaded (or copied) at once. Memory held by one upload is at most (this + 1) × part size.</summary>
+    /// <summary>Parts uploaded (or copied) at once. Memory held by one upload is at most this × part size.</summary>
     public int Concurrency { get; init; } = 4;
 
     /// <summary>Server-side copies above this use UploadPartCopy (default and maximum 5 GiB).</summary>

@@ -293,4 +293,39 @@ public sealed class PartUploadPipelineTests
 
         Assert.Equal(MD5.HashData(data), md5.GetBytes());
     }
+    [Fact]
+    public async Task Over_a_source_that_hashes_what_it_delivers_the_upload_takes_its_hashes_instead_of_hashing_again()
+    {
+        var data = RandomBytes(7 * PartSize + 11, seed: 7);
+        var sink = new RecordingSink();
+        await using var source = new CloudStorage.Core.Hashing.HashingStream(new NonSeekableStream(new MemoryStream(data), maxChunk: 9_000));
+        using var hasher = UploadHasher.For(source, [new ContentHash(HashAlgorithmKind.MD5, MD5.HashData(data))]);
+
+        var (result, stats) = await PartUploadPipeline.UploadAsync(source, data.Length, hasher, sink, Options(), CancellationToken.None);
+
+        Assert.True(hasher.ReusesSourceHashes);
+        Assert.Equal(data, result);
+        Assert.Equal(MD5.HashData(data), hasher.Md5.GetBytes());
+        Assert.Equal(data.Length, stats.Length);
+        // A source that has delivered bytes already cannot vouch for the upload's: those are hashed here.
+        await using var used = new CloudStorage.Core.Hashing.HashingStream(new MemoryStream(data));
+        used.ReadByte();
+        using var own = UploadHasher.For(used, null);
+        Assert.False(own.ReusesSourceHashes);
+    }
+
+    [Fact]
+    public async Task A_reused_source_hash_that_disagrees_with_the_expected_one_refuses_the_upload_before_the_commit()
+    {
+        var data = RandomBytes(3 * PartSize + 1, seed: 8);
+        var sink = new RecordingSink();
+        await using var source = new CloudStorage.Core.Hashing.HashingStream(new MemoryStream(data));
+        using var hasher = UploadHasher.For(source, [new ContentHash(HashAlgorithmKind.MD5, new byte[16])]);
+
+        var e = await Assert.ThrowsAsync<StorageException>(() => PartUploadPipeline.UploadAsync(source, data.Length, hasher, sink, Options(), CancellationToken.None));
+
+        Assert.True(hasher.ReusesSourceHashes);
+        Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
+        Assert.Equal((0, 1), (sink.Completed, sink.Aborted));
+    }
 }

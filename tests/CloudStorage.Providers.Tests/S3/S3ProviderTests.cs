@@ -105,10 +105,10 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
         // The body's own length (a streamed, signed body is longer on the wire by its chunk signatures).
         Assert.All(parts.SkipLast(1), p => Assert.Equal((5 * MiB).ToString(),
             p.Headers.TryGetValue("x-amz-decoded-content-length", out var decoded) ? decoded : p.Headers["content-length"]));
-        // At most `concurrency` parts uploading at once (and one being filled: the allocation bound below).
+        // At most `concurrency` parts uploading or being filled at once (the allocation bound below).
         Assert.InRange(requests.PeakInFlight, 2, concurrency);
         // Part buffers, plus the SDK's own working memory: far less than the object.
-        var bound = (concurrency + 1) * 5L * MiB + 16L * MiB;
+        var bound = concurrency * 5L * MiB + 16L * MiB;
         output.WriteLine($"allocated {allocated / (double)MiB:F1} MiB, peak {requests.PeakInFlight} requests in flight");
         Assert.True(allocated < bound, $"the upload allocated {allocated / MiB} MiB; the bound is {bound / MiB} MiB for a {length / MiB} MiB object");
         Assert.Equal(length, written.Size);
@@ -117,6 +117,23 @@ public sealed class S3ProviderTests(S3EmulatorFixture emulator, ITestOutputHelpe
         Assert.Equal(Convert.ToHexString(expectedMd5).ToLowerInvariant(), written.Metadata["cloudstorage-md5"]);
         await using var read = await provider.OpenReadAsync("big/64mib.bin");
         Assert.Equal(expectedMd5, await MD5.HashDataAsync(read));
+    }
+
+    [Fact]
+    public async Task With_the_default_options_a_large_upload_goes_up_in_parts_of_5_MiB_so_its_part_buffers_stay_small()
+    {
+        const long length = 24L * MiB + 7; // above the 16 MiB multipart threshold
+        var (provider, requests) = Recorded();
+
+        var written = await provider.WriteAsync("big/default-parts.bin", new GeneratedStream(length), new WriteOptions { Length = length });
+
+        var parts = PartUploads(requests).OrderBy(PartNumber).ToList();
+        Assert.Equal(5, parts.Count);
+        Assert.All(parts.SkipLast(1), p => Assert.Equal((5 * MiB).ToString(),
+            p.Headers.TryGetValue("x-amz-decoded-content-length", out var decoded) ? decoded : p.Headers["content-length"]));
+        Assert.InRange(requests.PeakInFlight, 1, new S3ProviderOptions { Bucket = "b" }.Concurrency);
+        Assert.Equal(length, written.Size);
+        Assert.Equal(Convert.ToHexString(GeneratedStream.Md5Of(length)).ToLowerInvariant(), written.Metadata["cloudstorage-md5"]);
     }
 
     [Fact]
