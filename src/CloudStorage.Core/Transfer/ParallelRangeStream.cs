@@ -8,8 +8,8 @@ namespace CloudStorage.Core.Transfer;
 /// <summary>
 /// Reads one object of known length as consecutive byte ranges fetched <c>parallelism</c> at a time, and presents them
 /// as one sequential stream, so a large download from a network store is not limited to one connection's throughput.
-/// At most <c>parallelism</c> ranges are in flight plus the one being consumed: memory is bounded by
-/// (<c>parallelism</c> + 1) x <c>chunkSize</c>, whatever the object's size. A range that fails transiently is read
+/// At most <c>parallelism</c> ranges exist at once, in flight or being consumed (a range starts when the one consumed is
+/// done): memory is bounded by <c>parallelism</c> x <c>chunkSize</c>, whatever the object's size. A range that fails transiently is read
 /// again (twice at most); a range that comes back shorter than asked means the object changed while it was read,
 /// which fails the read (Conflict) instead of splicing two versions. Disposing cancels the ranges in flight.
 /// </summary>
@@ -46,9 +46,15 @@ internal sealed class ParallelRangeStream : Stream
     /// <summary>The most ranges that were in flight at once (for tests of the memory bound).</summary>
     public int MaxInFlight { get; private set; }
 
+    /// <summary>Range buffers allocated (for tests of the memory bound: at most the parallelism).</summary>
+    public int BuffersAllocated => Volatile.Read(ref _allocated);
+
+    private int _allocated;
+
+    // The chunk being consumed counts against the parallelism: its buffer is one of the `parallelism`.
     private void Fill()
     {
-        while (_inFlight.Count < _parallelism && _scheduled < _length)
+        while (_inFlight.Count + (_current is null ? 0 : 1) < _parallelism && _scheduled < _length)
         {
             var offset = _scheduled;
             var count = (int)Math.Min(_chunkSize, _length - offset);
@@ -108,12 +114,12 @@ internal sealed class ParallelRangeStream : Stream
         if (_current is null || _currentOffset == _currentCount)
         {
             ReleaseCurrent();
+            Fill(); // the consumed chunk's buffer starts the next range while the head of the queue is awaited
             if (_inFlight.Count == 0) return 0;
             var next = _inFlight.Dequeue();
             _current = await next.WaitAsync(cancellationToken).ConfigureAwait(false);
             _currentCount = (int)Math.Min(_chunkSize, _length - _position);
             _currentOffset = 0;
-            Fill();
         }
         var n = Math.Min(destination.Length, _currentCount - _currentOffset);
         _current.AsMemory(_currentOffset, n).CopyTo(destination);
@@ -127,11 +133,12 @@ internal sealed class ParallelRangeStream : Stream
 
     // A private free list instead of the shared ArrayPool: the shared pool keeps a large array per thread and per
     // core, so ranges fetched on many pool threads left several chunks each behind (a 1 GiB download from the S3
-    // emulator peaked at 190 MiB). Here at most parallelism + 1 chunks ever exist, and they are reused.
+    // emulator peaked at 190 MiB). Here at most `parallelism` chunks ever exist, and they are reused.
     private byte[] RentBuffer()
     {
         lock (_free)
             if (_free.TryPop(out var buffer)) return buffer;
+        Interlocked.Increment(ref _allocated);
         return GC.AllocateUninitializedArray<byte>(_chunkSize);
     }
 

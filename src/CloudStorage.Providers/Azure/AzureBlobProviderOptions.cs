@@ -74,7 +74,7 @@ public sealed partial record AzureBlobProviderOptions
     /// <summary>Block size for streams of unknown length, and the smallest block for known lengths (default 8 MiB); grown for known lengths to stay within 50,000 blocks.</summary>
     public long BlockSize { get; init; } = 8L * 1024 * 1024;
 
-    /// <summary>Blocks uploaded at once. Memory held by one upload is at most (this + 1) × block size.</summary>
+    /// <summary>Blocks uploaded at once. Memory held by one upload is at most this × block size.</summary>
     public int Concurrency { get; init; } = 4;
 
     /// <summary>Server-side copies up to this use Copy Blob From URL (one synchronous request); larger ones use Copy Blob and wait for it (default and maximum 256 MiB).</summary>

@@ -64,6 +64,19 @@ public class ParallelRangeStreamTests
     }
 
     [Fact]
+    public async Task The_chunk_being_consumed_counts_against_the_parallelism_so_memory_is_parallelism_chunks()
+    {
+        var (store, content) = await StoreWith(64 * 1024 + 5);
+        var slow = new RangeRecorder(store, delay: TimeSpan.FromMilliseconds(10));
+        await using var s = new ParallelRangeStream(slow, "big.bin", content.Length, chunkSize: 4096, parallelism: 4);
+
+        Assert.Equal(content, await ReadAll(s, 1000));
+
+        Assert.InRange(s.BuffersAllocated, 1, 4);
+        Assert.InRange(slow.MaxConcurrent, 2, 4);
+    }
+
+    [Fact]
     public async Task A_transient_failure_of_one_range_is_read_again()
     {
         var (store, content) = await StoreWith(20_000);
