@@ -85,6 +85,19 @@ Describe 'Replicated providers' {
             foreach ($store in $primary, $backup, $third) { Test-TestObject $store 'f/x.txt' | Should -BeFalse }
         }
 
+        It 'Replica: a recursive delete through the replicated name removes every object from every replica (in batches where a replica has them)' {
+            foreach ($i in 1..12) { Send-StorageObject -Value "r$i" -Destination "${name}:rm/$i.txt" | Out-Null }
+            Send-StorageObject -Value 'stays' -Destination "${name}:rmkeep.txt" | Out-Null
+
+            $removed = @(Remove-StorageObject -Uri "${name}:rm/" -Recurse -PassThru -Confirm:$false -ErrorVariable err)
+            $err | Should -BeNullOrEmpty
+            $removed.Count | Should -Be 12
+            foreach ($store in $primary, $backup, $third) {
+                foreach ($i in 1..12) { Test-TestObject $store "rm/$i.txt" | Should -BeFalse }
+                Get-TestObjectText $store 'rmkeep.txt' | Should -Be 'stays'
+            }
+        }
+
         It 'Health of a replicated name reports each replica with its breaker' {
             $checks = @(Test-StorageHealth "${name}:" -ReadOnly)
             @($checks.Role | Select-Object -Unique) | Should -Be @('Primary', 'Replica')
