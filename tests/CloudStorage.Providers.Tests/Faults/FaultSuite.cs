@@ -387,8 +387,8 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
             while ((n = await read.ReadAsync(chunk)) > 0) handedOut.Write(chunk, 0, n);
         });
         Assert.Equal(StorageErrorKind.Conflict, e.Kind);
-        // Ours says "changed while it was read"; the Azure SDK resumes a broken body itself with If-Match (up to five
-        // times, whatever its retry options say), so there the service's 412 arrives, mapped to the same kind.
+        // Ours says "changed while it was read"; the Azure SDK resumes a broken body itself with If-Match (whatever its
+        // retry options say), so there the service's 412 arrives, mapped to the same kind.
         Assert.True(e.Message.Contains("changed", StringComparison.Ordinal), e.Message);
         Assert.True(handedOut.Length < content.Length, "the whole object was handed out");
         Assert.Equal(content.AsSpan(0, (int)handedOut.Length).ToArray(), handedOut.ToArray()); // only the old object's bytes
