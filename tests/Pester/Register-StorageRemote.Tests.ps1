@@ -118,6 +118,42 @@ Describe 'Register-StorageRemote' {
             (Get-StorageRemote -Name $name).Uri | Should -Be $store.Root
         }
 
+        It 'registers a piped registration as it is: options, replicas and policy, routes (a copy under -Name)' -Tag 'ParameterSet:Registration' {
+            $plain = New-ProviderName; $replicated = New-ProviderName; $routed = New-ProviderName
+            $names.AddRange([string[]]@($plain, $replicated, $routed))
+            $other = New-TestStore -Kind (Get-OtherStoreKind $store.Kind)
+            try {
+                Register-StorageRemote -Name $plain -Uri $store.Root -Option @{ region = 'eu-west-1' }
+                Register-StorageRemote -Name $replicated -Replica (Join-StorageAddress $store 'primary/'), $other.Root -Policy Quorum
+                Register-StorageRemote -Name $routed -Route ([ordered]@{ '*.jpg' = (Join-StorageAddress $store 'img/'); '*' = (Join-StorageAddress $store 'rest/') })
+
+                foreach ($source in $plain, $replicated, $routed) {
+                    $copy = "${source}x"
+                    $names.Add($copy)
+                    $original = Get-StorageRemote -Name $source
+                    $registered = $original | Register-StorageRemote -Name $copy -PassThru
+                    $registered.Name | Should -Be $copy
+                    $registered.ProviderType | Should -Be $original.ProviderType
+                    $registered.Uri | Should -Be $original.Uri
+                    $registered.Options['region'] | Should -Be $original.Options['region']
+                    @($registered.Replicas) | Should -Be @($original.Replicas)
+                    $registered.Policy | Should -Be $original.Policy
+                    @($registered.Routes | ForEach-Object { "$_" }) | Should -Be @($original.Routes | ForEach-Object { "$_" })
+                }
+
+                # The copy of the replicated name writes to every replica, as the original does.
+                Send-StorageObject -Value 'both' -Destination "${replicated}x:c/a.txt" | Out-Null
+                Get-TestObjectText $store 'primary/c/a.txt' | Should -Be 'both'
+                Get-TestObjectText $other 'c/a.txt' | Should -Be 'both'
+
+                # Without -Name the registration keeps its own, so it needs -Force (and then changes nothing).
+                Get-StorageRemote -Name $replicated | Register-StorageRemote -ErrorAction SilentlyContinue -ErrorVariable err
+                $err[0].FullyQualifiedErrorId | Should -BeLike 'StorageAlreadyExists*'
+                (Get-StorageRemote -Name $replicated | Register-StorageRemote -Force -PassThru).ProviderType | Should -Be 'replicated'
+            }
+            finally { Remove-TestStore $other }
+        }
+
         It 'refuses to replace a registration without -Force (StorageAlreadyExists)' {
             $name = New-ProviderName
             $names.Add($name)

@@ -19,7 +19,7 @@ namespace CloudStorage.PowerShell.Cmdlets;
 /// -Route registers a routed provider: an ordered dictionary of wildcard patterns to addresses, the first match
 /// taking the key ('*' for the rest). Members may be URIs, absolute local paths or other named providers.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Register, "StorageRemote", SupportsShouldProcess = true, DefaultParameterSetName = UriParameterSet)]
+[Cmdlet(VerbsLifecycle.Register, "StorageRemote", SupportsShouldProcess = true)]
 [OutputType(typeof(ProviderRegistration))]
 public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
 {
@@ -28,6 +28,9 @@ public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
 
     /// <summary>The parameter set of a replicated provider.</summary>
     public const string ReplicatedParameterSet = "Replicated";
+
+    /// <summary>The parameter set of a provider given as a registration (Get-StorageRemote's output).</summary>
+    public const string RegistrationParameterSet = "Registration";
 
     /// <summary>The parameter set of a routed provider.</summary>
     public const string RoutedParameterSet = "Routed";
@@ -58,6 +61,14 @@ public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
     [ValidateNotNull]
     public IDictionary? Route { get; set; }
 
+    /// <summary>
+    /// A registration to register as it is — its address, options, replicas and policy, or routes — under its own name
+    /// or -Name (from Get-StorageRemote, to copy a name or to save a session's registration with -Persist).
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = RegistrationParameterSet)]
+    [ValidateNotNull]
+    public ProviderRegistration? InputObject { get; set; }
+
     /// <summary>Non-secret provider options (a replicated provider takes break-duration, in seconds).</summary>
     [Parameter(ParameterSetName = UriParameterSet)]
     [Parameter(ParameterSetName = ReplicatedParameterSet)]
@@ -84,6 +95,11 @@ public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
 
         try
         {
+            if (ParameterSetName == RegistrationParameterSet)
+            {
+                RegisterAsItIs(InputObject!);
+                return;
+            }
             if (ParameterSetName == ReplicatedParameterSet)
             {
                 var replicas = Replica.Select(MemberAddress).ToArray();
@@ -109,6 +125,28 @@ public sealed class RegisterStorageRemoteCommand : StorageCmdletBase
         catch (Exception ex) when (ErrorRecords.IsItemFailure(ex))
         {
             WriteFailure(context, ex, Name);
+        }
+    }
+
+    // Every part of the registration is taken (its addresses are absolute already); only the name may differ.
+    private void RegisterAsItIs(ProviderRegistration registration)
+    {
+        var registry = Context.Registry;
+        var options = new Dictionary<string, string>(registration.Options, StringComparer.OrdinalIgnoreCase);
+        if (registration.Replicas.Count > 0)
+        {
+            if (!ConfirmRegistration($"Register replicated storage provider over {string.Join(", ", registration.Replicas)} (policy {registration.Policy})")) return;
+            Done(registry.RegisterReplicated(Name, [.. registration.Replicas], registration.Policy, options, Force.IsPresent, Persist.IsPresent));
+        }
+        else if (registration.Routes.Count > 0)
+        {
+            if (!ConfirmRegistration($"Register routed storage provider: {string.Join("; ", registration.Routes)}")) return;
+            Done(registry.RegisterRouted(Name, [.. registration.Routes], Force.IsPresent, Persist.IsPresent));
+        }
+        else
+        {
+            if (!ConfirmRegistration($"Register storage provider for '{registration.Uri}'")) return;
+            Done(registry.Register(Name, registration.Uri, options, Force.IsPresent, Persist.IsPresent));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CloudStorage.Core.Model;
+using CloudStorage.Core.Transfer;
 using GcsObject = Google.Apis.Storage.v1.Data.Object;
 
 namespace CloudStorage.Providers.Gcs;
@@ -31,7 +32,7 @@ internal static class GcsObjects
             Key = o.Name,
             Uri = addressRoot + o.Name,
             Size = (long)(o.Size ?? 0),
-            LastModified = CloudStorage.Core.Transfer.StoredModifiedTime.Get(metadata) ?? o.UpdatedDateTimeOffset?.ToUniversalTime(),
+            LastModified = StoredModifiedTime.Get(metadata) ?? o.UpdatedDateTimeOffset?.ToUniversalTime(),
             ETag = o.ETag,
             ContentType = o.ContentType,
             ContentEncoding = o.ContentEncoding,

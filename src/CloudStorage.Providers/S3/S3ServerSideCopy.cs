@@ -2,6 +2,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using CloudStorage.Core.Errors;
 using CloudStorage.Core.Model;
+using CloudStorage.Core.Transfer;
 using CloudStorage.Providers.Resilience;
 
 namespace CloudStorage.Providers.S3;
@@ -29,8 +30,8 @@ internal sealed class S3ServerSideCopy(S3StorageProvider destination)
         // The copy has the same bytes: the source's MD5 (stored or proven by its ETag) is the copy's too.
         var md5 = Core.Transfer.StoredHashes.Get(sourceItem, HashAlgorithmKind.MD5) ?? sourceItem.GetHash(HashAlgorithmKind.MD5);
         // REPLACE below: everything the copy keeps is given here, from the options or else from the source's own stat.
-        var metadata = S3ObjectInfo.WithStoredMd5(options.Metadata ?? Core.Transfer.StoredModifiedTime.UserOnly(sourceItem.Metadata), Options.StoreMd5 ? md5 : null,
-            options.ModifiedTime ?? Core.Transfer.StoredModifiedTime.Get(sourceItem.Metadata));
+        var metadata = S3ObjectInfo.WithStoredMd5(options.Metadata ?? StoredModifiedTime.UserOnly(sourceItem.Metadata), Options.StoreMd5 ? md5 : null,
+            options.ModifiedTime ?? StoredModifiedTime.Get(sourceItem.Metadata));
         var headers = options with
         {
             ContentEncoding = options.ContentEncoding ?? sourceItem.ContentEncoding,

@@ -98,7 +98,10 @@ public class CmdletContractTests
         var parameters = t.Parameters().ToList();
         var named = parameters.Select(p => p.Parameter.Named("ParameterSetName") as string).Where(n => n is not null).Distinct().ToList();
         var defaultSet = t.Attribute("CmdletAttribute")!.Named("DefaultParameterSetName") as string;
-        if (named.Count > 1) Assert.Contains(defaultSet, named);
+        // Register-StorageRemote has none on purpose: PowerShell binds a pipeline object to the default set first, so a
+        // piped ProviderRegistration would bind Name and Uri by property name (a replicated one becoming a plain
+        // provider over its primary) instead of the whole object to -InputObject.
+        if (named.Count > 1 && type != "RegisterStorageRemoteCommand") Assert.Contains(defaultSet, named);
         if (defaultSet is not null) Assert.Contains(defaultSet, named);
 
         // The constants name exactly the sets in use.

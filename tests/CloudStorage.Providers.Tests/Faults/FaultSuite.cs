@@ -206,8 +206,7 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Upload a folder under faults of <paramref name="kinds"/>; every object lands whole.</summary>
     protected async Task UploadScenarioAsync(int count, double rate, params FaultKind[] kinds)
     {
-        var container = await NewContainerAsync();
-        try
+        await InContainerAsync(async container =>
         {
             var source = NewSourceFolder(count);
             Inject(rate, kinds);
@@ -217,18 +216,13 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(failures.Count == 0, FailureText(failures));
             AssertInjected(kinds);
             AssertSame(FolderHashes(source), await StoredHashesAsync(Direct(container), "up/"));
-        }
-        finally
-        {
-            await DeleteContainerAsync(container);
-        }
+        });
     }
 
     /// <summary>Download a prefix under faults; every file lands whole, and no partial or temporary file is left.</summary>
     protected async Task DownloadScenarioAsync(int count, double rate, params FaultKind[] kinds)
     {
-        var container = await NewContainerAsync();
-        try
+        await InContainerAsync(async container =>
         {
             var source = NewSourceFolder(count);
             var seeded = await CopyAllAsync(Local(source), new StorageLocation(Direct(container), "down/"));
@@ -241,18 +235,13 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(failures.Count == 0, FailureText(failures));
             AssertInjected(kinds);
             AssertSame(FolderHashes(source), FolderHashes(target)); // hidden temporary files would show here
-        }
-        finally
-        {
-            await DeleteContainerAsync(container);
-        }
+        });
     }
 
     /// <summary>Sync a folder under faults; the summary has no failure and every object is whole.</summary>
     protected async Task SyncScenarioAsync(int count, double rate, params FaultKind[] kinds)
     {
-        var container = await NewContainerAsync();
-        try
+        await InContainerAsync(async container =>
         {
             var source = NewSourceFolder(count);
             Inject(rate, kinds);
@@ -263,19 +252,14 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(count, summary.Copied);
             AssertInjected(kinds);
             AssertSame(FolderHashes(source), await StoredHashesAsync(Direct(container), "sync/"));
-        }
-        finally
-        {
-            await DeleteContainerAsync(container);
-        }
+        });
     }
 
     /// <summary>200 objects: upload, sync and download, all kinds mixed at 20 %.</summary>
     protected async Task MixedScenarioAsync()
     {
         const int count = 200;
-        var container = await NewContainerAsync();
-        try
+        await InContainerAsync(async container =>
         {
             var source = NewSourceFolder(count, seed: 99);
             var expected = FolderHashes(source);
@@ -301,11 +285,7 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
             AssertSame(expected, await StoredHashesAsync(Direct(container), "up/"));
             AssertSame(expected, await StoredHashesAsync(Direct(container), "sync/"));
             AssertSame(expected, FolderHashes(target));
-        }
-        finally
-        {
-            await DeleteContainerAsync(container);
-        }
+        });
     }
 
     /// <summary>True for a request that downloads an object's content (not a listing or metadata).</summary>
@@ -314,55 +294,58 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>A secret of the emulator's credentials that must never show in a verbose line (null: none).</summary>
     protected virtual string? Secret => null;
 
-    private async Task<(IStorageProvider Proxied, string Key, byte[] Content, string Container)> OneObjectAsync(int size = 3000)
+    /// <summary>Runs <paramref name="body"/> with a new container, deleted afterwards whatever happens.</summary>
+    private async Task InContainerAsync(Func<string, Task> body)
     {
         var container = await NewContainerAsync();
+        try
+        {
+            await body(container);
+        }
+        finally
+        {
+            await DeleteContainerAsync(container);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> with one object of random bytes written directly (no faults) to a new container.</summary>
+    private Task WithOneObjectAsync(Func<IStorageProvider, string, byte[], Task> body, int size = 3000) => InContainerAsync(async container =>
+    {
         var content = new byte[size];
         new Random(5).NextBytes(content);
-        var key = "read/one.bin";
+        const string key = "read/one.bin";
         await new TransferEngine().UploadAsync(new MemoryStream(content), content.Length, new StorageLocation(Direct(container), key), new CopyRequest { Overwrite = true });
-        return (Proxied(container), key, content, container);
-    }
+        await body(Proxied(container), key, content);
+    });
 
     /// <summary>-AsString/-AsByteArray: an answer that is clean but short (Content-Length too) is an integrity error, never data.</summary>
     protected async Task TruncatedReadIsAnErrorScenarioAsync()
     {
-        var (provider, key, _, container) = await OneObjectAsync();
-        try
+        await WithOneObjectAsync(async (provider, key, _) =>
         {
             Proxy.Plan = new FaultPlan(1.0, [FaultKind.ShortDeclared], MaxConsecutive: 1000) { Where = IsContentRead };
             var e = await Assert.ThrowsAsync<StorageException>(() => new TransferEngine().ReadAllBytesAsync(new StorageLocation(provider, key), 1 << 20));
             Assert.Equal(StorageErrorKind.IntegrityFailure, e.Kind);
             AssertInjected(FaultKind.ShortDeclared);
-        }
-        finally
-        {
-            await DeleteContainerAsync(container);
-        }
+        });
     }
 
     /// <summary>-AsString/-AsByteArray: a truncated answer (header and metadata reads too) is read again and the whole object returned.</summary>
     protected async Task TruncatedReadRecoversScenarioAsync()
     {
-        var (provider, key, content, container) = await OneObjectAsync();
-        try
+        await WithOneObjectAsync(async (provider, key, content) =>
         {
             Proxy.Plan = new FaultPlan(1.0, [FaultKind.ShortDeclared], MaxConsecutive: 1);
             var bytes = await new TransferEngine().ReadAllBytesAsync(new StorageLocation(provider, key), 1 << 20);
             Assert.Equal(content, bytes);
             AssertInjected(FaultKind.ShortDeclared);
-        }
-        finally
-        {
-            await DeleteContainerAsync(container);
-        }
+        });
     }
 
     /// <summary>A body with a changed byte is an integrity error (a StorageException), never data; a later clean answer is taken.</summary>
     protected async Task CorruptedReadScenarioAsync()
     {
-        var (provider, key, content, container) = await OneObjectAsync();
-        try
+        await WithOneObjectAsync(async (provider, key, content) =>
         {
             Proxy.Plan = new FaultPlan(1.0, [FaultKind.CorruptBody], MaxConsecutive: 1000) { Where = IsContentRead };
             var e = await Assert.ThrowsAsync<StorageException>(() => new TransferEngine().ReadAllBytesAsync(new StorageLocation(provider, key), 1 << 20));
@@ -378,18 +361,13 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
 
             Proxy.Plan = new FaultPlan(1.0, [FaultKind.CorruptBody], MaxConsecutive: 1) { Where = IsContentRead };
             Assert.Equal(content, await new TransferEngine().ReadAllBytesAsync(new StorageLocation(provider, key), 1 << 20));
-        }
-        finally
-        {
-            await DeleteContainerAsync(container);
-        }
+        });
     }
 
     /// <summary>Each retry is one line on the RetryLog (a cmdlet's -Verbose): operation, address, attempt, delay, reason; Retry-After honoured; no secret.</summary>
     protected async Task RetriesAreVisibleScenarioAsync()
     {
-        var (provider, key, _, container) = await OneObjectAsync();
-        try
+        await WithOneObjectAsync(async (provider, key, _) =>
         {
             Proxy.Plan = new FaultPlan(1.0, [FaultKind.Throttled429], MaxConsecutive: 1);
             var lines = new List<string>();
@@ -406,19 +384,14 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"retried after {clock.Elapsed}, before Retry-After");
             Assert.Equal(TimeSpan.FromSeconds(1), Assert.Single(Retries).Delay);
             if (Secret is { } secret) Assert.DoesNotContain(secret, line);
-        }
-        finally
-        {
-            await DeleteContainerAsync(container);
-        }
+        });
     }
 
     /// <summary>A sync stopped half-way (cancelled) and run again copies only what the first run did not.</summary>
     protected async Task InterruptedSyncResumesScenarioAsync()
     {
         const int count = 24;
-        var container = await NewContainerAsync();
-        try
+        await InContainerAsync(async container =>
         {
             var source = NewSourceFolder(count, seed: 3);
             var destination = new StorageLocation(Proxied(container), "half/");
@@ -442,11 +415,7 @@ public abstract class FaultSuite(ITestOutputHelper output) : IAsyncLifetime
             Assert.InRange(summary.Unchanged, whole, count - 1);
             Assert.Equal(count - summary.Unchanged, summary.Copied + summary.Updated);
             AssertSame(FolderHashes(source), await StoredHashesAsync(Direct(container), "half/"));
-        }
-        finally
-        {
-            await DeleteContainerAsync(container);
-        }
+        });
     }
 
     private sealed class RecordingObserver(Action<SyncAction>? onAction) : ISyncObserver

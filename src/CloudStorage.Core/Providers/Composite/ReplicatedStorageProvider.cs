@@ -323,8 +323,8 @@ internal sealed class ReplicatedStorageProvider : IStorageProvider, ICompositePr
             Presigner = primary.Presigner is { } p ? new PrimaryPresigner(this, p) : null,
             HashSource = primary.HashSource,
             ExistenceProbe = primary.ExistenceProbe,
-            // One delete per object, so that each replica's outcome is known.
-            BatchDeleter = null,
+            // Each replica deletes in its own batches (or one by one); each key's outcome per replica is still known.
+            BatchDeleter = MemberDeletes.AnyBatches(_replicas) ? new ReplicaBatchDeleter(this) : null,
         };
     }
 
@@ -351,6 +351,53 @@ internal sealed class ReplicatedStorageProvider : IStorageProvider, ICompositePr
             }
             await owner.CopyFromPrimaryAsync(destinationKey, options, outcomes, items, cancellationToken).ConfigureAwait(false);
             return owner.Conclude("Copy", destinationKey, outcomes!, items);
+        }
+    }
+
+    /// <summary>
+    /// Deletes from every replica at once, each in its own batches (or one key at a time where it has none), then decides
+    /// each key by the policy as <see cref="DeleteAsync"/> does: every replica's outcome reported, a key failing the
+    /// policy carries the error naming each failed replica.
+    /// </summary>
+    private sealed class ReplicaBatchDeleter(ReplicatedStorageProvider owner) : IBatchDeleter
+    {
+        public int MaxBatchSize { get; } = MemberDeletes.BatchSize(owner._replicas);
+
+        public async Task<IReadOnlyList<DeleteResult>> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+        {
+            var perReplica = await Task.WhenAll(owner._replicas.Select(async (replica, i) =>
+            {
+                try
+                {
+                    return await owner._breakers[i].ExecuteAsync(async ct =>
+                    {
+                        var results = await MemberDeletes.DeleteManyAsync(replica, keys, ct).ConfigureAwait(false);
+                        // A request that failed as a whole gives its error to every key: let the breaker count it.
+                        if (results.Length > 0 && results.All(r => r.Error is { IsTransient: true })) throw results[0].Error!;
+                        return results;
+                    }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (StorageException e)
+                {
+                    return keys.Select(k => new DeleteResult(k, e)).ToArray();
+                }
+            })).ConfigureAwait(false);
+
+            var answer = new DeleteResult[keys.Count];
+            for (var k = 0; k < keys.Count; k++)
+            {
+                var outcomes = perReplica.Select((results, i) => owner.Outcome(i, keys[k], ReplicaWriteMethod.Delete, results[k].Error)).ToList();
+                try
+                {
+                    owner.Conclude("Delete", keys[k], outcomes, null);
+                    answer[k] = new DeleteResult(keys[k]);
+                }
+                catch (StorageException e)
+                {
+                    answer[k] = new DeleteResult(keys[k], e);
+                }
+            }
+            return answer;
         }
     }
 

@@ -128,8 +128,38 @@ internal sealed class RoutedStorageProvider : IStorageProvider, ICompositeProvid
             Presigner = all.All(c => c.Presigner is not null) ? new RoutedPresigner(this, all.Min(c => c.Presigner!.MaxExpiry)) : null,
             HashSource = all.All(c => c.HashSource is not null) ? new RoutedHashSource(this, Common(all.Select(c => c.Hashes))) : null,
             ExistenceProbe = null,
-            BatchDeleter = null,
+            BatchDeleter = MemberDeletes.AnyBatches(_stores) ? new RoutedBatchDeleter(this) : null,
         };
+    }
+
+    /// <summary>Deletes each store's share of the keys through that store (in its batches where it has them), in parallel; results in the keys' order.</summary>
+    private sealed class RoutedBatchDeleter(RoutedStorageProvider owner) : IBatchDeleter
+    {
+        public int MaxBatchSize { get; } = MemberDeletes.BatchSize(owner._stores);
+
+        public async Task<IReadOnlyList<DeleteResult>> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+        {
+            var answer = new DeleteResult[keys.Count];
+            var shares = new List<int>?[owner._stores.Count];
+            for (var k = 0; k < keys.Count; k++)
+            {
+                try
+                {
+                    (shares[owner.StoreIndex(keys[k])] ??= []).Add(k);
+                }
+                catch (StorageException e)
+                {
+                    answer[k] = new DeleteResult(keys[k], e); // no route matches it
+                }
+            }
+            await Task.WhenAll(shares.Select(async (share, store) =>
+            {
+                if (share is null) return;
+                var results = await MemberDeletes.DeleteManyAsync(owner._stores[store], share.Select(k => keys[k]).ToList(), cancellationToken).ConfigureAwait(false);
+                for (var j = 0; j < share.Count; j++) answer[share[j]] = results[j];
+            })).ConfigureAwait(false);
+            return answer;
+        }
     }
 
     private sealed class RoutedCopier(RoutedStorageProvider owner) : IServerSideCopier
