@@ -93,17 +93,40 @@ internal sealed class IntegrityChecker
             yield return result;
     }
 
+    // Objects present on both sides are compared several at once (hashing a local file, a HEAD), like rclone's checkers;
+    // results still come out in key order, and at most Parallelism comparisons are held, so memory stays flat. A failing
+    // comparison ends the walk where the sequential walk would have (results before it are yielded, none after it).
     private async IAsyncEnumerable<IntegrityResult> CompareTreesAsync(StorageLocation target, StorageLocation reference, IntegrityOptions options,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var (rel, t, r) in ListingMerge.MergeAsync(target, reference, options.Recurse, ct).ConfigureAwait(false))
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var window = new Queue<Task<IntegrityResult>>();
+        var parallelism = Math.Max(1, _transfer.Options.Parallelism);
+        try
         {
-            if (r is null)
-                yield return new IntegrityResult { Uri = t!.Uri, Key = rel, Status = IntegrityStatus.Extra, Size = t.Size, Detail = "not in the reference" };
-            else if (t is null)
-                yield return new IntegrityResult { Uri = target.Child(rel).Uri, ReferenceUri = r.Uri, Key = rel, Status = IntegrityStatus.Missing, Detail = "in the reference but not here" };
-            else
-                yield return await CompareAsync(t, target.Child(rel), r, reference.Child(rel), rel, options, ct).ConfigureAwait(false);
+            await foreach (var (rel, t, r) in ListingMerge.MergeAsync(target, reference, options.Recurse, ct).ConfigureAwait(false))
+            {
+                if (r is null)
+                    window.Enqueue(Task.FromResult(new IntegrityResult { Uri = t!.Uri, Key = rel, Status = IntegrityStatus.Extra, Size = t.Size, Detail = "not in the reference" }));
+                else if (t is null)
+                    window.Enqueue(Task.FromResult(new IntegrityResult { Uri = target.Child(rel).Uri, ReferenceUri = r.Uri, Key = rel, Status = IntegrityStatus.Missing, Detail = "in the reference but not here" }));
+                else
+                    window.Enqueue(CompareAsync(t, target.Child(rel), r, reference.Child(rel), rel, options, stop.Token));
+                while (window.Count > 0 && (window.Count >= parallelism || window.Peek().IsCompleted))
+                    yield return await window.Dequeue().ConfigureAwait(false);
+            }
+            while (window.Count > 0)
+                yield return await window.Dequeue().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Stopped early (a failure, the consumer stopped, Ctrl+C): the comparisons still running end before the walk does.
+            stop.Cancel();
+            foreach (var pending in window)
+            {
+                try { await pending.ConfigureAwait(false); }
+                catch (Exception) when (pending.IsFaulted || pending.IsCanceled) { }
+            }
         }
     }
 

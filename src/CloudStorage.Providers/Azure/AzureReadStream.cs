@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs.Models;
 using CloudStorage.Core.Errors;
+using CloudStorage.Core.Providers;
 using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.Azure;
@@ -10,8 +11,11 @@ namespace CloudStorage.Providers.Azure;
 /// while reading surface as the SDK's exceptions, mapped to StorageExceptions.
 /// </summary>
 internal sealed class AzureReadStream(BlobDownloadStreamingResult download, long length, string target, string provider)
-    : LimitedReadStream(download.Content, length, target, provider)
+    : LimitedReadStream(download.Content, length, target, provider), IReadVersion
 {
+    /// <summary>The blob's ETag as this answer gave it.</summary>
+    public string? Version => download.Details.ETag.ToString() is { Length: > 0 } etag ? etag : null;
+
     public override long Length => length;
 
     protected override StorageException? MapReadError(Exception error, CancellationToken cancellationToken) =>

@@ -1,5 +1,6 @@
 using System.Net;
 using CloudStorage.Core.Errors;
+using CloudStorage.Core.Providers;
 using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.Gcs;
@@ -10,7 +11,7 @@ namespace CloudStorage.Providers.Gcs;
 /// before the length the answer promised (its Content-Range, else its Content-Length) is a transient IntegrityFailure,
 /// never data; read failures leave as StorageExceptions. Disposing it releases the response.
 /// </summary>
-internal sealed class GcsReadStream : ReadOnlyStream
+internal sealed class GcsReadStream : ReadOnlyStream, IReadVersion
 {
     private readonly HttpResponseMessage _response;
     private readonly Stream _body;
@@ -61,6 +62,11 @@ internal sealed class GcsReadStream : ReadOnlyStream
             throw mapped;
         }
     }
+
+    /// <summary>The object's generation as this answer gave it (x-goog-generation), else its ETag.</summary>
+    public string? Version =>
+        _response.Headers.TryGetValues("x-goog-generation", out var generation) && generation.FirstOrDefault() is { Length: > 0 } g ? g
+        : _response.Headers.ETag?.Tag;
 
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }

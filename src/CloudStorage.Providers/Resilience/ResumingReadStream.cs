@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using CloudStorage.Core.Errors;
 using CloudStorage.Core.Model;
 using CloudStorage.Providers.Common;
 using Polly;
@@ -10,13 +11,17 @@ namespace CloudStorage.Providers.Resilience;
 /// A read that survives a broken body: when a read fails transiently (a dropped connection, a stall past the read
 /// timeout, a body that ends short), the object is opened again with a range from the first byte not yet handed out,
 /// through the retry pipeline (so the attempts, delays and verbose lines are the same as for any other call). Bytes
-/// are never handed out twice or skipped; the caller's end-to-end hash check still guards against an object that
-/// changed between the two opens.
+/// are never handed out twice or skipped, nor joined across versions: when both answers name the object's version
+/// (<see cref="IReadVersion"/>) and the object was replaced in between, the read fails as a Conflict instead of
+/// continuing with the new object's bytes (the caller's end-to-end hash check remains for answers that do not say).
 /// </summary>
-internal sealed class ResumingReadStream(IStorageProvider inner, ResiliencePipeline pipeline, string key, ByteRange? range, Stream first) : ReadOnlyStream
+internal sealed class ResumingReadStream(IStorageProvider inner, ResiliencePipeline pipeline, string key, ByteRange? range, Stream first) : ReadOnlyStream, IReadVersion
 {
     private Stream? _current = first;
     private long _position;
+
+    /// <summary>The version of the object the first answer came from (every later one must match it).</summary>
+    public string? Version { get; } = (first as IReadVersion)?.Version;
 
     // The first body's length, when it knows it (the provider's read streams do).
     public override long Length => _current?.Length ?? throw new NotSupportedException();
@@ -54,7 +59,7 @@ internal sealed class ResumingReadStream(IStorageProvider inner, ResiliencePipel
                 failed = null;
                 first.Throw();
             }
-            _current ??= await inner.OpenReadAsync(key, Remaining(), ct).ConfigureAwait(false);
+            _current ??= Same(await inner.OpenReadAsync(key, Remaining(), ct).ConfigureAwait(false));
             try
             {
                 var n = await _current.ReadAsync(buffer, ct).ConfigureAwait(false);
@@ -69,6 +74,20 @@ internal sealed class ResumingReadStream(IStorageProvider inner, ResiliencePipel
                 throw;
             }
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A continuation from another version of the object is refused before any of its bytes is handed out.
+    private Stream Same(Stream resumed)
+    {
+        if (Version is { } was && (resumed as IReadVersion)?.Version is { } now && !string.Equals(was, now, StringComparison.Ordinal))
+        {
+            resumed.Dispose();
+            var target = inner.AddressRoot + key;
+            throw new StorageException(StorageErrorKind.Conflict,
+                $"'{target}' changed while it was read: after {_position} bytes of version {was} the connection broke, and the object is now version {now}. Nothing of the new version was used; read it again.",
+                target, inner.Name);
+        }
+        return resumed;
     }
 
     // What is left of the asked-for range after the bytes already handed out.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.S3.Model;
 using CloudStorage.Core.Errors;
+using CloudStorage.Core.Providers;
 using CloudStorage.Providers.Common;
 
 namespace CloudStorage.Providers.S3;
@@ -12,9 +13,12 @@ namespace CloudStorage.Providers.S3;
 /// "Expected hash not equal" on a corrupted single-part body) leave as StorageExceptions.
 /// </summary>
 internal sealed class S3ReadStream(GetObjectResponse response, long? limit, string target, string provider)
-    : LimitedReadStream(response.ResponseStream, limit, target, provider)
+    : LimitedReadStream(response.ResponseStream, limit, target, provider), IReadVersion
 {
     private readonly Stream _body = response.ResponseStream;
+
+    /// <summary>The object's ETag as this answer gave it (a range's answer names the whole object's).</summary>
+    public string? Version => string.IsNullOrEmpty(response.ETag) ? null : response.ETag;
 
     /// <summary>A stream for <paramref name="response"/> to a request for <paramref name="range"/> (null: the whole object).</summary>
     public static S3ReadStream For(GetObjectResponse response, Core.Model.ByteRange? range, string target, string provider)

@@ -155,24 +155,44 @@ public sealed class S3StorageProvider : IStorageProvider, IServerSideCopier, IPr
     {
         KeyValidator.ValidatePrefix(request.Prefix, Name);
         var pageSize = Math.Clamp(request.PageSize ?? Capabilities.MaxListPageSize, 1, Capabilities.MaxListPageSize);
-        string? token = null;
-        do
+        // The next page is requested as soon as this one names it, so the emulator or service answers while the caller
+        // works through this page (at most two pages are held). A caller that stops early cancels the request in flight.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<ListObjectsV2Response>? next = FetchPageAsync(request, pageSize, null, stop.Token);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var page = new ListObjectsV2Request
+            while (next is not null)
             {
-                BucketName = Bucket,
-                Prefix = request.Prefix.Length > 0 ? request.Prefix : null,
-                Delimiter = string.IsNullOrEmpty(request.Delimiter) ? null : request.Delimiter,
-                MaxKeys = pageSize,
-                ContinuationToken = token,
-            };
-            var response = await S3ErrorMapper.RunAsync(() => Client.ListObjectsV2Async(page, cancellationToken),
-                AddressRoot + request.Prefix, Name, cancellationToken).ConfigureAwait(false);
-            foreach (var item in MergePage(response)) yield return item;
-            token = response.IsTruncated == true ? response.NextContinuationToken : null;
+                cancellationToken.ThrowIfCancellationRequested();
+                var response = await next.ConfigureAwait(false);
+                var token = response.IsTruncated == true ? response.NextContinuationToken : null;
+                next = token is null ? null : FetchPageAsync(request, pageSize, token, stop.Token);
+                foreach (var item in MergePage(response)) yield return item;
+            }
         }
-        while (token is not null);
+        finally
+        {
+            if (next is not null)
+            {
+                stop.Cancel();
+                try { await next.ConfigureAwait(false); }
+                catch (Exception) when (next.IsFaulted || next.IsCanceled) { }
+            }
+        }
+    }
+
+    private Task<ListObjectsV2Response> FetchPageAsync(ListRequest request, int pageSize, string? token, CancellationToken cancellationToken)
+    {
+        var page = new ListObjectsV2Request
+        {
+            BucketName = Bucket,
+            Prefix = request.Prefix.Length > 0 ? request.Prefix : null,
+            Delimiter = string.IsNullOrEmpty(request.Delimiter) ? null : request.Delimiter,
+            MaxKeys = pageSize,
+            ContinuationToken = token,
+        };
+        return S3ErrorMapper.RunAsync(() => Client.ListObjectsV2Async(page, cancellationToken),
+            AddressRoot + request.Prefix, Name, cancellationToken);
     }
 
     // S3 returns a page's objects and common prefixes as two sorted lists; the contract wants one sorted sequence.

@@ -22,13 +22,6 @@ public sealed class CompositeBatchDeleteTests
 
     private static async Task<bool> HoldsAsync(IStorageProvider store, string key) => await store.StatAsync(key) is not null;
 
-    private static List<ReplicaOutcome> Capture(out IDisposable scope)
-    {
-        var outcomes = new List<ReplicaOutcome>();
-        scope = ReplicationLog.Use(o => { lock (outcomes) outcomes.Add(o); });
-        return outcomes;
-    }
-
     [Fact]
     public async Task Replicated_batch_delete_removes_from_every_replica_in_their_own_batches_and_reports_each()
     {
@@ -42,7 +35,7 @@ public sealed class CompositeBatchDeleteTests
         Assert.NotNull(deleter);
         Assert.Equal(10, deleter!.MaxBatchSize); // the smallest member's
 
-        var outcomes = Capture(out var scope);
+        var outcomes = ReplicationCapture.Start(out var scope);
         IReadOnlyList<DeleteResult> results;
         using (scope) results = await deleter.DeleteManyAsync(Keys.Take(10).ToList());
 
@@ -79,7 +72,7 @@ public sealed class CompositeBatchDeleteTests
         // Under Primary the delete stands; the replica's failure is still reported with its address.
         var primary = new ReplicatedStorageProvider("media", [a, b], ReplicaPolicy.Primary);
         b.Refused["d/07.txt"] = true;
-        var outcomes = Capture(out var scope);
+        var outcomes = ReplicationCapture.Start(out var scope);
         using (scope) results = await primary.Capabilities.BatchDeleter!.DeleteManyAsync(Keys.Skip(5).Take(5).ToList());
         Assert.All(results, r => Assert.True(r.Succeeded));
         var refused = Assert.Single(outcomes, o => !o.Succeeded);

@@ -127,3 +127,14 @@ internal sealed class CountingSource(byte[] data) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
+
+/// <summary>Collects the replica outcomes reported on the current async flow (a cmdlet's sink, in tests).</summary>
+internal static class ReplicationCapture
+{
+    public static List<ReplicaOutcome> Start(out IDisposable scope)
+    {
+        var outcomes = new List<ReplicaOutcome>();
+        scope = ReplicationLog.Use(o => { lock (outcomes) outcomes.Add(o); });
+        return outcomes;
+    }
+}

@@ -26,18 +26,11 @@ public class ReplicatedProviderTests
     private static async Task<StorageItem> PutAsync(IStorageProvider p, string key, string text) =>
         await p.WriteAsync(key, new MemoryStream(Encoding.UTF8.GetBytes(text)), new WriteOptions { Length = Encoding.UTF8.GetByteCount(text) });
 
-    private static List<ReplicaOutcome> Capture(out IDisposable scope)
-    {
-        var outcomes = new List<ReplicaOutcome>();
-        scope = ReplicationLog.Use(o => { lock (outcomes) outcomes.Add(o); });
-        return outcomes;
-    }
-
     [Fact]
     public async Task Replica_write_reaches_every_replica_and_reports_each()
     {
         var (media, stores) = Replicated();
-        var outcomes = Capture(out var scope);
+        var outcomes = ReplicationCapture.Start(out var scope);
         using (scope)
         {
             var item = await PutAsync(media, "photos/a.jpg", "alpha");
@@ -57,7 +50,7 @@ public class ReplicatedProviderTests
         var data = new byte[1_000_000];
         new Random(7).NextBytes(data);
         var source = new CountingSource(data);
-        var outcomes = Capture(out var scope);
+        var outcomes = ReplicationCapture.Start(out var scope);
         using (scope) await media.WriteAsync("big.bin", source, new WriteOptions { Length = data.Length });
 
         Assert.Equal(data.Length, source.BytesRead); // one pass over a source that cannot seek
@@ -88,7 +81,7 @@ public class ReplicatedProviderTests
     {
         var (media, stores) = Replicated(ReplicaPolicy.Primary);
         stores[1].RefuseWrites = true; // a server-side copy that fails
-        var outcomes = Capture(out var scope);
+        var outcomes = ReplicationCapture.Start(out var scope);
         using (scope) await PutAsync(media, "a.txt", "alpha");
 
         var failed = Assert.Single(outcomes, o => !o.Succeeded);
@@ -209,7 +202,7 @@ public class ReplicatedProviderTests
         var (media, stores) = Replicated(ReplicaPolicy.Primary);
         await PutAsync(media, "a.txt", "alpha");
         stores[2].Down = true;
-        var outcomes = Capture(out var scope);
+        var outcomes = ReplicationCapture.Start(out var scope);
         using (scope) await media.DeleteAsync("a.txt");
         var failed = Assert.Single(outcomes, o => !o.Succeeded);
         Assert.Equal(ReplicaWriteMethod.Delete, failed.Method);
@@ -253,7 +246,7 @@ public class ReplicatedProviderTests
         var source = Mem.Store();
         await source.PutAsync("in.txt", "copied");
         var engine = new TransferEngine();
-        var outcomes = Capture(out var scope);
+        var outcomes = ReplicationCapture.Start(out var scope);
         using (scope) await engine.CopyAsync(source.At("in.txt"), new StorageLocation(media, "out.txt"), new CopyRequest { Overwrite = true });
         foreach (var s in stores) Assert.Equal("copied", await s.TextAsync("out.txt"));
         Assert.Equal(ReplicaWriteMethod.ServerSideCopy, outcomes.Single(o => o.IsPrimary).Method);

@@ -1,3 +1,4 @@
+using CloudStorage.Core.Addressing;
 using CloudStorage.Core.Integrity;
 using CloudStorage.Core.Model;
 using CloudStorage.Core.Providers;
@@ -153,6 +154,50 @@ public class IntegrityCheckerTests
         public override async IAsyncEnumerable<StorageItem> ListAsync(ListRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             await foreach (var i in base.ListAsync(request, cancellationToken)) yield return i with { Hashes = [] };
+        }
+    }
+
+    [Fact]
+    public async Task A_tree_check_compares_several_objects_at_once_and_still_reports_in_key_order()
+    {
+        // Each comparison needs one stat of the reference (its listing carries no hash): a slow stat shows whether
+        // the walk waits for each one before starting the next (rclone's check runs 8 checkers).
+        var t = Mem.Store(); var store = Mem.Store();
+        var keys = Enumerable.Range(0, 12).Select(i => $"k{i:d2}").ToArray();
+        foreach (var k in keys) { await t.PutAsync("x/" + k, k); await store.PutAsync("y/" + k, k); }
+        var reference = new SlowStatStore(new UploadTimeStore(store));
+
+        var results = await _checker.CheckAsync(t.At("x/"), new StorageLocation(reference, "y/"), new IntegrityOptions()).ToListAsync();
+
+        Assert.Equal(keys, results.Select(r => r.Key).ToArray());
+        Assert.Equal(keys.Length, reference.Stats);
+        Assert.True(reference.MaxInFlight > 1, $"at most {reference.MaxInFlight} comparison(s) at once");
+        Assert.True(reference.MaxInFlight <= new TransferOptions().Parallelism, $"{reference.MaxInFlight} comparisons at once");
+    }
+
+    /// <summary>A store whose stat takes 50 ms and counts how many are in flight at once.</summary>
+    private sealed class SlowStatStore(IStorageProvider inner) : ProviderDecorator(inner)
+    {
+        private int _inFlight, _max, _stats;
+        public int MaxInFlight => Volatile.Read(ref _max);
+        public int Stats => Volatile.Read(ref _stats);
+        public override string Name => "slow-" + Inner.Name;
+        public override string AddressRoot => Inner.AddressRoot;
+        public override string ToInnerKey(string key) => key;
+        public override string FromInnerKey(string innerKey) => innerKey;
+
+        public override async Task<StorageItem?> StatAsync(string key, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _stats);
+            var now = Interlocked.Increment(ref _inFlight);
+            for (var max = Volatile.Read(ref _max); now > max; max = Volatile.Read(ref _max))
+                if (Interlocked.CompareExchange(ref _max, now, max) == max) break;
+            try
+            {
+                await Task.Delay(50, cancellationToken);
+                return await base.StatAsync(key, cancellationToken);
+            }
+            finally { Interlocked.Decrement(ref _inFlight); }
         }
     }
 }

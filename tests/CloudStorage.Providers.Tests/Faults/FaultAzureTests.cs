@@ -44,6 +44,9 @@ public sealed class FaultAzureTests(AzuriteFixture emulator, ITestOutputHelper o
     public Task Fault_Azure_read_into_memory_reads_a_truncated_answer_again_and_returns_the_whole_object() => TruncatedReadRecoversScenarioAsync();
 
     [Fact]
+    public Task Fault_Azure_read_broken_after_the_object_was_replaced_fails_as_a_conflict_and_never_joins_two_versions() => ReplacedWhileReadIsNotSplicedScenarioAsync();
+
+    [Fact]
     public Task Fault_Azure_corrupted_body_is_an_integrity_error_for_memory_reads_and_downloads() => CorruptedReadScenarioAsync();
 
     [Fact]

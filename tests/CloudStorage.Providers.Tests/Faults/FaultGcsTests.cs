@@ -39,6 +39,9 @@ public sealed class FaultGcsTests(GcsEmulatorFixture emulator, ITestOutputHelper
     public Task Fault_Gcs_read_into_memory_reads_a_truncated_answer_again_and_returns_the_whole_object() => TruncatedReadRecoversScenarioAsync();
 
     [Fact]
+    public Task Fault_Gcs_read_broken_after_the_object_was_replaced_fails_as_a_conflict_and_never_joins_two_versions() => ReplacedWhileReadIsNotSplicedScenarioAsync();
+
+    [Fact]
     public Task Fault_Gcs_corrupted_body_is_an_integrity_error_for_memory_reads_and_downloads() => CorruptedReadScenarioAsync();
 
     [Fact]

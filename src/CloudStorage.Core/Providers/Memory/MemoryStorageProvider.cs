@@ -142,7 +142,14 @@ internal sealed class MemoryStorageProvider : IStorageProvider, IServerSideCopie
         lock (_lock)
             if (!_objects.TryGetValue(key, out o!)) throw StorageException.NotFound(AddressRoot + key, Name);
         var (start, count) = (range ?? new ByteRange(0)).Resolve(o.Data.LongLength);
-        return Task.FromResult<Stream>(new MemoryStream(o.Data, (int)start, (int)count, writable: false));
+        return Task.FromResult<Stream>(new VersionedReadStream(o.Data, (int)start, (int)count, "\"" + o.Hashes[0].Hex + "\""));
+    }
+
+    // The bytes of one stored object, naming it by its ETag (as the clouds' answers do).
+    private sealed class VersionedReadStream(byte[] data, int start, int count, string version)
+        : MemoryStream(data, start, count, writable: false), IReadVersion
+    {
+        public string? Version => version;
     }
 
     /// <inheritdoc />
