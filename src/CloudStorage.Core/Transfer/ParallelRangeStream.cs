@@ -30,6 +30,7 @@ internal sealed class ParallelRangeStream : Stream
     private int _currentCount;
     private int _currentOffset;
     private int _disposed;
+    private string? _version;  // the object's version named by the first range's answer
 
     /// <summary>Reads <paramref name="length"/> bytes of <paramref name="key"/> in ranges of <paramref name="chunkSize"/>.</summary>
     public ParallelRangeStream(IStorageProvider provider, string key, long length, int chunkSize, int parallelism, CancellationToken ct = default)
@@ -74,6 +75,7 @@ internal sealed class ParallelRangeStream : Stream
                 try
                 {
                     await using var body = await _provider.OpenReadAsync(_key, new ByteRange(offset, count), ct).ConfigureAwait(false);
+                    SameVersion(body, offset, count);
                     var filled = 0;
                     while (filled < count)
                     {
@@ -97,6 +99,18 @@ internal sealed class ParallelRangeStream : Stream
             ReturnBuffer(buffer);
             throw;
         }
+    }
+
+    // Every range must come from the version the first answer named: ranges of an object replaced during the
+    // download are never joined (answers that name no version leave it to the end-to-end hash check).
+    private void SameVersion(Stream body, long offset, int count)
+    {
+        if ((body as IReadVersion)?.Version is not { } version) return;
+        var first = Interlocked.CompareExchange(ref _version, version, null) ?? version;
+        if (!string.Equals(first, version, StringComparison.Ordinal))
+            throw new StorageException(StorageErrorKind.Conflict,
+                $"'{_key}' changed while it was read: bytes {offset}-{offset + count - 1} come from version {version}, earlier ones from {first}. Nothing was joined; read it again.",
+                _key, _provider.Name);
     }
 
     private static bool IsTransient(Exception ex) => ex switch
