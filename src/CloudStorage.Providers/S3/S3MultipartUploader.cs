@@ -162,8 +162,9 @@ internal sealed class S3MultipartUploader : IPartUploadSink<PartETag, (string ET
 
     /// <summary>
     /// CompleteMultipartUpload, retried on transient failures. When an answer was lost after S3 had completed the
-    /// upload, the retry hears NoSuchUpload: the object is then looked at, and taken as this upload's when its ETag
-    /// is the multipart ETag of these parts.
+    /// upload, the retry hears NoSuchUpload — or, from an S3-compatible store still busy with the first request, a
+    /// 500: after any failed retry the object is looked at, and taken as this upload's when its ETag is the multipart
+    /// ETag of these parts (which no other upload can produce).
     /// </summary>
     private async Task<CompleteMultipartUploadResponse> CompleteAsync(string key, string target, string uploadId, PartETag[] etags, CancellationToken ct)
     {
@@ -177,7 +178,7 @@ internal sealed class S3MultipartUploader : IPartUploadSink<PartETag, (string ET
                 attempts++;
                 return await S3ErrorMapper.RunAsync(() => _client.CompleteMultipartUploadAsync(complete, t), target, _owner.Name, t).ConfigureAwait(false);
             }
-            catch (StorageException e) when (attempts > 1 && e.Kind == StorageErrorKind.NotFound)
+            catch (StorageException) when (attempts > 1 && !t.IsCancellationRequested)
             {
                 if (await _owner.HeadAsync(key, t).ConfigureAwait(false) is { } head && head.ETag?.Trim('"') == MultipartETag(etags))
                     return new CompleteMultipartUploadResponse { ETag = head.ETag, Key = key, BucketName = Bucket };

@@ -1,3 +1,5 @@
+using CloudStorage.Core.Errors;
+using CloudStorage.Core.Model;
 using CloudStorage.Providers.Common;
 using CloudStorage.Providers.Resilience;
 using CloudStorage.Providers.S3;
@@ -53,4 +55,42 @@ public sealed class FaultS3Tests(S3EmulatorFixture emulator, ITestOutputHelper o
 
     [Fact]
     public Task Fault_S3_sync_killed_half_way_and_run_again_copies_only_the_remainder() => InterruptedSyncResumesScenarioAsync();
+
+    // A completion whose answer was lost (the server had joined the parts) and whose retry then failed another way
+    // (an S3-compatible store still busy with the first request answers 500): the object is looked at, and taken as
+    // this upload's when its ETag is these parts' multipart ETag. Before, only a NotFound retry was looked into, and
+    // the upload failed although the object stood whole (seen with s3rver on 1 GiB uploads under load).
+    [Fact]
+    public async Task Fault_S3_a_completion_whose_answer_was_lost_and_whose_retry_failed_is_recognised_by_the_multipart_ETag()
+    {
+        var container = await NewContainerAsync();
+        try
+        {
+            var oneRetry = new StorageResilienceOptions { MaxRetryAttempts = 1, BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(10) };
+            var provider = new ResilientStorageProvider(new S3StorageProvider(emulator.Options(container) with
+            {
+                Endpoint = Proxy.Endpoint, Timeouts = FastTimeouts, PartRetry = oneRetry, MultipartThreshold = S3ProviderOptions.MinPartSize,
+            }), oneRetry);
+            static bool IsCompletion(string method, string target) =>
+                method == "POST" && target.Contains("uploadId=", StringComparison.Ordinal) && !target.Contains("partNumber=", StringComparison.Ordinal);
+            Proxy.Plan = new FaultPlan(1.0, [FaultKind.ShortBody], MaxConsecutive: 1000) { Where = IsCompletion };
+            var data = new byte[(int)(2.5 * S3ProviderOptions.MinPartSize)];
+            new Random(11).NextBytes(data);
+            StorageItem item;
+            using (RetryLog.Use(line => { if (line.Contains("CompleteMultipartUpload", StringComparison.Ordinal)) Proxy.Plan = new FaultPlan(1.0, [FaultKind.Internal500], MaxConsecutive: 1000) { Where = IsCompletion }; }))
+                item = await provider.WriteAsync("lost/answer.bin", new MemoryStream(data), new WriteOptions { Length = data.Length });
+            Assert.True(Proxy.Injected.GetValueOrDefault(FaultKind.ShortBody) >= 1, "the first answer was not cut");
+            Assert.True(Proxy.Injected.GetValueOrDefault(FaultKind.Internal500) >= 1, "the retry did not fail");
+            Assert.EndsWith("-3\"", item.ETag);
+            Proxy.Plan = FaultPlan.Off;
+            await using var read = await Direct(container).OpenReadAsync("lost/answer.bin");
+            var back = new MemoryStream();
+            await read.CopyToAsync(back);
+            Assert.Equal(data, back.ToArray());
+        }
+        finally
+        {
+            await DeleteContainerAsync(container);
+        }
+    }
 }
