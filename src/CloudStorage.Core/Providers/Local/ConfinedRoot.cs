@@ -196,11 +196,13 @@ internal sealed class ConfinedRoot
         return path;
     }
 
-    // Walks the key's existing components; any link among them must resolve inside the resolved root.
+    // Walks the key's existing components; any link among them must resolve inside the resolved root. Under "/" (the
+    // root of plain local paths) nothing can point outside, so nothing is walked; under another root, the root itself
+    // is resolved only when a link is met (a probe per component of the root's own path, and most keys meet none).
     private void EnsureConfined(string key, string[] segments)
     {
-        var realRoot = RealRoot;
-        if (IsFileSystemRoot(realRoot)) return; // nothing can point outside "/"
+        if (IsFileSystemRoot(Root)) return; // nothing can point outside "/"
+        string? realRoot = null;
         var current = Root;
         foreach (var segment in segments)
         {
@@ -212,6 +214,8 @@ internal sealed class ConfinedRoot
                 case EntryKind.File:
                     return; // nothing exists below a missing component or a file
                 case EntryKind.Link:
+                    realRoot ??= RealRoot;
+                    if (IsFileSystemRoot(realRoot)) return; // nothing can point outside "/"
                     string real;
                     try { real = RealPath(current); }
                     catch (IOException e)
