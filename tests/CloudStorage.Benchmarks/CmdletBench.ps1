@@ -158,10 +158,14 @@ Register-StorageRemote -Name bgs -Uri "gs://$env:GCS_EMULATOR_BUCKET/" -Option @
 # ---- data ----
 $small = Join-Path $WorkDir "data/small-$SmallCount-$SmallKiB"
 New-Data $small $SmallCount ($SmallKiB * 1KB)
+# Local destinations start empty in every run, also when BENCH_DIR keeps the data of an earlier one (a sync into last
+# run's copies would measure a no-op).
 $dst = Join-Path $WorkDir 'dst'
-[void][IO.Directory]::CreateDirectory($dst)
 $down = Join-Path $WorkDir 'down'
-[void][IO.Directory]::CreateDirectory($down)
+foreach ($folder in $dst, $down) {
+    if (Test-Path -LiteralPath $folder) { Remove-Item -LiteralPath $folder -Recurse -Force }
+    [void][IO.Directory]::CreateDirectory($folder)
+}
 
 function Invoke-OursSync([string]$Destination, [bool]$NoOp) {
     $summary = Sync-StorageProvider -Source "$small/" -Destination $Destination | Select-Object -Last 1
