@@ -713,11 +713,14 @@ fail_start() { # name message logfile
   exit 1
 }
 
-wait_ready() { # name pid logfile check-function
-  local name=$1 pid=$2 logfile=$3 check=$4 deadline=$((SECONDS + READY_TIMEOUT))
+wait_ready() { # name pid logfile check-function [soft: return 1 when the process exits]
+  local name=$1 pid=$2 logfile=$3 check=$4 soft=${5:-} deadline=$((SECONDS + READY_TIMEOUT))
   while :; do
     if "$check"; then return 0; fi
-    kill -0 "$pid" 2>/dev/null || fail_start "$name" "the process exited" "$logfile"
+    if ! kill -0 "$pid" 2>/dev/null; then
+      [ "$soft" = soft ] && return 1
+      fail_start "$name" "the process exited" "$logfile"
+    fi
     [ "$SECONDS" -lt "$deadline" ] || fail_start "$name" "not ready after ${READY_TIMEOUT}s" "$logfile"
     sleep 0.5
   done
@@ -778,19 +781,37 @@ start_one() { # name port-variable
   STARTED_NOW+=("$name")
 }
 
+# An emulator whose process exits while it starts (seen about once in a few dozen starts of the GCS emulator, with an
+# empty log) is started again, twice at most, when its port was the kernel's pick; a fixed port, or one that is still
+# not ready at the deadline, fails at once.
+ready_or_retry() { # name port-variable requested-port check-function
+  local name=$1 var=$2 requested=$3 check=$4 attempt=1
+  while ! wait_ready "$name" "$(recorded_pid "$name")" "$LOG_DIR/$name.log" "$check" soft; do
+    if [ "$requested" != 0 ] || [ "$attempt" -ge 3 ]; then
+      fail_start "$name" "the process exited (attempt $attempt)" "$LOG_DIR/$name.log"
+    fi
+    attempt=$((attempt + 1))
+    echo "emulators.sh: the $name emulator exited while starting; starting it again (attempt $attempt of 3)" >&2
+    forget_pid "$name"
+    printf -v "$var" '%s' 0
+    start_one "$name" "$var"
+  done
+}
+
 cmd_start() {
   need_node
   set_paths create
   ensure_installed
+  local requested_s3=$S3_PORT requested_az=$AZ_PORT requested_gcs=$GCS_PORT
   if selected s3rver; then start_one s3rver S3_PORT; fi
   if selected azurite; then start_one azurite AZ_PORT; fi
   if selected gcs; then start_one gcs GCS_PORT; fi
   local n
   for n in "${STARTED_NOW[@]}"; do
     case "$n" in
-      s3rver) wait_ready s3rver "$(recorded_pid s3rver)" "$LOG_DIR/s3rver.log" s3_ready ;;
-      azurite) wait_ready azurite "$(recorded_pid azurite)" "$LOG_DIR/azurite.log" azurite_ready ;;
-      gcs) wait_ready gcs "$(recorded_pid gcs)" "$LOG_DIR/gcs.log" gcs_ready ;;
+      s3rver) ready_or_retry s3rver S3_PORT "$requested_s3" s3_ready ;;
+      azurite) ready_or_retry azurite AZ_PORT "$requested_az" azurite_ready ;;
+      gcs) ready_or_retry gcs GCS_PORT "$requested_gcs" gcs_ready ;;
     esac
   done
   if [ -n "${EMULATOR_OWNER_PID:-}" ] && [ "${#STARTED_NOW[@]}" -gt 0 ]; then start_watchdog "${STARTED_NOW[@]}"; fi

@@ -160,7 +160,7 @@ public class ParallelRangeStreamTests
     public async Task Ranges_of_an_object_replaced_during_the_read_are_never_joined()
     {
         var (store, content) = await StoreWith(5 * 4096);
-        var replacing = new ReplacingStore(store, content.Select(b => (byte)~b).ToArray(), atRead: 3);
+        var replacing = new RangeRecorder(store, replace: (content.Select(b => (byte)~b).ToArray(), AtRead: 3));
         await using var s = new ParallelRangeStream(replacing, "big.bin", content.Length, chunkSize: 4096, parallelism: 1);
         var handedOut = new MemoryStream();
         var e = await Assert.ThrowsAsync<StorageException>(async () =>
@@ -175,28 +175,14 @@ public class ParallelRangeStreamTests
         Assert.True(handedOut.Length <= 2 * 4096);
     }
 
-    /// <summary>Replaces the object (same length, other bytes) just before its <c>atRead</c>-th read is opened.</summary>
-    private sealed class ReplacingStore(MemoryStorageProvider inner, byte[] replacement, int atRead) : ProviderDecorator(inner)
+    /// <summary>
+    /// Records every read's range, the most reads at once, and fails chosen ranges; with <c>replace</c>, replaces the
+    /// object (same length, other bytes) just before its <c>AtRead</c>-th read is opened.
+    /// </summary>
+    private sealed class RangeRecorder(IStorageProvider inner, TimeSpan? delay = null, long failOffset = -1, int failures = 0,
+        bool transient = true, bool declareParallelReads = true, (byte[] Data, int AtRead)? replace = null) : ProviderDecorator(inner)
     {
         private int _reads;
-        public override string Name => "replacing";
-        public override string AddressRoot => "replacing:";
-        protected override ProviderCapabilities Decorate(ProviderCapabilities inner) => base.Decorate(inner) with { ParallelRangeReads = true, Copier = null };
-        public override string ToInnerKey(string key) => key;
-        public override string FromInnerKey(string innerKey) => innerKey;
-
-        public override async Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Increment(ref _reads) == atRead)
-                await Inner.WriteAsync(key, new MemoryStream(replacement), new WriteOptions { Length = replacement.Length }, cancellationToken);
-            return await Inner.OpenReadAsync(key, range, cancellationToken);
-        }
-    }
-
-    /// <summary>Records every read's range, the most reads at once, and fails chosen ranges.</summary>
-    private sealed class RangeRecorder(IStorageProvider inner, TimeSpan? delay = null, long failOffset = -1, int failures = 0,
-        bool transient = true, bool declareParallelReads = true) : ProviderDecorator(inner)
-    {
         private int _active;
         private int _failuresLeft = failures;
         public List<ByteRange?> Ranges { get; } = new();
@@ -215,6 +201,8 @@ public class ParallelRangeStreamTests
             try
             {
                 if (delay is { } d) await Task.Delay(d, cancellationToken);
+                if (replace is { } r && Interlocked.Increment(ref _reads) == r.AtRead)
+                    await Inner.WriteAsync(key, new MemoryStream(r.Data), new WriteOptions { Length = r.Data.Length }, cancellationToken);
                 if (range?.Offset == failOffset && Interlocked.Decrement(ref _failuresLeft) >= 0)
                     throw transient
                         ? new StorageException(StorageErrorKind.Transient, "connection reset", key)

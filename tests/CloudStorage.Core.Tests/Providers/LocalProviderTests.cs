@@ -440,4 +440,39 @@ public sealed class LocalProviderTests : IDisposable
 
         Assert.Equal(["orig.txt"], FilesUnderRoot());
     }
+
+    // A write stamps the object's own (old) time on its temp file just before the rename, and a local copy's temp file
+    // starts with its source's time: a sweep for stale temp files by another write into the same folder (each provider's
+    // first write into a folder sweeps it) took them for leftovers of a killed transfer and deleted them, failing the
+    // write. Seen in CI as a local-to-local sync that lost one object; here many writers race into one folder.
+    [Fact]
+    public async Task Parallel_writes_and_copies_of_old_files_into_one_folder_never_sweep_each_others_temp_files()
+    {
+        var old = new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var sourceRoot = Directory.CreateDirectory(Path.Combine(_sandbox, "old-source")).FullName;
+        var source = new LocalStorageProvider(sourceRoot);
+        for (var i = 0; i < 100; i++)
+            await source.WriteAsync($"s/{i}.txt", new MemoryStream([(byte)i]), new WriteOptions { ModifiedTime = old });
+
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 400), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        {
+            try
+            {
+                // A new provider each time: every one sweeps the folder with its first write into it.
+                var writer = new LocalStorageProvider(_root);
+                if (i % 2 == 0)
+                    await writer.WriteAsync($"race/w{i}.txt", new MemoryStream([(byte)i]), new WriteOptions { ModifiedTime = old }, ct);
+                else
+                    await writer.CopyFromAsync(source, $"s/{i % 100}.txt", $"race/c{i}.txt", new WriteOptions { ModifiedTime = old }, ct);
+            }
+            catch (Exception e)
+            {
+                failures.Add($"{i}: {e.GetType().Name}: {e.Message}");
+            }
+        });
+        Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(5)));
+        Assert.Equal(400, Directory.EnumerateFiles(Path.Combine(_root, "race")).Count());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "race"), ConfinedRoot.TempPrefix + "*"));
+    }
 }

@@ -25,6 +25,11 @@ internal sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier
     // Directories this provider has swept for stale temp files, and when (at most one sweep per directory a minute).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _swept = new(StringComparer.Ordinal);
 
+    // Temp files of the writes in flight in this process, whichever provider made them: never swept, whatever their time
+    // says (a local copy's temp file starts with its source's time, and a commit stamps the object's time on it just
+    // before the rename, so an old object's temp file looks like a leftover of a killed transfer).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> InFlightTemps = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A hidden temp file of ours (<c>.cloudstorage-tmp-</c> and 32 hex digits) not written to for this long is the
     /// leftover of a killed transfer: a later write into its folder removes it, and so does a delete that would
@@ -376,6 +381,7 @@ internal sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier
         try
         {
             File.Move(temp, path, overwrite: true);
+            InFlightTemps.TryRemove(temp, out _);
         }
         catch (IOException) when (Directory.Exists(path))
         {
@@ -392,6 +398,7 @@ internal sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier
         for (var attempt = 1; ; attempt++)
         {
             var temp = Path.Join(directory, ConfinedRoot.TempPrefix + Guid.NewGuid().ToString("N"));
+            InFlightTemps[temp] = 0; // until Commit renames it or TryDelete removes it
             try
             {
                 Directory.CreateDirectory(directory);
@@ -484,7 +491,7 @@ internal sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier
         !name.AsSpan(ConfinedRoot.TempPrefix.Length).ContainsAnyExcept("0123456789abcdef");
 
     private static bool IsStaleTempFile(string path) =>
-        IsTempFileName(Path.GetFileName(path)) && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) >= StaleTempFileAge;
+        IsTempFileName(Path.GetFileName(path)) && !InFlightTemps.ContainsKey(path) && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) >= StaleTempFileAge;
 
     // Removes the leftovers of killed transfers from a directory: at most once a minute per directory, so a tree
     // written into one big folder does not scan it once per file.
@@ -561,5 +568,6 @@ internal sealed class LocalStorageProvider : IStorageProvider, IServerSideCopier
     {
         try { File.Delete(path); }
         catch (Exception e) when (IsFileSystemError(e)) { }
+        InFlightTemps.TryRemove(path, out _);
     }
 }
