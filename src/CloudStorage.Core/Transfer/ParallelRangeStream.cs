@@ -105,12 +105,9 @@ internal sealed class ParallelRangeStream : Stream
     // download are never joined (answers that name no version leave it to the end-to-end hash check).
     private void SameVersion(Stream body, long offset, int count)
     {
-        if ((body as IReadVersion)?.Version is not { } version) return;
+        if (ReadVersion.Of(body) is not { } version) return;
         var first = Interlocked.CompareExchange(ref _version, version, null) ?? version;
-        if (!string.Equals(first, version, StringComparison.Ordinal))
-            throw new StorageException(StorageErrorKind.Conflict,
-                $"'{_key}' changed while it was read: bytes {offset}-{offset + count - 1} come from version {version}, earlier ones from {first}. Nothing was joined; read it again.",
-                _key, _provider.Name);
+        if (ReadVersion.Mismatch(first, version, _key, _provider.Name, $"bytes {offset}-{offset + count - 1}") is { } changed) throw changed;
     }
 
     private static bool IsTransient(Exception ex) => ex switch

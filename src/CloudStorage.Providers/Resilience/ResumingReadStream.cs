@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using CloudStorage.Core.Errors;
 using CloudStorage.Core.Model;
 using CloudStorage.Providers.Common;
 using Polly;
@@ -21,7 +20,7 @@ internal sealed class ResumingReadStream(IStorageProvider inner, ResiliencePipel
     private long _position;
 
     /// <summary>The version of the object the first answer came from (every later one must match it).</summary>
-    public string? Version { get; } = (first as IReadVersion)?.Version;
+    public string? Version { get; } = ReadVersion.Of(first);
 
     // The first body's length, when it knows it (the provider's read streams do).
     public override long Length => _current?.Length ?? throw new NotSupportedException();
@@ -79,15 +78,10 @@ internal sealed class ResumingReadStream(IStorageProvider inner, ResiliencePipel
     // A continuation from another version of the object is refused before any of its bytes is handed out.
     private Stream Same(Stream resumed)
     {
-        if (Version is { } was && (resumed as IReadVersion)?.Version is { } now && !string.Equals(was, now, StringComparison.Ordinal))
-        {
-            resumed.Dispose();
-            var target = inner.AddressRoot + key;
-            throw new StorageException(StorageErrorKind.Conflict,
-                $"'{target}' changed while it was read: after {_position} bytes of version {was} the connection broke, and the object is now version {now}. Nothing of the new version was used; read it again.",
-                target, inner.Name);
-        }
-        return resumed;
+        if (ReadVersion.Mismatch(Version, ReadVersion.Of(resumed), inner.AddressRoot + key, inner.Name, $"the bytes from {_position} on") is not { } changed)
+            return resumed;
+        resumed.Dispose();
+        throw changed;
     }
 
     // What is left of the asked-for range after the bytes already handed out.
